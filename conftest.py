@@ -1,0 +1,34 @@
+"""Shared test fixtures: the real territorial referential, loaded once per test session."""
+
+from pathlib import Path
+
+import pytest
+
+SHARED_RAW = Path(__file__).resolve().parent.parent / "shared" / "data" / "raw"
+
+
+@pytest.fixture(scope="session")
+def raw_data() -> Path:
+    """Folder of the real open datasets; fail loudly when it is missing."""
+    if not SHARED_RAW.is_dir():
+        pytest.fail(f"Real datasets not found at {SHARED_RAW} (see shared/data/raw/README.md)")
+    return SHARED_RAW
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004
+    """Load the whole referential into the test database once; tests roll back on top of it."""
+    from maillage.territories.services import load_referential
+
+    with django_db_blocker.unblock():
+        load_referential()
+
+
+@pytest.fixture
+def referential(db):
+    """The referential; reloaded if a transactional test flushed it."""
+    from maillage.territories.models import Territory
+    from maillage.territories.services import load_referential
+
+    if not Territory.objects.filter(id="fr").exists():
+        load_referential(force=True)

