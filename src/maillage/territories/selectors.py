@@ -129,3 +129,24 @@ def search(query: str, limit: int = 20) -> list[Territory]:
         return (group, -(t.population or 0))
 
     return sorted(rows, key=rank)[:limit]
+
+
+def describe(territory: Territory, parent_list: list[Territory], children_count: int) -> dict:
+    """The public description of a territory, shared by the CLI and the JSON pages."""
+    return {
+        "id": territory.id,
+        "name": territory.name,
+        "level": territory.level,
+        "code": territory.code,
+        "siren": territory.siren or None,
+        "kind": territory.kind or None,
+        "population": territory.population,
+        "population_year": territory.population_year,
+        "area_km2": territory.area_km2,
+        "point": (
+            [territory.point_lon, territory.point_lat] if territory.point_lon is not None else None
+        ),
+        "bbox": territory.bbox,
+        "parents": [{"id": p.id, "name": p.name, "level": p.level} for p in parent_list],
+        "children_count": children_count,
+    }
