@@ -16,7 +16,7 @@ def raw_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004
+def django_db_setup(django_db_setup, django_db_blocker):
     """Load the whole referential into the test database once; tests roll back on top of it."""
     from maillage.territories.services import load_referential
 

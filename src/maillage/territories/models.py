@@ -34,15 +34,27 @@ class Territory(models.Model):
     )
     area_km2 = models.FloatField(_("superficie (km²)"), null=True, blank=True)
     region = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("région"),
     )
     departement = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("département"),
     )
     epci = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("EPCI"),
     )
     # Representative point (inside the outline) and bounding box, in WGS84.
@@ -85,7 +97,9 @@ class TerritoryAlias(models.Model):
     search_name = models.CharField(max_length=200, db_index=True, editable=False)
     kind = models.CharField(_("nature"), max_length=16, choices=Kind.choices)
     territory = models.ForeignKey(
-        Territory, on_delete=models.CASCADE, related_name="aliases",
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="aliases",
         verbose_name=_("commune actuelle"),
     )
 
@@ -100,7 +114,9 @@ class TerritoryAlias(models.Model):
 class PostalCode(models.Model):
     code = models.CharField(_("code postal"), max_length=5, db_index=True)
     commune = models.ForeignKey(
-        Territory, on_delete=models.CASCADE, related_name="postal_codes",
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="postal_codes",
         verbose_name=_("commune"),
     )
 

@@ -67,10 +67,25 @@ def checksum(record: dict[str, Any]) -> str:
 
 def _base(tid: str, level: str, code: str, name: str, **extra: Any) -> dict[str, Any]:
     record = {
-        "id": tid, "level": level, "code": code, "name": name, "search_name": normalize(name),
-        "kind": "", "zone": "", "siren": "", "population": None, "population_year": None,
-        "area_km2": None, "region_id": None, "departement_id": None, "epci_id": None,
-        "geometry": None, "outline": "", "bbox": None, "point_lon": None, "point_lat": None,
+        "id": tid,
+        "level": level,
+        "code": code,
+        "name": name,
+        "search_name": normalize(name),
+        "kind": "",
+        "zone": "",
+        "siren": "",
+        "population": None,
+        "population_year": None,
+        "area_km2": None,
+        "region_id": None,
+        "departement_id": None,
+        "epci_id": None,
+        "geometry": None,
+        "outline": "",
+        "bbox": None,
+        "point_lon": None,
+        "point_lat": None,
     }
     record.update(extra)
     return record
@@ -86,8 +101,8 @@ def _commune_geometries(
     geoms = dict(zip(current, shapely.from_wkb(hexes), strict=True))
     missing = [code for code, g in geoms.items() if g is None]
     parts: dict[str, list[str]] = defaultdict(list)
-    for key, (kind, parent, geom_hex) in df_rows.items():
-        if kind == "COMD" and parent in missing and geom_hex:
+    for kind, parent, geom_hex in df_rows.values():
+        if kind == "COMD" and parent is not None and parent in missing and geom_hex:
             parts[parent].append(geom_hex)
     for code in missing:
         if parts.get(code):
@@ -125,12 +140,21 @@ def build_referential(
         epci_id = f"epci:{epci_of[code]}" if code in epci_of else None
         pop = c.get("population")
         record = _base(
-            f"com:{code}", "com", code, c["nom"], zone=c.get("zone", ""),
-            siren=c.get("siren", ""), population=pop,
+            f"com:{code}",
+            "com",
+            code,
+            c["nom"],
+            zone=c.get("zone", ""),
+            siren=c.get("siren", ""),
+            population=pop,
             population_year=population_year if pop is not None else None,
-            area_km2=_area_km2(geom), region_id=reg_id, departement_id=dep_id, epci_id=epci_id,
+            area_km2=_area_km2(geom),
+            region_id=reg_id,
+            departement_id=dep_id,
+            epci_id=epci_id,
             geometry=shapely.to_wkb(geom) if geom is not None else None,
-            outline=_outline(geom, "com"), **_bbox_and_point(geom),
+            outline=_outline(geom, "com"),
+            **_bbox_and_point(geom),
         )
         territories.append(record)
         for group in (dep_id, reg_id, epci_id, "fr"):
@@ -141,7 +165,11 @@ def build_referential(
     unions: dict[str, shapely.Geometry] = {}
 
     def group_record(
-        tid: str, level: str, code: str, name: str, children: list[str] | None = None,
+        tid: str,
+        level: str,
+        code: str,
+        name: str,
+        children: list[str] | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
         codes = members.get(tid, [])
@@ -156,11 +184,16 @@ def build_referential(
             unions[tid] = geom
         pops = [c for c in codes if c in population_known]
         return _base(
-            tid, level, code, name,
+            tid,
+            level,
+            code,
+            name,
             population=population[tid] if pops else None,
             population_year=population_year if pops else None,
             area_km2=round(sum(area_of[c] for c in codes if area_of.get(c)), 3) or None,
-            outline=_outline(geom, level), **_bbox_and_point(geom), **extra,
+            outline=_outline(geom, level),
+            **_bbox_and_point(geom),
+            **extra,
         )
 
     population_known = {c["code"] for c in communes if c.get("population") is not None}
@@ -170,21 +203,41 @@ def build_referential(
         codes = [m["code"] for m in e["membres"]]
         dep_counts = Counter(_departement_of(code) for code in codes)
         main_dep = dep_counts.most_common(1)[0][0]
-        territories.append(group_record(
-            f"epci:{e['code']}", "epci", e["code"], e["nom"], kind=e.get("type", ""),
-            siren=e["code"], departement_id=f"dep:{main_dep}",
-            region_id=f"reg:{region_of_dep.get(main_dep, '')}",
-        ))
+        territories.append(
+            group_record(
+                f"epci:{e['code']}",
+                "epci",
+                e["code"],
+                e["nom"],
+                kind=e.get("type", ""),
+                siren=e["code"],
+                departement_id=f"dep:{main_dep}",
+                region_id=f"reg:{region_of_dep.get(main_dep, '')}",
+            )
+        )
     for d in cog.departements:
-        territories.append(group_record(
-            f"dep:{d['code']}", "dep", d["code"], d["nom"], zone=d.get("zone", ""),
-            region_id=f"reg:{d['region']}",
-        ))
+        territories.append(
+            group_record(
+                f"dep:{d['code']}",
+                "dep",
+                d["code"],
+                d["nom"],
+                zone=d.get("zone", ""),
+                region_id=f"reg:{d['region']}",
+            )
+        )
     for r in cog.regions:
         deps = [f"dep:{d['code']}" for d in cog.departements if d["region"] == r["code"]]
-        territories.append(group_record(
-            f"reg:{r['code']}", "reg", r["code"], r["nom"], children=deps, zone=r.get("zone", ""),
-        ))
+        territories.append(
+            group_record(
+                f"reg:{r['code']}",
+                "reg",
+                r["code"],
+                r["nom"],
+                children=deps,
+                zone=r.get("zone", ""),
+            )
+        )
     regions = [f"reg:{r['code']}" for r in cog.regions]
     territories.append(group_record("fr", "fr", "FR", "France", children=regions))
 
@@ -202,9 +255,11 @@ def build_referential(
         aliases=_aliases(cog),
         postal_codes={
             (pc, f"com:{c['code']}") for c in communes for pc in c.get("codesPostaux", [])
-        } | {
+        }
+        | {
             (pc, f"com:{c['commune']}")
-            for c in cog.communes if c["type"] == "arrondissement-municipal"
+            for c in cog.communes
+            if c["type"] == "arrondissement-municipal"
             for pc in c.get("codesPostaux", [])
         },
         warnings=warnings,
@@ -224,7 +279,10 @@ def _aliases(cog: CogPackage) -> list[dict[str, Any]]:
         if code in current or code in aliases or target not in current:
             return
         aliases[code] = {
-            "code": code, "name": name, "search_name": normalize(name), "kind": kind,
+            "code": code,
+            "name": name,
+            "search_name": normalize(name),
+            "kind": kind,
             "territory_id": f"com:{target}",
         }
 
@@ -238,4 +296,3 @@ def _aliases(cog: CogPackage) -> list[dict[str, Any]]:
         for old in c.get("anciensCodes", []):
             add(old, names.get(old, f"Ancienne commune {old}"), "ancienne", c["code"])
     return list(aliases.values())
-

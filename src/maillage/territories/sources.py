@@ -81,4 +81,3 @@ def read_commune_geometries() -> dict[str, tuple[str, str | None, str]]:
         key = code if kind == "COM" else f"{kind}:{code}"
         result[key] = (kind, code_by_id.get(parent), "" if geom == "\\N" else geom)
     return result
-

@@ -11,8 +11,16 @@ from django.core.management.base import CommandError
 def test_territory_json_has_the_documented_keys(capsys):
     call_command("territory", "dep:35", "--json")
     data = json.loads(capsys.readouterr().out)
-    for key in ["id", "name", "level", "population", "population_year", "area_km2", "parents",
-                "children_count"]:
+    for key in [
+        "id",
+        "name",
+        "level",
+        "population",
+        "population_year",
+        "area_km2",
+        "parents",
+        "children_count",
+    ]:
         assert key in data
     assert data["id"] == "dep:35"
     assert data["name"] == "Ille-et-Vilaine"
@@ -45,7 +53,9 @@ def test_bad_ids_are_clear_errors_with_status_2(bad_id, message):
 def test_console_script_exit_status_is_2_for_a_bad_id():
     result = subprocess.run(
         [sys.executable, "-m", "maillage.cli", "territory", "xyz", "--json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "n'est pas un identifiant" in result.stderr

@@ -18,16 +18,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--cog-package", type=Path,
+            "--cog-package",
+            type=Path,
             help="Paquet npm @etalab/decoupage-administratif (.tgz ou dossier) à charger "
             "à la place de celui livré avec Maillage.",
         )
         parser.add_argument(
-            "--population-year", type=int,
+            "--population-year",
+            type=int,
             help="Millésime des populations légales du paquet (ex. 2023).",
         )
         parser.add_argument(
-            "--force", action="store_true",
+            "--force",
+            action="store_true",
             help="Tout recalculer même si ces sources ont déjà été chargées.",
         )
 
@@ -39,7 +42,9 @@ class Command(BaseCommand):
 
         try:
             summary = load_referential(
-                options["cog_package"], options["population_year"], force=options["force"],
+                options["cog_package"],
+                options["population_year"],
+                force=options["force"],
                 progress=progress,
             )
         except ReferentialSourceError as exc:
