@@ -20,6 +20,12 @@ class TerritoryNotFound(Exception):
     code = "territory-not-found"
 
 
+class InvalidTerritoryId(TerritoryNotFound):
+    """The id is not of any known form (`xyz`): stable error code `invalid-territory-id`."""
+
+    code = "invalid-territory-id"
+
+
 @dataclass(frozen=True)
 class Resolved:
     territory: Territory
@@ -45,7 +51,7 @@ def resolve_territory(raw_id: str) -> Resolved:
     if tid.upper() == "FR":
         tid = "fr"
     if not ID_PATTERN.match(tid):
-        raise TerritoryNotFound(
+        raise InvalidTerritoryId(
             _(
                 "« %(id)s » n'est pas un identifiant de territoire. Formes attendues : fr, "
                 "reg:53, dep:35, epci:<SIREN à 9 chiffres>, com:<code INSEE à 5 caractères>."
