@@ -5,14 +5,13 @@ from ninja import NinjaAPI
 
 from maillage.territories.selectors import InvalidTerritoryId, TerritoryNotFound
 
-STATUS = {InvalidTerritoryId: 400, TerritoryNotFound: 404}
+STATUS: dict[type[Exception], int] = {InvalidTerritoryId: 400, TerritoryNotFound: 404}
 
 
 def register_error_handlers(api: NinjaAPI) -> None:
-    def handle(request: HttpRequest, exc: TerritoryNotFound) -> HttpResponse:
-        return api.create_response(
-            request, {"code": exc.code, "message": str(exc)}, status=STATUS[type(exc)]
-        )
+    def handle(request: HttpRequest, exc: Exception) -> HttpResponse:
+        body = {"code": getattr(exc, "code", "error"), "message": str(exc)}
+        return api.create_response(request, body, status=STATUS.get(type(exc), 500))
 
     for exc_class in STATUS:
-        api.add_exception_handler(exc_class, handle)
+        api.add_exception_handler(exc_class, handle)  # type: ignore[arg-type]

@@ -4,13 +4,14 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from maillage.territories import selectors
+from maillage.territories.models import Territory
 
 from .schemas import Error, TerritoryOut, TerritorySummary
 
 router = Router(tags=["territoires"])
 
 
-def _summary(t) -> dict:  # type: ignore[no-untyped-def]
+def _summary(t: Territory) -> dict:
     return {
         "id": t.id,
         "name": t.name,
