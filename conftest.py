@@ -32,3 +32,9 @@ def referential(db):
 
     if not Territory.objects.filter(id="fr").exists():
         load_referential(force=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run browser tests last: their live server flushes the database after each test, so
+    every test that relies on the session-loaded referential must run before them."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -6,4 +6,17 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("territoires/", views.territory_search, name="search"),
+    # Territory ids contain a colon (com:42218): the str converter accepts it as is.
+    path("territoires/<str:territory_id>/", views.territory_detail, name="territory"),
+    path(
+        "territoires/<str:territory_id>/contour.geojson",
+        views.territory_outline,
+        name="outline",
+    ),
+    path(
+        "territoires/<str:territory_id>/enfants.geojson",
+        views.territory_children_outlines,
+        name="children-outlines",
+    ),
 ]

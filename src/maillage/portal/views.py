@@ -1,6 +1,189 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Public pages: home, territory search, territory page and its outlines.
+
+Views only parse the request, call a selector and render; every page with figures has a JSON
+twin (`?format=json`).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import quote_etag
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from maillage.territories.models import Territory
+from maillage.territories.selectors import (
+    ID_PATTERN,
+    Resolved,
+    TerritoryNotFound,
+    children,
+    parents,
+    resolve_territory,
+    search,
+)
+
+from . import geo
+from .presenters import TerritoryPage, search_results
 
 
+class HtmxHttpRequest(HttpRequest):
+    """A request seen through django-htmx's middleware (typing only)."""
+
+    htmx: HtmxDetails
+
+
+SEARCH_LIMIT = 20
+CHILDREN_PER_PAGE = 120
+# Outlines change only when the referential is reloaded; the ETag (content checksum) lets
+# browsers revalidate cheaply after this.
+OUTLINE_MAX_AGE = 24 * 3600
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.GET.get("format") == "json"
+
+
+def _not_found(
+    request: HttpRequest, error: TerritoryNotFound, territory_id: str, *, as_json: bool = False
+) -> HttpResponse:
+    if as_json or _wants_json(request):
+        return JsonResponse({"error": error.code, "message": str(error)}, status=404)
+    context = {"message": str(error), "query": territory_id}
+    return render(request, "portal/territory_not_found.html", context, status=404)
+
+
+def _moved(request: HttpRequest, resolved: Resolved, view_name: str) -> HttpResponse:
+    """Old or secondary code: permanent redirect to the current commune, with the reason."""
+    url = reverse(view_name, kwargs={"territory_id": resolved.territory.id})
+    if request.GET:
+        url = f"{url}?{request.GET.urlencode()}"
+    if view_name == "portal:territory" and not _wants_json(request):
+        messages.info(request, resolved.note)
+    return HttpResponsePermanentRedirect(url)
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def territory_search(request: HtmxHttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    is_partial = bool(request.htmx) and not request.htmx.history_restore_request
+    if ID_PATTERN.match(query) and not _wants_json(request) and not is_partial:
+        try:
+            resolved = resolve_territory(query)
+        except TerritoryNotFound:
+            pass
+        else:
+            return redirect("portal:territory", territory_id=resolved.territory.id)
+    results = search_results(search(query, limit=SEARCH_LIMIT)) if query else []
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "query": query,
+                "count": len(results),
+                "truncated": len(results) >= SEARCH_LIMIT,
+                "results": [r.as_json() for r in results],
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+    context: dict[str, Any] = {
+        "query": query,
+        "results": results,
+        "truncated": len(results) >= SEARCH_LIMIT,
+    }
+    template = "portal/_search_results.html" if is_partial else "portal/search.html"
+    return render(request, template, context)
+
+
+@require_GET
+def territory_detail(request: HttpRequest, territory_id: str) -> HttpResponse:
+    try:
+        resolved = resolve_territory(territory_id)
+    except TerritoryNotFound as error:
+        return _not_found(request, error, territory_id)
+    if resolved.alias is not None:
+        return _moved(request, resolved, "portal:territory")
+    territory = resolved.territory
+    kids = children(territory)
+    page = TerritoryPage(territory, parents(territory), kids.count())
+    if _wants_json(request):
+        return JsonResponse(page.as_json(), json_dumps_params={"ensure_ascii": False})
+    paginator = Paginator(kids.only("id", "name", "level", "code"), CHILDREN_PER_PAGE)
+    context = {
+        "page": page,
+        "territory": territory,
+        "children_page": paginator.get_page(request.GET.get("page")),
+        "tile_url": getattr(settings, "MAILLAGE_TILE_URL", ""),
+        "tile_attribution": getattr(settings, "MAILLAGE_TILE_ATTRIBUTION", ""),
+    }
+    return render(request, "portal/territory.html", context)
+
+
+def _geojson_response(
+    request: HttpRequest, build: Callable[[], dict[str, Any]], etag: str
+) -> HttpResponse:
+    """GeoJSON with a strong cache validator; 304 (nothing built) when the client has it."""
+    etag = quote_etag(etag)
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = JsonResponse(
+            build(),
+            content_type="application/geo+json",
+            json_dumps_params={"ensure_ascii": False},
+        )
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=OUTLINE_MAX_AGE)
+    return response
+
+
+@require_GET
+def territory_outline(request: HttpRequest, territory_id: str) -> HttpResponse:
+    try:
+        resolved = resolve_territory(territory_id)
+    except TerritoryNotFound as error:
+        return _not_found(request, error, territory_id, as_json=True)
+    if resolved.alias is not None:
+        return _moved(request, resolved, "portal:outline")
+    territory: Territory = resolved.territory
+    if not territory.outline:
+        message = _("Contour non disponible pour %(name)s.") % {"name": territory.name}
+        return JsonResponse({"error": "outline-not-available", "message": message}, status=404)
+    response = _geojson_response(
+        request, lambda: geo.outline_feature(territory), territory.checksum
+    )
+    response["Content-Disposition"] = f'inline; filename="{territory.id.replace(":", "-")}.geojson"'
+    return response
+
+
+@require_GET
+def territory_children_outlines(request: HttpRequest, territory_id: str) -> HttpResponse:
+    try:
+        resolved = resolve_territory(territory_id)
+    except TerritoryNotFound as error:
+        return _not_found(request, error, territory_id, as_json=True)
+    if resolved.alias is not None:
+        return _moved(request, resolved, "portal:children-outlines")
+    parent = resolved.territory
+    kids = children(parent)
+    return _geojson_response(
+        request, lambda: geo.children_collection(parent, kids), geo.children_etag(kids)
+    )

@@ -17,6 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stderr.write(f"Maillage : http://{options['host']}:{options['port']}/")
         call_command(
-            "runserver", f"{options['host']}:{options['port']}", use_reloader=False,
+            "runserver",
+            f"{options['host']}:{options['port']}",
+            use_reloader=False,
             skip_checks=False,
         )
