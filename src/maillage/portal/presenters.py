@@ -6,7 +6,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from maillage.territories.models import Level, Territory
 
@@ -15,6 +15,14 @@ CHILD_NOUNS = {
     Level.REGION: lambda n: ngettext("%(count)s département", "%(count)s départements", n),
     Level.DEPARTEMENT: lambda n: ngettext("%(count)s commune", "%(count)s communes", n),
     Level.EPCI: lambda n: ngettext("%(count)s commune membre", "%(count)s communes membres", n),
+}
+# Legal nature of an EPCI (DGCL codes), as people read it.
+EPCI_KINDS = {
+    "CC": gettext_lazy("Communauté de communes"),
+    "CA": gettext_lazy("Communauté d'agglomération"),
+    "CU": gettext_lazy("Communauté urbaine"),
+    "METRO": gettext_lazy("Métropole"),
+    "MET69": gettext_lazy("Métropole de Lyon (collectivité à statut particulier)"),
 }
 # Levels whose map also draws the children's outlines as a light background layer.
 LEVELS_WITH_CHILDREN_LAYER = {Level.REGION, Level.DEPARTEMENT, Level.EPCI}
@@ -102,6 +110,11 @@ class TerritoryPage:
         return density(self.territory)
 
     @property
+    def kind_label(self) -> str:
+        kind = self.territory.kind
+        return f"{EPCI_KINDS[kind]} ({kind})" if kind in EPCI_KINDS else kind
+
+    @property
     def density_places(self) -> int:
         """One decimal for sparse territories (« 3,4 hab./km² »), none above 10."""
         dens = self.density
@@ -134,6 +147,7 @@ class TerritoryPage:
             "level_label": str(t.get_level_display()),
             "code": t.code,
             "siren": t.siren or None,
+            "kind": t.kind or None,
             "population": t.population,
             "population_year": t.population_year,
             "area_km2": t.area_km2,

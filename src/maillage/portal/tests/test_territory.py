@@ -44,6 +44,12 @@ def test_departement_page_paginates_its_communes(client):
     assert 'rel="prev"' in second.content.decode()
 
 
+def test_epci_page_names_its_legal_nature(client):
+    html = client.get("/territoires/epci:244200770/").content.decode()
+    assert "Métropole (METRO)" in html
+    assert "communes membres" in html
+
+
 def test_territory_json_twin(client):
     data = client.get("/territoires/com:42218/", {"format": "json"}).json()
     assert data["id"] == "com:42218"
