@@ -1,0 +1,218 @@
+"""Writes to the catalogue. Every initiative is created and changed here, so that its commune
+is always derived (from the point, else from the declared INSEE code) and never typed by hand.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from maillage.territories.locator import locate_point
+from maillage.territories.models import Territory
+from maillage.territories.selectors import resolve_commune_code
+
+from .models import INITIATIVE_HISTORY, Category, ExchangeMode, Initiative, PlatformFootprint
+from .validators import normalize_identifier
+from .vocabularies import CommuneMethod
+
+
+@dataclass(frozen=True)
+class Placement:
+    commune: Territory | None
+    method: str  # a CommuneMethod value
+
+
+def locate(lon: float, lat: float) -> Territory | None:
+    """The commune that covers the point, through the shared territories locator."""
+    return locate_point(lon, lat)
+
+
+def resolve_placement(lon: float | None, lat: float | None, insee_code: str = "") -> Placement:
+    """Where an initiative lies. Raises ValidationError (in French) for a point outside France
+    or an unknown INSEE code; neither point nor code gives no commune."""
+    if lon is not None and lat is not None:
+        commune = locate(lon, lat)
+        if commune is not None:
+            return Placement(commune, CommuneMethod.POINT)
+        message = _(
+            "Les coordonnées (longitude %(lon)s, latitude %(lat)s) ne tombent dans aucune "
+            "commune française : le point est hors de France ou en mer."
+        ) % {"lon": lon, "lat": lat}
+        if locate(lat, lon) is not None:
+            message += " " + _("Longitude et latitude semblent inversées.")
+        raise ValidationError({"lon": ValidationError(message, code="outside-france")})
+    if insee_code:
+        resolved = resolve_commune_code(insee_code)
+        if resolved is None:
+            raise ValidationError(
+                {
+                    "insee_code": ValidationError(
+                        _("Le code INSEE « %(code)s » ne désigne aucune commune connue."),
+                        code="unknown-insee-code",
+                        params={"code": insee_code},
+                    )
+                }
+            )
+        return Placement(resolved.territory, CommuneMethod.INSEE)
+    return Placement(None, CommuneMethod.NONE)
+
+
+def place_initiative(initiative: Initiative) -> Initiative:
+    """Set `commune` and `commune_method` from the initiative's point or INSEE code (no save)."""
+    placement = resolve_placement(initiative.lon, initiative.lat, initiative.insee_code)
+    initiative.commune = placement.commune
+    initiative.commune_method = placement.method
+    return initiative
+
+
+def check_categories(category: Category | None, secondary: Iterable[Category]) -> None:
+    if category is not None and category in list(secondary):
+        raise ValidationError(
+            {
+                "secondary_categories": ValidationError(
+                    _("La catégorie principale ne peut pas être aussi une catégorie secondaire."),
+                    code="category-twice",
+                )
+            }
+        )
+
+
+def _normalize(initiative: Initiative) -> None:
+    initiative.siret = normalize_identifier(initiative.siret)
+    initiative.rna = normalize_identifier(initiative.rna)
+    initiative.insee_code = (initiative.insee_code or "").strip().upper()
+
+
+@transaction.atomic
+def save_initiative(
+    initiative: Initiative,
+    *,
+    user: Any = None,
+    reason: str = "",
+    save_m2m: Callable[[], None] | None = None,
+) -> Initiative:
+    """Validate, place and save one initiative, then write **one** history record.
+
+    `save_m2m` sets the many-to-many fields after the row exists (the admin passes
+    `form.save_m2m`). simple-history would otherwise add a record per many-to-many change;
+    here they are suspended and one record with the final state, `user` and `reason` is written.
+    """
+    created = initiative._state.adding
+    _normalize(initiative)
+    initiative.full_clean()
+    place_initiative(initiative)
+    if user is not None and getattr(user, "is_authenticated", False):
+        initiative._history_user = user  # type: ignore[attr-defined]
+    if reason:
+        initiative._change_reason = reason  # type: ignore[attr-defined]
+    initiative.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        initiative.save()
+        if save_m2m is not None:
+            save_m2m()
+    finally:
+        del initiative.skip_history_when_saving  # type: ignore[attr-defined]
+    INITIATIVE_HISTORY.create_historical_record(initiative, "+" if created else "~")
+    return initiative
+
+
+def _codes(model: Any, values: Iterable[Any]) -> list[Any]:
+    """Accept model instances or codes; unknown codes are a clear error."""
+    items = list(values)
+    codes = [v.pk if isinstance(v, model) else v for v in items]
+    found = {o.pk: o for o in model.objects.filter(pk__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationError(
+            _("Codes inconnus : %(codes)s.") % {"codes": ", ".join(map(str, missing))},
+            code="unknown-code",
+        )
+    return [found[c] for c in codes]
+
+
+@transaction.atomic
+def create_initiative(
+    *,
+    name: str,
+    category: Category | str,
+    secondary_categories: Iterable[Category | str] = (),
+    exchange_modes: Iterable[ExchangeMode | str] = (),
+    user: Any = None,
+    reason: str = "",
+    **fields: Any,
+) -> Initiative:
+    """Create an initiative; `category` and the lists accept codes or rows.
+
+    `fields` are the other model fields (lon, lat, insee_code, status, siret…); `commune` is
+    refused because it is always derived.
+    """
+    if "commune" in fields or "commune_id" in fields:
+        raise ValueError("commune is derived from lon/lat or insee_code, never given")
+    main = _codes(Category, [category])[0]
+    secondary = _codes(Category, secondary_categories)
+    check_categories(main, secondary)
+    modes = _codes(ExchangeMode, exchange_modes)
+    initiative = Initiative(name=name, category=main, **fields)
+
+    def save_m2m() -> None:
+        initiative.secondary_categories.set(secondary)
+        initiative.exchange_modes.set(modes)
+
+    return save_initiative(initiative, user=user, reason=reason, save_m2m=save_m2m)
+
+
+@transaction.atomic
+def update_initiative(
+    initiative: Initiative,
+    *,
+    user: Any = None,
+    reason: str = "",
+    secondary_categories: Iterable[Category | str] | None = None,
+    exchange_modes: Iterable[ExchangeMode | str] | None = None,
+    **changes: Any,
+) -> Initiative:
+    """Change some fields of an initiative; the commune follows the new point or code."""
+    if "commune" in changes or "commune_id" in changes:
+        raise ValueError("commune is derived from lon/lat or insee_code, never given")
+    if "category" in changes:
+        changes["category"] = _codes(Category, [changes["category"]])[0]
+    for key, value in changes.items():
+        setattr(initiative, key, value)
+    secondary = None if secondary_categories is None else _codes(Category, secondary_categories)
+    check_categories(
+        initiative.category,
+        secondary if secondary is not None else initiative.secondary_categories.all(),
+    )
+    modes = None if exchange_modes is None else _codes(ExchangeMode, exchange_modes)
+
+    def save_m2m() -> None:
+        if secondary is not None:
+            initiative.secondary_categories.set(secondary)
+        if modes is not None:
+            initiative.exchange_modes.set(modes)
+
+    return save_initiative(initiative, user=user, reason=reason, save_m2m=save_m2m)
+
+
+def record_footprint(
+    *,
+    platform: str,
+    territory: Territory | str,
+    metric: str,
+    date: Any,
+    value: float,
+    **fields: Any,
+) -> tuple[PlatformFootprint, bool]:
+    """Insert or update one footprint figure, keyed by (platform, territory, metric, date)."""
+    territory_id = territory.pk if isinstance(territory, Territory) else territory
+    footprint, created = PlatformFootprint.objects.update_or_create(
+        platform=platform,
+        territory_id=territory_id,
+        metric=metric,
+        date=date,
+        defaults={"value": value, **fields},
+    )
+    return footprint, created
