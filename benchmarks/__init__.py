@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: `python -m benchmarks` (or `make bench`) prints one JSON document."""
