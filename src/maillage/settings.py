@@ -31,7 +31,9 @@ DEBUG = _env_bool("DEBUG", False)
 # A fixed key is only acceptable for a local, loopback-only instance; servers set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "maillage-local-only-insecure-key-set-SECRET_KEY")
 ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if h.strip()
 ]
 
 INSTALLED_APPS = [
@@ -84,9 +86,7 @@ WSGI_APPLICATION = "maillage.wsgi.application"
 
 _default_db = f"sqlite:///{DATA_DIR / 'maillage.sqlite3'}"
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_db), conn_max_age=60
-    )
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while an import writes.
