@@ -99,6 +99,9 @@ def search_results(territories: list[Territory]) -> list[SearchResult]:
     ]
 
 
+METROPOLITAN_BBOX = [-5.2, 41.3, 9.6, 51.1]
+
+
 @dataclass
 class TerritoryPage:
     territory: Territory
@@ -132,6 +135,14 @@ class TerritoryPage:
     @property
     def bbox_text(self) -> str:
         return bbox_text(self.territory.bbox)
+
+    @property
+    def view_bbox(self) -> list[float] | None:
+        """Initial map extent. France spans from the Pacific to the Indian Ocean: open on the
+        metropolitan territory, where the overseas régions are one click away in the list."""
+        if self.territory.level == "fr":
+            return METROPOLITAN_BBOX
+        return self.territory.bbox
 
     @property
     def has_children_layer(self) -> bool:

@@ -61,7 +61,7 @@ def _not_found(
     request: HttpRequest, error: TerritoryNotFound, territory_id: str, *, as_json: bool = False
 ) -> HttpResponse:
     if as_json or _wants_json(request):
-        return JsonResponse({"error": error.code, "message": str(error)}, status=404)
+        return JsonResponse({"code": error.code, "message": str(error)}, status=404)
     context = {"message": str(error), "query": territory_id}
     return render(request, "portal/territory_not_found.html", context, status=404)
 
@@ -166,7 +166,7 @@ def territory_outline(request: HttpRequest, territory_id: str) -> HttpResponse:
     territory: Territory = resolved.territory
     if not territory.outline:
         message = _("Contour non disponible pour %(name)s.") % {"name": territory.name}
-        return JsonResponse({"error": "outline-not-available", "message": message}, status=404)
+        return JsonResponse({"code": "outline-not-available", "message": message}, status=404)
     response = _geojson_response(
         request, lambda: geo.outline_feature(territory), territory.checksum
     )

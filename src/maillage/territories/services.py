@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from . import referential, sources
@@ -151,13 +152,25 @@ def _write_territories(records: list[dict[str, Any]]) -> dict[str, int]:
     Territory.objects.bulk_update(
         [Territory(**r) for r in changed], _TERRITORY_FIELDS, batch_size=BATCH
     )
-    if removed:
-        Territory.objects.filter(id__in=removed).delete()
+    kept = _delete_unless_protected(removed)
     return {
         "territories_created": len(new),
         "territories_updated": len(changed),
-        "territories_removed": len(removed),
+        "territories_removed": len(removed) - len(kept),
+        # Gone from the COG but still carrying recorded figures: kept until someone moves them.
+        "territories_kept_in_use": len(kept),
     }
+
+
+def _delete_unless_protected(ids: list[str]) -> list[str]:
+    kept = []
+    for tid in ids:
+        try:
+            with transaction.atomic():
+                Territory.objects.filter(id=tid).delete()
+        except ProtectedError:
+            kept.append(tid)
+    return kept
 
 
 def _write_aliases(records: list[dict[str, Any]]) -> dict[str, int]:

@@ -95,7 +95,7 @@ def test_unknown_territory_gives_french_404(client, territory_id, code):
     assert territory_id in html
     data = client.get(f"/territoires/{territory_id}/", {"format": "json"})
     assert data.status_code == 404
-    assert data.json()["error"] == code
+    assert data.json()["code"] == code
 
 
 def test_outline_endpoint_is_geojson_with_cache_validators(client):
@@ -130,3 +130,13 @@ def test_children_outlines_are_a_simplified_collection(client):
         "/territoires/epci:244200770/enfants.geojson", headers={"If-None-Match": response["ETag"]}
     )
     assert again.status_code == 304
+
+
+@pytest.mark.django_db
+def test_france_map_opens_on_the_metropolitan_territory(client):
+    html = client.get("/territoires/fr/").content.decode()
+    assert 'data-bbox="-5.2,41.3,9.6,51.1"' in html
+    assert 'data-fixed-view="true"' in html
+    # A commune keeps its own extent and the map fits its outline.
+    rennes = client.get("/territoires/com:35238/").content.decode()
+    assert "data-fixed-view" not in rennes

@@ -66,3 +66,35 @@ def test_missing_package_is_a_clear_error(tmp_path):
     bad.write_bytes(b"<html>502 Bad Gateway</html>")
     with pytest.raises(CommandError, match="n'est pas un paquet"):
         call_command("load-referential", "--cog-package", str(bad))
+
+
+@pytest.mark.django_db
+def test_reload_keeps_a_vanished_commune_that_still_carries_figures():
+    import datetime
+
+    from maillage.catalog.services import record_footprint
+    from maillage.territories.services import load_referential
+
+    def ghost(code: str) -> Territory:
+        return Territory.objects.create(
+            id=f"com:{code}",
+            level="com",
+            code=code,
+            name=f"Disparue {code}",
+            search_name=f"disparue {code}",
+            checksum="-",
+        )
+
+    with_figures, without = ghost("00001"), ghost("00002")
+    record_footprint(
+        platform="BlaBlaCar",
+        territory=with_figures,
+        metric="trajets",
+        date=datetime.date(2025, 1, 1),
+        value=12,
+    )
+    summary = load_referential()
+    assert summary["territories_removed"] == 1
+    assert summary["territories_kept_in_use"] == 1
+    assert Territory.objects.filter(id=with_figures.id).exists()
+    assert not Territory.objects.filter(id=without.id).exists()

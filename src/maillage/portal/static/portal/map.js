@@ -57,7 +57,7 @@
       }).addTo(map);
       outlineLayer.bringToFront();
       var bounds = outlineLayer.getBounds();
-      if (bounds.isValid()) {
+      if (bounds.isValid() && !data.fixedView) {
         map.fitBounds(bounds, { padding: [12, 12] });
       }
       el.setAttribute("data-loaded", "true");
