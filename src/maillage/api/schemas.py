@@ -45,3 +45,19 @@ class TerritorySummary(Schema):
     code: str
     population: int | None
     departement_id: str | None
+
+
+class PlaceRef(Schema):
+    id: str
+    code: str
+    name: str
+
+
+class LocationOut(Schema):
+    """Either the four territories containing the point, or outside_france = true."""
+
+    outside_france: bool = False
+    commune: PlaceRef | None = None
+    epci: PlaceRef | None = None
+    departement: PlaceRef | None = None
+    region: PlaceRef | None = None

@@ -4,9 +4,10 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from maillage.territories import selectors
+from maillage.territories.locate_csv import describe_point
 from maillage.territories.models import Territory
 
-from .schemas import Error, TerritoryOut, TerritorySummary
+from .schemas import Error, LocationOut, TerritoryOut, TerritorySummary
 
 router = Router(tags=["territoires"])
 
@@ -56,3 +57,16 @@ def get_territory(request: HttpRequest, territory_id: str) -> dict:
 def get_children(request: HttpRequest, territory_id: str) -> list[dict]:
     t = selectors.resolve_territory(territory_id).territory
     return [_summary(c) for c in selectors.children(t)]
+
+
+@router.get(
+    "/locate",
+    response=LocationOut,
+    summary="Commune, EPCI, département et région d'un point (WGS84)",
+)
+def locate(
+    request: HttpRequest,
+    lon: float = Query(..., ge=-180, le=180, description="Longitude, ex. 2.3522"),
+    lat: float = Query(..., ge=-90, le=90, description="Latitude, ex. 48.8566"),
+) -> dict:
+    return describe_point(lon, lat)

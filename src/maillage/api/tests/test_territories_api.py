@@ -42,4 +42,18 @@ def test_openapi_schema_documents_every_endpoint(client):
         "/api/v1/territories",
         "/api/v1/territories/{territory_id}",
         "/api/v1/territories/{territory_id}/children",
+        "/api/v1/locate",
     } <= paths
+
+
+@pytest.mark.django_db
+def test_locate_a_point_or_say_outside_france(client):
+    paris = client.get("/api/v1/locate", {"lon": 2.3522, "lat": 48.8566}).json()
+    assert paris["commune"]["id"] == "com:75056"
+    assert paris["region"]["id"] == "reg:11"
+    assert paris["outside_france"] is False
+    sea = client.get("/api/v1/locate", {"lon": -4.0, "lat": 47.0}).json()
+    assert sea["outside_france"] is True
+    assert sea["commune"] is None
+    bad = client.get("/api/v1/locate", {"lon": 500, "lat": 48})
+    assert bad.status_code == 422
