@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from maillage.territories.models import Level, Territory
+from maillage.territories.selectors import describe
 
 CHILD_NOUNS = {
     Level.COUNTRY: lambda n: ngettext("%(count)s région", "%(count)s régions", n),
@@ -149,24 +150,14 @@ class TerritoryPage:
         return self.territory.level in LEVELS_WITH_CHILDREN_LAYER and self.children_count > 0
 
     def as_json(self) -> dict[str, Any]:
+        """The same description as the CLI and the API, plus what a page links to."""
         t = self.territory
         dens = self.density
-        return {
-            "id": t.id,
-            "name": t.name,
-            "level": t.level,
-            "level_label": str(t.get_level_display()),
-            "code": t.code,
-            "siren": t.siren or None,
-            "kind": t.kind or None,
-            "population": t.population,
-            "population_year": t.population_year,
-            "area_km2": t.area_km2,
-            "density_per_km2": round(dens, 1) if dens is not None else None,
-            "bbox": t.bbox,
-            "parents": [territory_summary(p) for p in self.parents],
-            "children_count": self.children_count,
-            "outline_url": reverse("portal:outline", kwargs={"territory_id": t.id})
-            if t.outline
-            else None,
-        }
+        data = describe(t, self.parents, self.children_count)
+        data["level_label"] = str(t.get_level_display())
+        data["density_per_km2"] = round(dens, 1) if dens is not None else None
+        data["parents"] = [territory_summary(p) for p in self.parents]
+        data["outline_url"] = (
+            reverse("portal:outline", kwargs={"territory_id": t.id}) if t.outline else None
+        )
+        return data
