@@ -10,17 +10,19 @@ PORT ?= 8000
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@echo "Installation des dépendances verrouillées…" >&2
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock >&2
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . >&2
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+# Setup talks on stderr only, so that `make bench` prints nothing but its JSON on stdout.
 setup: $(STAMP)
 	@scripts/system-packages.sh runtime
-	$(BIN)/maillage compile-translations
-	$(BIN)/maillage migrate --no-input -v 0
-	$(BIN)/maillage load-referential
-	$(BIN)/maillage collectstatic --no-input -v 0
+	@$(BIN)/maillage compile-translations >&2
+	@$(BIN)/maillage migrate --no-input -v 0 >&2
+	@$(BIN)/maillage load-referential >&2
+	@$(BIN)/maillage collectstatic --no-input -v 0 >&2
 
 run: setup
 	$(BIN)/maillage serve --host $(HOST) --port $(PORT)
@@ -39,7 +41,7 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 
 bench: setup
-	$(BIN)/python -m benchmarks
+	@$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) var

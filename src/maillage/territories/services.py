@@ -104,7 +104,12 @@ def load_referential(
         and Territory.objects.count() == last.counts.get("territories_total")
     ):
         progress("Référentiel déjà à jour : rien à faire (--force pour tout recalculer).")
-        return {"status": "up-to-date", "population_year": year, **last.counts}
+        return {
+            "status": "up-to-date",
+            "population_year": year,
+            "territories_total": last.counts.get("territories_total"),
+            "loaded_at": last.finished_at.isoformat() if last.finished_at else None,
+        }
 
     started = timezone.now()
     ref = _build(path, year, fingerprint, force, progress)
