@@ -113,7 +113,9 @@ def _commune_geometries(
         else:
             del geoms[code]
     outline_less_parts = {
-        parent for kind, parent, geom_hex in df_rows.values() if kind == "COMD" and not geom_hex
+        parent
+        for kind, parent, geom_hex in df_rows.values()
+        if kind == "COMD" and parent is not None and not geom_hex
     }
     with_old_codes = {c["code"] for c in cog.communes if c.get("anciensCodes")}
     filled = fill_merger_gaps(geoms, outline_less_parts & set(geoms), with_old_codes & set(geoms))
