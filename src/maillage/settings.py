@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "simple_history",
     "maillage.territories",
     "maillage.catalog",
+    "maillage.sources",
     "maillage.portal",
 ]
 

@@ -1,0 +1,29 @@
+"""Backends by name. Each module defines one Backend subclass and registers it here."""
+
+from importlib import import_module
+
+from .base import Backend, BackendOptions
+
+# name → "module:Class"; modules are imported on demand so one broken backend cannot stop
+# the others.
+REGISTRY: dict[str, str] = {
+    "csv": "maillage.sources.backends.tabular:CsvBackend",
+    "xlsx": "maillage.sources.backends.tabular:XlsxBackend",
+    "geojson": "maillage.sources.backends.geojson:GeoJsonBackend",
+    "bnlc": "maillage.sources.backends.bnlc:BnlcBackend",
+    "tiers-lieux": "maillage.sources.backends.tiers_lieux:TiersLieuxBackend",
+    "osm": "maillage.sources.backends.osm:OsmBackend",
+    "gogocarto": "maillage.sources.backends.gogocarto:GogocartoBackend",
+    "bookcases": "maillage.sources.backends.bookcases:BookcasesBackend",
+}
+
+
+def get_backend(name: str, options: BackendOptions | None = None) -> Backend:
+    if name not in REGISTRY:
+        raise KeyError(name)
+    module_name, class_name = REGISTRY[name].split(":")
+    backend_class: type[Backend] = getattr(import_module(module_name), class_name)
+    return backend_class(options)
+
+
+__all__ = ["REGISTRY", "Backend", "BackendOptions", "get_backend"]

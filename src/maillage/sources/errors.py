@@ -1,0 +1,15 @@
+"""Errors of an import. A file error fails the whole job and changes nothing; a row error
+rejects that row only, with a reason a person understands."""
+
+
+class SourceFileError(Exception):
+    """The file is not what it claims to be (binary, truncated, an HTML error page, missing
+    required columns…). Stable code `source-file-invalid`; the message is in French."""
+
+    code = "source-file-invalid"
+
+
+class RowRejected(Exception):
+    """One row cannot be imported; `str(exc)` is the reason, in French."""
+
+    code = "row-rejected"
