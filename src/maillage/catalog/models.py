@@ -159,11 +159,21 @@ INITIATIVE_HISTORY = HistoricalRecords(
 class Initiative(models.Model):
     name = models.CharField(_("nom"), max_length=255)
     description = models.TextField(_("description"), blank=True)
+    # Null means « à classer »: an imported record that no rule places waits for a person
+    # rather than getting a wrong category.
     category = models.ForeignKey(
         Category,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="initiatives",
         verbose_name=_("catégorie principale"),
+    )
+    category_rule = models.CharField(
+        _("règle de classement"),
+        max_length=300,
+        blank=True,
+        help_text=_("Ce qui a choisi la catégorie : règle d'import, ou saisie manuelle."),
     )
     secondary_categories = models.ManyToManyField(
         Category,
@@ -318,6 +328,12 @@ class Initiative(models.Model):
 
     created_at = models.DateTimeField(_("fiche créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("fiche modifiée le"), auto_now=True)
+    archived_at = models.DateTimeField(
+        _("archivée le"),
+        null=True,
+        blank=True,
+        help_text=_("Absente de toutes ses sources après le délai de grâce ; jamais supprimée."),
+    )
 
     history = INITIATIVE_HISTORY
 

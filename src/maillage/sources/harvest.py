@@ -1,0 +1,208 @@
+"""Run one import job: lock the source, read the file in batches, write everything in one
+transaction (a failed or interrupted run leaves the database as it was), archive what
+disappeared, and summarise every row's outcome."""
+
+import datetime
+import hashlib
+import json
+import os
+import socket
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maillage.catalog.models import Category
+
+from .backends import BackendOptions, get_backend
+from .errors import SourceFileError
+from .models import HarvestItem, HarvestJob, Outcome, Source
+from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
+from .quality import QualityContext
+from .records import RawRow
+from .writes import archive_missing, write_batch
+
+BATCH_SIZE = 2000
+Progress = Callable[[int], None]
+
+
+class SourceBusy(Exception):
+    """Another run of the same source is in progress (stable code `source-busy`)."""
+
+    code = "source-busy"
+
+
+@dataclass
+class ImportRequest:
+    backend: str
+    path: Path
+    source: str = ""
+    mapping: dict[str, Any] | None = None
+    category: str = ""
+    dry_run: bool = False
+    user: Any = None
+    licence: str = ""
+    progress: Progress = field(default=lambda rows: None)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _start_job(source: Source, request: ImportRequest) -> HarvestJob:
+    """Take the source's lock: at most one running job per source. A job left "running" by a
+    process that died is closed as interrupted (its writes were never committed)."""
+    host = socket.gethostname()
+    with transaction.atomic():
+        for running in HarvestJob.objects.select_for_update().filter(
+            source=source, status=HarvestJob.Status.RUNNING
+        ):
+            if running.host == host and not _process_alive(running.pid):
+                running.status = HarvestJob.Status.FAILED
+                running.error = _("interrompu (processus arrêté) ; rien n'a été écrit")
+                running.finished_at = timezone.now()
+                running.save(update_fields=["status", "error", "finished_at"])
+            else:
+                raise SourceBusy(
+                    _("La source « %(source)s » est déjà en cours d'import (import n° %(job)s).")
+                    % {"source": source.name, "job": running.pk}
+                )
+        return HarvestJob.objects.create(
+            source=source,
+            status=HarvestJob.Status.RUNNING,
+            dry_run=request.dry_run,
+            file_name=str(request.path),
+            started_by=request.user if getattr(request.user, "is_authenticated", False) else None,
+            started_at=timezone.now(),
+            pid=os.getpid(),
+            host=host,
+        )
+
+
+def _batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def get_or_create_source(request: ImportRequest) -> Source:
+    name = request.source or f"{request.backend}-{request.path.stem}".lower().replace("_", "-")
+    source, _created = Source.objects.get_or_create(
+        name=name[:100], defaults={"backend": request.backend, "label": name}
+    )
+    changed = []
+    if request.mapping is not None and request.mapping != source.mapping:
+        source.mapping = request.mapping
+        changed.append("mapping")
+    if request.category and request.category != source.default_category:
+        source.default_category = request.category
+        changed.append("default_category")
+    if request.licence and request.licence != source.licence:
+        source.licence = request.licence
+        changed.append("licence")
+    if str(request.path) != source.location:
+        source.location = str(request.path)
+        changed.append("location")
+    if changed:
+        source.save(update_fields=changed)
+    return source
+
+
+def run_import(request: ImportRequest) -> HarvestJob:
+    if not request.path.is_file():
+        raise SourceFileError(_("Fichier introuvable : %(path)s") % {"path": request.path})
+    source = get_or_create_source(request)
+    options = BackendOptions(mapping=source.mapping or {}, category=source.default_category)
+    backend = get_backend(source.backend, options)
+    job = _start_job(source, request)
+    try:
+        job.file_sha256 = _sha256(request.path)
+        counts = _run(job, source, backend, request)
+    except BaseException as exc:  # includes KeyboardInterrupt: the job must not stay running
+        job.status = HarvestJob.Status.FAILED
+        job.error = str(exc) if isinstance(exc, SourceFileError) else repr(exc)
+        job.finished_at = timezone.now()
+        job.save()
+        raise
+    job.status = (
+        HarvestJob.Status.DONE_WITH_ERRORS if counts["rejected"] else HarvestJob.Status.DONE
+    )
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) -> Counter:
+    categories = set(Category.objects.filter(retired=False).values_list("code", flat=True))
+    mapping = source.mapping or {}
+    keep = mapping.get("keep_personal_data", {}) if isinstance(mapping, dict) else {}
+    settings = PipelineSettings(
+        source_name=source.label or source.name,
+        source_licence=source.licence,
+        source_url="",
+        default_category=source.default_category,
+        keep_personal=set(keep.get("fields", [])) if keep.get("legal_basis") else set(),
+        legal_basis=keep.get("legal_basis", ""),
+        signature=json.dumps(
+            [source.backend, mapping, source.default_category], sort_keys=True, default=str
+        ),
+    )
+    ctx = QualityContext()
+    outcomes: Counter = Counter({o.value: 0 for o in Outcome})
+    by_category: Counter = Counter()
+    reasons: Counter = Counter()
+    seen: dict[str, int] = {}
+    done = 0
+    with transaction.atomic():
+        for batch in _batches(iter(backend.rows(request.path)), BATCH_SIZE):
+            prepared = prepare_batch(batch, backend, ctx, settings, categories)
+            items = write_batch(job, prepared, settings.signature, seen, request.dry_run)
+            _tally(items, outcomes, by_category, reasons)
+            done += len(batch)
+            request.progress(done)
+        if not request.dry_run:
+            grace = datetime.timedelta(days=source.archive_after_days)
+            _tally(archive_missing(job, grace), outcomes, by_category, reasons)
+    job.rows = done
+    job.outcomes = dict(outcomes)
+    job.categories = dict(by_category)
+    job.reasons = dict(reasons.most_common())
+    job.mapping = getattr(backend, "effective_mapping", None) or mapping
+    return outcomes
+
+
+def _reason_kind(reason: str) -> str:
+    """Every reason reads « kind : detail »; the summary counts them by kind."""
+    return reason.split(" : ")[0][:120]
+
+
+def _tally(
+    items: list[HarvestItem], outcomes: Counter, by_category: Counter, reasons: Counter
+) -> None:
+    for item in items:
+        outcomes[item.outcome] += 1
+        if item.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED):
+            by_category[item.category or UNCLASSIFIED] += 1
+        for reason in item.reasons:
+            reasons[_reason_kind(reason)] += 1

@@ -1,0 +1,79 @@
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from maillage.catalog.models import Category
+from maillage.sources.backends import REGISTRY
+from maillage.sources.errors import SourceFileError
+from maillage.sources.harvest import ImportRequest, SourceBusy, run_import
+from maillage.sources.mappings import MappingError, load_mapping
+from maillage.sources.selectors import job_summary, write_report
+
+
+class Command(BaseCommand):
+    help = (
+        "Importe un fichier d'initiatives. Chaque ligne finit nouvelle, mise à jour, inchangée, "
+        "ignorée ou rejetée (avec son motif) ; relancer l'import ne crée pas de doublon. "
+        f"Formats : {', '.join(REGISTRY)}."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("backend", metavar="BACKEND", choices=sorted(REGISTRY))
+        parser.add_argument("path", metavar="PATH", type=Path)
+        parser.add_argument("--source", default="", help="Nom court de la source (slug).")
+        parser.add_argument("--mapping", type=Path, help="Correspondance des colonnes (JSON).")
+        parser.add_argument(
+            "--category", default="", help="Catégorie de toutes les lignes (fichier mono-pratique)."
+        )
+        parser.add_argument("--licence", default="", help="Licence des données de la source.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Essai à blanc : rapport sans rien écrire."
+        )
+        parser.add_argument("--report", type=Path, help="CSV du rapport ligne par ligne.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        mapping = None
+        if options["mapping"] is not None:
+            try:
+                mapping = load_mapping(options["mapping"])
+            except MappingError as exc:
+                raise CommandError(str(exc), returncode=2) from exc
+        category = options["category"]
+        if category and not Category.objects.filter(code=category, retired=False).exists():
+            raise CommandError(
+                f"Catégorie inconnue : {category}. Voir `maillage load-typology` ou /typologie/.",
+                returncode=2,
+            )
+        start = time.perf_counter()
+
+        def progress(rows: int) -> None:
+            rate = rows / max(time.perf_counter() - start, 1e-6)
+            print(f"\r{rows} lignes traitées ({rate:,.0f} lignes/s)", end="", file=sys.stderr)
+
+        request = ImportRequest(
+            backend=options["backend"],
+            path=options["path"],
+            source=options["source"],
+            mapping=mapping,
+            category=category,
+            dry_run=options["dry_run"],
+            licence=options["licence"],
+            progress=progress,
+        )
+        try:
+            job = run_import(request)
+        except (SourceFileError, SourceBusy) as exc:
+            print(file=sys.stderr)
+            raise CommandError(str(exc), returncode=2) from exc
+        print(file=sys.stderr)
+        summary = job_summary(job)
+        if options["dry_run"]:
+            summary["mapping"] = job.mapping
+        if options["report"] is not None:
+            summary["report"] = str(options["report"])
+            summary["report_rows"] = write_report(job, options["report"])
+        self.stdout.write(json.dumps(summary, ensure_ascii=False, default=str))

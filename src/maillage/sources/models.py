@@ -1,0 +1,152 @@
+"""Imports as Source → HarvestJob → HarvestItem, plus the SourceRecord that ties one remote
+record to its initiative across runs (the upsert key is (source, remote_id))."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.Model):
+    class Moderation(models.TextChoices):
+        PUBLISH = "publish", _("publiée directement")
+        REVIEW = "review", _("à relire avant publication")
+
+    name = models.SlugField(_("nom court"), max_length=100, unique=True)
+    label = models.CharField(_("intitulé"), max_length=200, blank=True)
+    backend = models.CharField(_("format"), max_length=20)
+    location = models.CharField(
+        _("fichier ou adresse"), max_length=500, blank=True, help_text=_("Dernier fichier lu.")
+    )
+    licence = models.CharField(_("licence"), max_length=100, blank=True)
+    attribution = models.CharField(_("attribution"), max_length=300, blank=True)
+    mapping = models.JSONField(_("correspondance des colonnes"), default=dict, blank=True)
+    default_category = models.CharField(
+        _("catégorie de toute la source"), max_length=60, blank=True
+    )
+    schedule = models.CharField(_("fréquence"), max_length=40, blank=True)
+    moderation = models.CharField(
+        _("modération"), max_length=10, choices=Moderation.choices, default=Moderation.PUBLISH
+    )
+    archive_after_days = models.PositiveIntegerField(
+        _("délai avant archivage (jours)"),
+        default=30,
+        help_text=_(
+            "Une fiche absente des imports suivants est archivée (jamais supprimée) après ce délai."
+        ),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.label or self.name
+
+
+class HarvestJob(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        RUNNING = "running", _("en cours")
+        DONE = "done", _("terminé")
+        DONE_WITH_ERRORS = "done-with-errors", _("terminé avec des lignes rejetées")
+        FAILED = "failed", _("échoué")
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="jobs")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    dry_run = models.BooleanField(_("essai à blanc"), default=False)
+    file_name = models.CharField(_("fichier"), max_length=500, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    started_at = models.DateTimeField(_("début"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    # Who holds the source's lock: a crashed run is recognised by its dead process.
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    host = models.CharField(max_length=200, blank=True)
+    rows = models.PositiveIntegerField(_("lignes lues"), default=0)
+    outcomes = models.JSONField(_("issues par résultat"), default=dict)
+    categories = models.JSONField(_("catégories"), default=dict)
+    reasons = models.JSONField(_("motifs"), default=dict)
+    mapping = models.JSONField(_("correspondance utilisée"), default=dict, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} #{self.pk} ({self.get_status_display()})"
+
+
+class Outcome(models.TextChoices):
+    NEW = "new", _("nouvelle")
+    UPDATED = "updated", _("mise à jour")
+    UNCHANGED = "unchanged", _("inchangée")
+    SKIPPED = "skipped", _("ignorée")
+    REJECTED = "rejected", _("rejetée")
+    ARCHIVED = "archived", _("archivée")
+
+
+class SourceRecord(models.Model):
+    """One remote record of a source, across runs: what was last imported, and where."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="records")
+    remote_id = models.CharField(max_length=200)
+    initiative = models.ForeignKey(
+        "catalog.Initiative", null=True, on_delete=models.SET_NULL, related_name="source_records"
+    )
+    raw_hash = models.CharField(max_length=40)
+    # The values this source gave last time: a field whose current value differs from it was
+    # edited by staff, and a new import must not overwrite it silently.
+    imported = models.JSONField(default=dict)
+    first_seen_job = models.ForeignKey(
+        HarvestJob, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_seen_job = models.ForeignKey(
+        HarvestJob, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    missing_since = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fiche d'une source")
+        verbose_name_plural = _("fiches des sources")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "remote_id"], name="unique_remote_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.remote_id}"
+
+
+class HarvestItem(models.Model):
+    """One row of one job: the row as received, what happened to it, and why."""
+
+    job = models.ForeignKey(HarvestJob, on_delete=models.CASCADE, related_name="items")
+    row_number = models.PositiveIntegerField(_("ligne"))
+    remote_id = models.CharField(_("identifiant distant"), max_length=200, blank=True)
+    raw = models.JSONField(_("ligne reçue"))
+    outcome = models.CharField(_("résultat"), max_length=10, choices=Outcome.choices)
+    reasons = models.JSONField(_("motifs et remarques"), default=list)
+    conflicts = models.JSONField(_("conflits avec des modifications manuelles"), default=list)
+    diff = models.JSONField(_("changements"), default=dict)
+    commune_id = models.CharField(_("commune"), max_length=24, blank=True)
+    category = models.CharField(_("catégorie"), max_length=60, blank=True)
+    category_rule = models.CharField(_("règle de classement"), max_length=300, blank=True)
+    initiative = models.ForeignKey(
+        "catalog.Initiative", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("ligne importée")
+        verbose_name_plural = _("lignes importées")
+        ordering = ["job", "row_number"]
+        indexes = [models.Index(fields=["job", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"#{self.job_id} l.{self.row_number} {self.outcome}"

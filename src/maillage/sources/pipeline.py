@@ -1,0 +1,166 @@
+"""The per-row pipeline: parse → check → locate → classify → values to write.
+
+Runs on a batch at once (the locator is vectorised) and never raises for a bad row: each row
+comes out as a Prepared with either values or a rejection reason.
+"""
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .backends import Backend
+from .errors import RowRejected
+from .quality import (
+    QualityContext,
+    check_coordinates,
+    check_dates,
+    check_name,
+    drop_personal_data,
+    place,
+)
+from .records import Candidate, RawRow
+
+# Candidate fields copied to the initiative as they are.
+COPIED_FIELDS = (
+    "name", "description", "lon", "lat", "location_precision", "address", "postcode",
+    "insee_code", "website", "siret", "rna", "osm_id", "network", "status", "created_on",
+    "opened_on", "closed_on", "carrier", "counterpart", "contact_name", "contact_email",
+    "contact_phone",
+)  # fmt: skip
+UNCLASSIFIED = "a-classer"
+
+
+@dataclass
+class Prepared:
+    row: RawRow
+    remote_id: str = ""
+    values: dict[str, Any] = field(default_factory=dict)  # initiative field → JSON value
+    reasons: list[str] = field(default_factory=list)
+    rejected: str = ""  # the reason, when the row cannot be imported
+    digest: str = ""  # hash of the raw row and the parse settings
+
+
+@dataclass
+class PipelineSettings:
+    source_name: str
+    source_licence: str
+    source_url: str
+    default_category: str
+    keep_personal: set[str]
+    legal_basis: str
+    signature: str  # backend + mapping + options: a change re-imports unchanged rows
+
+
+def raw_hash(row: RawRow, signature: str) -> str:
+    text = json.dumps(row.data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(f"{signature}\n{text}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def _derived_remote_id(candidate: Candidate) -> str:
+    """For sources without identifiers: name and rounded point (or code) identify a record;
+    a record whose name or place changes comes back as new, the old one is archived."""
+    key = "|".join(
+        [
+            " ".join(candidate.name.lower().split()),
+            f"{candidate.lon:.5f}" if candidate.lon is not None else "",
+            f"{candidate.lat:.5f}" if candidate.lat is not None else "",
+            candidate.insee_code or candidate.postcode,
+        ]
+    )
+    return "auto:" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
+
+
+def prepare_batch(
+    rows: list[RawRow],
+    backend: Backend,
+    ctx: QualityContext,
+    settings: PipelineSettings,
+    categories: set[str],
+) -> list[Prepared]:
+    prepared: list[Prepared] = []
+    candidates: list[Candidate | None] = []
+    for row in rows:
+        item = Prepared(row=row, remote_id=row.remote_id or "")
+        candidate = None
+        try:
+            candidate = backend.parse(row)
+            check_name(candidate)
+            check_coordinates(candidate)
+        except RowRejected as exc:
+            item.rejected = str(exc)
+        except Exception as exc:  # one malformed row must not stop the job
+            item.rejected = _("ligne illisible : %(error)s") % {"error": exc}
+            candidate = None
+        prepared.append(item)
+        candidates.append(None if item.rejected else candidate)
+    points = [
+        (i, c.lon, c.lat)
+        for i, c in enumerate(candidates)
+        if c is not None and c.lon is not None and c.lat is not None
+    ]
+    found = ctx.locate_many([lon for _i, lon, _lat in points], [lat for _i, _lon, lat in points])
+    with_point = [i for i, _lon, _lat in points]
+    located = dict(zip(with_point, found, strict=True))
+    for i, (item, candidate) in enumerate(zip(prepared, candidates, strict=True)):
+        if candidate is None:
+            continue
+        try:
+            _finish(item, candidate, located.get(i), ctx, settings, categories)
+        except RowRejected as exc:
+            item.rejected = str(exc)
+    return prepared
+
+
+def _finish(
+    item: Prepared,
+    candidate: Candidate,
+    located: str | None,
+    ctx: QualityContext,
+    settings: PipelineSettings,
+    categories: set[str],
+) -> None:
+    placed = place(ctx, candidate, located)
+    item.reasons += candidate.notes + placed.reasons
+    item.reasons += check_dates(candidate, ctx.today)
+    item.reasons += drop_personal_data(candidate, settings.keep_personal)
+    code, rule = candidate.category, candidate.category_rule
+    if not code and settings.default_category:
+        code, rule = settings.default_category, _("catégorie de toute la source")
+    if code and code not in categories:
+        item.reasons.append(
+            _("à classer : catégorie proposée « %(code)s » absente de la typologie")
+            % {"code": code}
+        )
+        code, rule = "", ""
+    if not code:
+        item.reasons.append(_("à classer : aucune règle ne place cette fiche"))
+    values = {name: _jsonable(getattr(candidate, name)) for name in COPIED_FIELDS}
+    values.update(
+        category_id=code or None,
+        category_rule=rule if code else "",
+        commune_id=placed.commune_id,
+        commune_method="point" if candidate.lon is not None else "insee",
+        source_name=settings.source_name,
+        source_licence=settings.source_licence,
+        source_url=settings.source_url,
+        exchange_modes=sorted(set(candidate.exchange_modes)),
+        secondary_categories=sorted(set(candidate.secondary_categories) & categories - {code}),
+    )
+    if not values["status"]:
+        values["status"] = "actif"
+    if not values["location_precision"]:
+        values["location_precision"] = "unknown" if candidate.lon is not None else "commune"
+    if values["contact_name"] or values["contact_email"] or values["contact_phone"]:
+        values["contact_is_personal"] = bool(settings.keep_personal)
+        values["contact_legal_basis"] = settings.legal_basis if settings.keep_personal else ""
+    item.values = values
+    if not item.remote_id:
+        item.remote_id = _derived_remote_id(candidate)

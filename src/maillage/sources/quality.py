@@ -1,0 +1,194 @@
+"""Data quality, said out loud: every check an imported row goes through, with the reason a
+person reads in the job report. Loaded once per job; then pure and fast per row."""
+
+import datetime
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.utils import timezone
+
+from maillage.territories.locator import get_locator
+from maillage.territories.models import Level, PostalCode, Territory, TerritoryAlias
+
+from .errors import RowRejected
+from .records import Candidate
+
+EARTH_RADIUS_KM = 6371.0
+GENERIC_MAILBOXES = re.compile(
+    r"^(contact|info|infos|bonjour|hello|accueil|secretariat|association|asso|admin|"
+    r"mairie|communication|reservation|inscription|equipe|team|coworking|fablab)[._-]?[a-z0-9]*@",
+    re.IGNORECASE,
+)
+DATE_FIELDS = ("created_on", "opened_on", "closed_on", "source_updated_on")
+
+
+@dataclass
+class Placed:
+    commune_id: str | None
+    reasons: list[str] = field(default_factory=list)
+
+
+class QualityContext:
+    """The referential in memory for one job: names, aliases, postcodes, the locator."""
+
+    def __init__(self) -> None:
+        self.locator = get_locator()
+        self.communes: dict[str, tuple[str, float | None, float | None]] = {
+            tid: (name, lon, lat)
+            for tid, name, lon, lat in Territory.objects.filter(level=Level.COMMUNE).values_list(
+                "id", "name", "point_lon", "point_lat"
+            )
+        }
+        self.aliases = dict(TerritoryAlias.objects.values_list("code", "territory_id"))
+        self.postcodes: dict[str, set[str]] = {}
+        for code, commune_id in PostalCode.objects.values_list("code", "commune_id"):
+            self.postcodes.setdefault(code, set()).add(commune_id)
+        self.today = timezone.localdate()
+
+    def name(self, commune_id: str) -> str:
+        return self.communes.get(commune_id, ("?", None, None))[0]
+
+    def resolve_code(self, code: str) -> str | None:
+        """Current, old, delegated or arrondissement INSEE code → current commune id."""
+        tid = f"com:{code}"
+        if tid in self.communes:
+            return tid
+        return self.aliases.get(code)
+
+    def locate_many(self, lons: list[float], lats: list[float]) -> list[str | None]:
+        return list(self.locator.locate(np.asarray(lons, float), np.asarray(lats, float)))
+
+
+def check_name(candidate: Candidate) -> None:
+    candidate.name = " ".join(candidate.name.split())
+    if not candidate.name:
+        raise RowRejected("sans nom : une fiche a besoin d'un nom lisible")
+
+
+def check_coordinates(candidate: Candidate) -> None:
+    lon, lat = candidate.lon, candidate.lat
+    if (lon is None) != (lat is None):
+        candidate.lon = candidate.lat = None
+        candidate.notes.append("une seule coordonnée fournie : ignorée")
+    elif lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        if -180 <= lat <= 180 and -90 <= lon <= 90:
+            return  # maybe swapped: the locator decides
+        raise RowRejected(f"coordonnées impossibles : longitude {lon}, latitude {lat}")
+
+
+def place(ctx: QualityContext, candidate: Candidate, located: str | None) -> Placed:
+    """Where the row lies, and what to say about the declared INSEE code.
+
+    `located` is the commune found from the point (None when there is no point or it falls
+    outside France). Rejects rows that cannot be placed at all.
+    """
+    reasons: list[str] = []
+    declared = candidate.insee_code.strip().upper()
+    if candidate.lon is not None and candidate.lat is not None:
+        if located is None:
+            swapped = ctx.locate_many([candidate.lat], [candidate.lon])[0]
+            if swapped is None:
+                raise RowRejected(
+                    f"hors de France : le point (longitude {candidate.lon}, latitude "
+                    f"{candidate.lat}) ne tombe dans aucune commune française"
+                )
+            candidate.lon, candidate.lat = candidate.lat, candidate.lon
+            located = swapped
+            reasons.append("longitude et latitude inversées : corrigées")
+        if declared:
+            reasons += _compare_declared(ctx, declared, located, candidate)
+        return Placed(located, reasons)
+    if declared:
+        resolved = ctx.resolve_code(declared)
+        if resolved is not None:
+            reasons.append(f"placée par son code INSEE : {declared}, pas de coordonnées")
+            return Placed(resolved, reasons)
+        communes = ctx.postcodes.get(declared, set())
+        if len(communes) == 1:
+            (only,) = communes
+            reasons.append(
+                f"code postal au lieu du code INSEE : {declared} est le code postal de "
+                f"{ctx.name(only)}, placée dans cette commune"
+            )
+            return Placed(only, reasons)
+    postcode = candidate.postcode.strip()
+    communes = ctx.postcodes.get(postcode, set()) if postcode else set()
+    if len(communes) == 1:
+        (only,) = communes
+        reasons.append(f"placée par son code postal : {postcode}, pas de coordonnées")
+        return Placed(only, reasons)
+    if candidate.address or postcode:
+        raise RowRejected(
+            "impossible à placer : ni coordonnées ni code INSEE, et l'adresse seule ne suffit "
+            "pas (Maillage ne géocode pas les adresses hors ligne)"
+        )
+    raise RowRejected("impossible à placer : ni coordonnées, ni code INSEE, ni adresse")
+
+
+def _compare_declared(
+    ctx: QualityContext, declared: str, located: str, candidate: Candidate
+) -> list[str]:
+    resolved = ctx.resolve_code(declared)
+    if resolved == located:
+        if f"com:{declared}" != located:
+            return [f"ancien code INSEE : {declared} désigne aujourd'hui {ctx.name(located)}"]
+        return []
+    if located in ctx.postcodes.get(declared, set()):
+        return [
+            f"code postal au lieu du code INSEE : {declared} est le code postal de "
+            f"{ctx.name(located)}, corrigé en {located[4:]}"
+        ]
+    if resolved is None:
+        return [f"code INSEE inconnu : {declared}, commune prise du point"]
+    distance = _distance_km(ctx, resolved, candidate)
+    where = f", à {distance:.1f} km de son centre" if distance is not None else ""
+    return [
+        f"point hors de la commune déclarée : code {declared} ({ctx.name(resolved)}) mais le "
+        f"point est dans {ctx.name(located)}{where} ; commune prise du point, à vérifier"
+    ]
+
+
+def _distance_km(ctx: QualityContext, commune_id: str, candidate: Candidate) -> float | None:
+    _name, lon, lat = ctx.communes.get(commune_id, ("", None, None))
+    if lon is None or lat is None or candidate.lon is None or candidate.lat is None:
+        return None
+    p1, p2 = math.radians(lat), math.radians(candidate.lat)
+    dlat, dlon = p2 - p1, math.radians(candidate.lon - lon)
+    a = math.sin(dlat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def check_dates(candidate: Candidate, today: datetime.date) -> list[str]:
+    reasons = []
+    for name in DATE_FIELDS:
+        value = getattr(candidate, name)
+        if value is not None and value > today:
+            setattr(candidate, name, None)
+            reasons.append(f"date impossible : {name} = {value} est dans le futur, ignorée")
+    if candidate.closed_on and candidate.opened_on and candidate.closed_on < candidate.opened_on:
+        reasons.append("date impossible : fermeture antérieure à l'ouverture, ignorée")
+        candidate.closed_on = None
+    if candidate.closed_on and candidate.status != "ferme":
+        candidate.status = "ferme"
+    return reasons
+
+
+def drop_personal_data(candidate: Candidate, keep: set[str]) -> list[str]:
+    """Names of people, personal e-mails and phones are dropped unless the mapping keeps them
+    (with a stated legal basis). A generic mailbox (contact@…) is the organisation's."""
+    dropped = []
+    if candidate.contact_name and "contact_name" not in keep:
+        candidate.contact_name = ""
+        dropped.append("nom de contact")
+    email = candidate.contact_email.strip()
+    if email and "contact_email" not in keep and not GENERIC_MAILBOXES.match(email):
+        candidate.contact_email = ""
+        dropped.append("e-mail")
+    if candidate.contact_phone and "contact_phone" not in keep:
+        candidate.contact_phone = ""
+        dropped.append("téléphone")
+    if not dropped:
+        return []
+    return [f"données personnelles écartées : {', '.join(dropped)}"]

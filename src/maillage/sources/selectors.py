@@ -1,0 +1,70 @@
+"""Reads of imports: job summaries and row-by-row reports."""
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .models import HarvestItem, HarvestJob
+
+REPORT_COLUMNS = [
+    "row",
+    "remote_id",
+    "outcome",
+    "reasons",
+    "commune_id",
+    "category",
+    "category_rule",
+    "initiative_id",
+    "conflicts",
+]
+
+
+def job_summary(job: HarvestJob) -> dict[str, Any]:
+    seconds = None
+    if job.started_at and job.finished_at:
+        seconds = round((job.finished_at - job.started_at).total_seconds(), 2)
+    return {
+        "job": job.pk,
+        "source": job.source.name,
+        "status": job.status,
+        "dry_run": job.dry_run,
+        "file": job.file_name,
+        "rows": job.rows,
+        "outcomes": job.outcomes,
+        "categories": job.categories,
+        "reasons": job.reasons,
+        "seconds": seconds,
+        "error": job.error or None,
+    }
+
+
+def report_rows(job: HarvestJob) -> Iterator[list[Any]]:
+    items = HarvestItem.objects.filter(job=job).order_by("row_number", "id")
+    for item in items.iterator(chunk_size=5000):
+        conflicts = "; ".join(
+            f"{c['field']} : gardé « {c['kept']} », source « {c['source']} »"
+            for c in item.conflicts
+        )
+        yield [
+            item.row_number or "",
+            item.remote_id,
+            item.outcome,
+            " | ".join(item.reasons),
+            item.commune_id,
+            item.category,
+            item.category_rule,
+            item.initiative_id or "",
+            conflicts,
+        ]
+
+
+def write_report(job: HarvestJob, path: Path) -> int:
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REPORT_COLUMNS)
+        for row in report_rows(job):
+            writer.writerow(row)
+            count += 1
+    return count

@@ -1,0 +1,218 @@
+"""The harvest engine on the real carpooling base (and tmp variants of its real rows)."""
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from maillage.catalog.models import Initiative
+from maillage.catalog.services import update_initiative
+from maillage.sources.errors import SourceFileError
+from maillage.sources.harvest import ImportRequest, SourceBusy, run_import
+from maillage.sources.models import HarvestItem, HarvestJob, Source, SourceRecord
+
+
+@pytest.fixture
+def bnlc(raw_data: Path) -> Path:
+    return raw_data / "bnlc-covoiturage" / "bnlc.csv"
+
+
+def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _import(path: Path, **kwargs) -> HarvestJob:
+    return run_import(ImportRequest(backend="bnlc", path=path, source="bnlc", **kwargs))
+
+
+@pytest.mark.django_db
+def test_real_carpooling_base_every_row_has_an_outcome_and_a_reason(bnlc):
+    job = _import(bnlc)
+    assert job.status == HarvestJob.Status.DONE_WITH_ERRORS
+    assert job.rows == 2473
+    assert job.outcomes["new"] == 2472
+    assert job.outcomes["rejected"] == 1  # the one car park at sea
+    assert sum(job.outcomes.values()) == job.rows
+    assert job.categories == {"covoiturage": 2390, "autostop-organise": 82}
+    assert job.reasons["code postal au lieu du code INSEE"] == 61
+    assert job.reasons["date impossible"] == 1
+    assert HarvestItem.objects.filter(job=job).count() == 2473
+    templeuve = HarvestItem.objects.get(job=job, remote_id="59242-C-001")
+    assert any("2026-12-13" in r for r in templeuve.reasons)
+    assert templeuve.raw["date_maj"] == "2026-12-13"  # the row exactly as received
+    chantelle = HarvestItem.objects.filter(job=job, raw__insee="03140").first()
+    assert chantelle is not None
+    assert any("03140 est le code postal de" in r for r in chantelle.reasons)
+    rejected = HarvestItem.objects.get(job=job, outcome="rejected")
+    assert rejected.reasons[0].startswith("hors de France")
+    assert Initiative.objects.filter(source_records__source__name="bnlc").count() == 2472
+    rennes = Initiative.objects.filter(commune_id="com:35238", category_id="covoiturage")
+    assert rennes.exists()
+
+
+@pytest.mark.django_db
+def test_second_run_changes_nothing(bnlc):
+    _import(bnlc)
+    history_before = Initiative.history.count()
+    stamps = dict(Initiative.objects.values_list("pk", "updated_at"))
+    job = _import(bnlc)
+    assert job.outcomes["unchanged"] == 2472
+    assert job.outcomes["new"] == job.outcomes["updated"] == 0
+    assert Initiative.history.count() == history_before
+    assert dict(Initiative.objects.values_list("pk", "updated_at")) == stamps
+
+
+@pytest.mark.django_db
+def test_dry_run_previews_on_the_same_path_and_writes_no_initiative(bnlc):
+    job = _import(bnlc, dry_run=True)
+    assert job.dry_run
+    assert job.outcomes["new"] == 2472
+    assert Initiative.objects.count() == 0
+    assert SourceRecord.objects.count() == 0
+    preview = HarvestItem.objects.filter(job=job, outcome="new").first()
+    assert preview is not None
+    assert preview.diff["new"]["category_id"] in {"covoiturage", "autostop-organise"}
+
+
+@pytest.mark.django_db
+def test_staff_edit_is_not_overwritten_silently(bnlc, tmp_path, admin_user):
+    header, rows = _rows(bnlc)
+    sample = _write(tmp_path / "bnlc.csv", header, rows[:50])
+    _import(sample)
+    record = SourceRecord.objects.get(remote_id=rows[0]["id_lieu"])
+    initiative = record.initiative
+    update_initiative(initiative, user=admin_user, name="Aire de la gare (nom corrigé)")
+    rows[0]["nom_lieu"] = "Nouveau nom dans la source"
+    rows[0]["nbre_pl"] = "999"
+    rows[0]["ad_lieu"] = "Adresse changée par la source"
+    job = _import(_write(tmp_path / "bnlc.csv", header, rows[:50]))
+    initiative.refresh_from_db()
+    assert initiative.name == "Aire de la gare (nom corrigé)"  # staff wins
+    assert initiative.address == "Adresse changée par la source"  # untouched field follows
+    item = HarvestItem.objects.get(job=job, remote_id=rows[0]["id_lieu"])
+    assert item.outcome == "updated"
+    assert item.conflicts[0]["field"] == "name"
+    assert item.conflicts[0]["kept"] == "Aire de la gare (nom corrigé)"
+    assert item.conflicts[0]["source"] == "Nouveau nom dans la source"
+    assert job.outcomes["unchanged"] == 49
+
+
+@pytest.mark.django_db
+def test_missing_rows_are_archived_after_the_grace_period_never_deleted(bnlc, tmp_path):
+    header, rows = _rows(bnlc)
+    _import(_write(tmp_path / "a.csv", header, rows[:10]))
+    Source.objects.filter(name="bnlc").update(archive_after_days=0)
+    job = _import(_write(tmp_path / "a.csv", header, rows[:8]))
+    assert job.outcomes["archived"] == 2
+    gone = Initiative.objects.filter(source_records__remote_id=rows[9]["id_lieu"]).get()
+    assert gone.archived_at is not None
+    assert Initiative.objects.count() == 10  # nothing deleted
+    back = _import(_write(tmp_path / "a.csv", header, rows[:10]))
+    assert back.outcomes["updated"] == 2
+    gone.refresh_from_db()
+    assert gone.archived_at is None
+
+
+@pytest.mark.django_db
+def test_grace_period_keeps_a_missing_row_for_now(bnlc, tmp_path):
+    header, rows = _rows(bnlc)
+    _import(_write(tmp_path / "a.csv", header, rows[:5]))
+    job = _import(_write(tmp_path / "a.csv", header, rows[:4]))
+    assert job.outcomes["archived"] == 0
+    record = SourceRecord.objects.get(remote_id=rows[4]["id_lieu"])
+    assert record.missing_since is not None
+    assert record.archived_at is None
+
+
+@pytest.mark.django_db
+def test_an_interrupted_run_leaves_no_half_batch_and_the_next_run_completes(bnlc):
+    def interrupt(rows: int) -> None:
+        raise KeyboardInterrupt  # as if the user pressed Ctrl-C after the first batch
+
+    with pytest.raises(KeyboardInterrupt):
+        _import(bnlc, progress=interrupt)
+    job = HarvestJob.objects.get()
+    assert job.status == HarvestJob.Status.FAILED
+    assert Initiative.objects.count() == 0
+    assert HarvestItem.objects.count() == 0
+    assert SourceRecord.objects.count() == 0
+    assert _import(bnlc).outcomes["new"] == 2472
+
+
+@pytest.mark.django_db
+def test_two_runs_of_one_source_cannot_overlap(bnlc):
+    source = Source.objects.create(name="bnlc", backend="bnlc")
+    running = HarvestJob.objects.create(
+        source=source, status="running", pid=os.getpid(), host=os.uname().nodename
+    )
+    with pytest.raises(SourceBusy, match="déjà en cours"):
+        _import(bnlc)
+    # A run whose process died is closed as interrupted and no longer blocks.
+    running.pid = 2**22 + 12345
+    running.save()
+    assert _import(bnlc).status == HarvestJob.Status.DONE_WITH_ERRORS
+    running.refresh_from_db()
+    assert running.status == HarvestJob.Status.FAILED
+    assert "interrompu" in running.error
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_what_it_claims_fails_the_job_and_changes_nothing(tmp_path):
+    page = tmp_path / "bnlc.csv"
+    page.write_text("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "utf-8")
+    with pytest.raises(SourceFileError):
+        _import(page)
+    job = HarvestJob.objects.get()
+    assert job.status == HarvestJob.Status.FAILED
+    assert job.error
+    assert Initiative.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_repeated_rows_inside_a_file_are_rejected_with_the_line(bnlc, tmp_path):
+    header, rows = _rows(bnlc)
+    job = _import(_write(tmp_path / "a.csv", header, [rows[0], rows[1], rows[0]]))
+    repeated = HarvestItem.objects.get(job=job, row_number=3)
+    assert repeated.outcome == "rejected"
+    assert "ligne répétée" in repeated.reasons[0]
+    assert "1" in repeated.reasons[0]
+
+
+@pytest.mark.django_db
+def test_cli_prints_the_summary_and_writes_the_row_report(bnlc, tmp_path, capsys):
+    report = tmp_path / "report.csv"
+    call_command("import", "bnlc", str(bnlc), "--source", "bnlc", "--report", str(report))
+    summary = json.loads(capsys.readouterr().out)
+    for key in ["job", "outcomes", "categories", "reasons"]:
+        assert key in summary
+    assert set(summary["outcomes"]) >= {"new", "updated", "unchanged", "skipped", "rejected",
+                                        "archived"}  # fmt: skip
+    with report.open(encoding="utf-8") as handle:
+        lines = list(csv.DictReader(handle))
+    assert len(lines) == 2473
+    assert {"remote_id", "outcome", "reasons", "commune_id", "category", "initiative_id"} <= set(
+        lines[0]
+    )
+
+
+@pytest.mark.django_db
+def test_cli_errors_are_clear(tmp_path):
+    with pytest.raises(CommandError, match="introuvable") as missing:
+        call_command("import", "bnlc", str(tmp_path / "absent.csv"))
+    assert missing.value.returncode == 2
+    with pytest.raises(CommandError, match="Catégorie inconnue"):
+        call_command("import", "bnlc", str(tmp_path / "absent.csv"), "--category", "nope")
