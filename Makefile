@@ -22,6 +22,7 @@ setup: $(STAMP)
 	@$(BIN)/maillage compile-translations >&2
 	@$(BIN)/maillage migrate --no-input -v 0 >&2
 	@$(BIN)/maillage load-referential >&2
+	@$(BIN)/maillage load-demo >&2
 	@$(BIN)/maillage collectstatic --no-input -v 0 >&2
 
 run: setup

@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("territoires/", views.territory_search, name="search"),
+    path("sources/", views.data_sources, name="sources"),
     # Territory ids contain a colon (com:42218): the str converter accepts it as is.
     path("territoires/<str:territory_id>/", views.territory_detail, name="territory"),
     path(

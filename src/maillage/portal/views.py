@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
+from maillage.sources.selectors import public_sources
 from maillage.territories.models import Territory
 from maillage.territories.selectors import (
     ID_PATTERN,
@@ -187,3 +188,12 @@ def territory_children_outlines(request: HttpRequest, territory_id: str) -> Http
     return _geojson_response(
         request, lambda: geo.children_collection(parent, kids), geo.children_etag(kids)
     )
+
+
+@require_GET
+def data_sources(request: HttpRequest) -> HttpResponse:
+    """Where the initiatives come from: every source with its licence and attribution."""
+    sources = public_sources()
+    if _wants_json(request):
+        return JsonResponse({"sources": sources}, json_dumps_params={"ensure_ascii": False})
+    return render(request, "portal/sources.html", {"sources": sources})

@@ -68,3 +68,26 @@ def write_report(job: HarvestJob, path: Path) -> int:
             writer.writerow(row)
             count += 1
     return count
+
+
+def public_sources() -> list[dict[str, Any]]:
+    """Every source with its licence, attribution and what it currently brings."""
+    from django.db.models import Count, Max, Q
+
+    from .models import Source
+
+    rows = Source.objects.annotate(
+        active=Count("records", filter=Q(records__archived_at__isnull=True)),
+        last_import=Max("jobs__finished_at", filter=Q(jobs__dry_run=False)),
+    ).order_by("label", "name")
+    return [
+        {
+            "name": s.name,
+            "label": s.label or s.name,
+            "licence": s.licence,
+            "attribution": s.attribution,
+            "records": s.active,
+            "last_import": s.last_import.isoformat() if s.last_import else None,
+        }
+        for s in rows
+    ]
