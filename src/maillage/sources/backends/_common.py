@@ -1,0 +1,304 @@
+"""Small helpers shared by the bnlc, tiers-lieux, geojson and bookcases backends.
+
+Each helper cleans one kind of value and says what it fixed or doubted as a French note that
+reads « kind : detail » (the job summary counts notes by kind), so that a backend stays a list
+of "column → field" lines.
+"""
+
+import codecs
+import csv
+import datetime
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import shape
+
+from ..errors import SourceFileError
+
+_SNIFF_BYTES = 4096
+_HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml)", re.IGNORECASE)
+_POSTCODE = re.compile(r"^\d{5}$")
+_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
+_DOMAIN = re.compile(r"^[\w.-]+\.[a-z]{2,}(/\S*)?$", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_TYPOLOGY_FILE = Path(__file__).resolve().parents[2] / "catalog" / "data" / "typology.json"
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def check_not_html_or_binary(path: Path) -> bytes:
+    """The first bytes of the file, after refusing an empty file, an HTML/XML page (a portal's
+    error page saved under the data file's name) or a binary file."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise SourceFileError(f"Fichier illisible : {path.name} ({exc.strerror}).") from exc
+    if not head.strip():
+        raise SourceFileError(f"Le fichier {path.name} est vide.")
+    if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
+        raise SourceFileError(
+            f"Le fichier {path.name} est une page HTML ou XML, pas un fichier de données "
+            "(page d'erreur d'un portail enregistrée à la place du fichier ?)."
+        )
+    if b"\x00" in head:
+        raise SourceFileError(f"Le fichier {path.name} est binaire, pas un fichier texte.")
+    return head
+
+
+def detect_text_encoding(path: Path) -> str:
+    """`utf-8-sig` (which also reads plain UTF-8 and drops a BOM) when the whole file decodes
+    as UTF-8, else `cp1252` — the other encoding French spreadsheets are saved in — and
+    `latin-1` as the last resort, which decodes any byte."""
+    for encoding in ("utf-8", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        with path.open("rb") as handle:
+            try:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+        return "utf-8-sig" if encoding == "utf-8" else encoding
+    return "latin-1"
+
+
+def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, str]]:
+    """Stream a comma-separated file as dicts, after checking that the header holds every
+    `required` column. `label` names the dataset in the error messages."""
+    check_not_html_or_binary(path)
+    encoding = detect_text_encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise SourceFileError(
+                f"Le fichier {path.name} n'est pas au format {label} : "
+                f"colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}."
+            )
+        reader.fieldnames = header
+        try:
+            for row in reader:
+                if None in row:  # more cells than header columns
+                    row.pop(None)
+                yield {key: (value or "") for key, value in row.items()}
+        except csv.Error as exc:
+            raise SourceFileError(
+                f"Le fichier {path.name} est mal formé (ligne {reader.line_num}) : {exc}."
+            ) from exc
+
+
+def csv_header(path: Path) -> list[str]:
+    """Column names of a CSV file (empty list when there is no header line); refuses HTML and
+    binary files first."""
+    check_not_html_or_binary(path)
+    encoding = detect_text_encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        first = next(csv.reader(handle), [])
+    return [name.strip() for name in first]
+
+
+def load_features(path: Path) -> list[dict[str, Any]]:
+    """The features of a GeoJSON FeatureCollection, loaded whole (10,000 features ≈ 5 MB)."""
+    check_not_html_or_binary(path)
+    try:
+        with path.open("rb") as handle:
+            data = json.load(handle)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceFileError(
+            f"Le fichier {path.name} n'est pas du JSON valide (tronqué ou d'un autre format ?) : "
+            f"{exc}."
+        ) from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise SourceFileError(
+            f"Le fichier {path.name} est du JSON mais pas une FeatureCollection GeoJSON "
+            '(attendu : {"type": "FeatureCollection", "features": [...]}).'
+        )
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise SourceFileError(f"La FeatureCollection de {path.name} n'a pas de liste « features ».")
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise SourceFileError(
+                f"L'élément n° {number} de {path.name} n'est pas une Feature GeoJSON."
+            )
+    return features
+
+
+def feature_properties(feature: dict[str, Any]) -> dict[str, Any]:
+    properties = feature.get("properties")
+    return properties if isinstance(properties, dict) else {}
+
+
+def is_feature(data: dict[str, Any]) -> bool:
+    """A raw row kept as a whole GeoJSON Feature (rather than a CSV row)."""
+    return data.get("type") == "Feature" and "geometry" in data
+
+
+# --- geometry ----------------------------------------------------------------------------
+
+
+def representative_point(geometry: Any) -> tuple[float | None, float | None, list[str]]:
+    """(lon, lat, notes) of a GeoJSON geometry. A Point is kept as is; a surface (Polygon,
+    MultiPolygon) becomes a point inside it and a line a point on it (shapely's
+    `point_on_surface`, never the centroid, which can fall outside a C-shaped park)."""
+    if not geometry:
+        return None, None, ["pas de géométrie"]
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if kind == "Point":
+        coordinates = geometry.get("coordinates")
+        if (
+            isinstance(coordinates, list | tuple)
+            and len(coordinates) >= 2
+            and all(isinstance(c, int | float) for c in coordinates[:2])
+        ):
+            return float(coordinates[0]), float(coordinates[1]), []
+        return None, None, ["géométrie illisible : Point sans coordonnées"]
+    try:
+        shp = shape(geometry)
+        if shp.is_empty:
+            return None, None, [f"géométrie vide : {kind}"]
+        point = shp.point_on_surface()
+    except Exception:  # shapely raises several types for malformed geometries
+        return None, None, [f"géométrie illisible : {kind}"]
+    if kind in ("Polygon", "MultiPolygon"):
+        note = "géométrie surfacique réduite à un point intérieur"
+    elif kind in ("LineString", "MultiLineString"):
+        note = "géométrie linéaire réduite à un point de la ligne"
+    else:
+        note = f"géométrie réduite à un point : {kind}"
+    return float(point.x), float(point.y), [note]
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def text(value: Any) -> str:
+    """A one-line string: None → "", inner runs of spaces and line breaks → one space."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return " ".join(str(value).split())
+
+
+def remote_id(value: Any) -> str | None:
+    cleaned = text(value)
+    return cleaned or None
+
+
+def clean_postcode(value: Any) -> tuple[str, list[str]]:
+    """A five-digit French postcode, or "" with a note when the value is something else."""
+    cleaned = text(value)
+    if not cleaned or cleaned == "0":
+        return "", []
+    if _POSTCODE.match(cleaned):
+        return cleaned, []
+    return "", [f"code postal illisible : « {cleaned} », ignoré"]
+
+
+def clean_insee(value: Any) -> tuple[str, list[str]]:
+    """An INSEE commune code as declared: "0" or "" → "" (none given); a four-digit code that
+    lost its leading zero in a spreadsheet is padded, with a note."""
+    cleaned = text(value).upper()
+    if cleaned in ("", "0"):
+        return "", []
+    if _INSEE.match(cleaned):
+        return cleaned, []
+    if cleaned.isdigit() and len(cleaned) == 4:
+        return "0" + cleaned, [f"code INSEE complété : « {cleaned} » → « 0{cleaned} »"]
+    return "", [f"code INSEE illisible : « {cleaned} », ignoré"]
+
+
+def clean_website(value: Any) -> tuple[str, list[str]]:
+    """An http(s) URL; `https://` is added when the scheme is missing and the first URL is
+    taken out of a sentence ("Innovation studio http://…"). Anything else (an e-mail address,
+    "en cours", a person's name) is dropped with a note that does not repeat the value, which
+    may be personal data."""
+    cleaned = text(value)
+    if not cleaned:
+        return "", []
+    if _DOMAIN.match(cleaned) and "@" not in cleaned:
+        return "https://" + cleaned, []
+    found = _URL.search(cleaned)
+    if found:
+        url = found.group(0)
+        return url, ([] if url == cleaned else ["site web extrait : première adresse du texte"])
+    return "", ["site web illisible : valeur ignorée"]
+
+
+def clean_email(value: Any) -> tuple[str, list[str]]:
+    """An e-mail address with any line break or space inside removed (exports cut long
+    values); the first one when there are several; "" with a note when none is readable."""
+    if value is None:
+        return "", []
+    original = str(value).strip()
+    joined = "".join(original.split())
+    if not joined:
+        return "", []
+    if _EMAIL.fullmatch(joined):
+        notes = [] if joined == original else ["e-mail corrigé : espaces et sauts de ligne retirés"]
+        return joined, notes
+    found = _EMAIL.search(original)
+    if found:
+        return found.group(0), ["e-mail multiple : la première adresse est gardée"]
+    return "", ["e-mail illisible : valeur ignorée"]
+
+
+def parse_date(value: Any, field: str) -> tuple[datetime.date | None, list[str]]:
+    """An ISO date (`2023-11-06`, or a timestamp `2024-01-22 09:30:02` whose date is kept).
+    Impossible dates in the future are left for the engine to flag; an unreadable value
+    becomes a note, never an error."""
+    cleaned = text(value)
+    if not cleaned:
+        return None, []
+    try:
+        return datetime.date.fromisoformat(cleaned[:10]), []
+    except ValueError:
+        return None, [f"date illisible : {field} « {cleaned} » n'est pas au format AAAA-MM-JJ"]
+
+
+def parse_bool(value: Any) -> bool | None:
+    cleaned = text(value).lower()
+    if cleaned in ("true", "vrai", "oui", "1", "yes", "t"):
+        return True
+    if cleaned in ("false", "faux", "non", "0", "no", "f"):
+        return False
+    return None
+
+
+def parse_int(value: Any) -> int | None:
+    cleaned = text(value)
+    return int(cleaned) if cleaned.isdigit() else None
+
+
+@cache
+def _typology() -> dict[str, Any]:
+    # Read directly: backends parse files without a database.
+    data: dict[str, Any] = json.loads(_TYPOLOGY_FILE.read_text("utf-8"))
+    return data
+
+
+def typology_codes() -> frozenset[str]:
+    """Category codes of the typology file."""
+    families = _typology()["families"]
+    return frozenset(c["code"] for family in families for c in family["categories"])
+
+
+def attribute_codes(name: str) -> frozenset[str]:
+    """Codes of one attribute of the typology file: exchange_modes, counterpart, carrier,
+    status."""
+    return frozenset(value["code"] for value in _typology()["attributes"][name]["values"])
+
+
+def forced_category(category: str) -> tuple[str, str]:
+    """(code, rule) for `--category`, which sets every row of a single-practice file. An
+    unknown code is left for the engine to report (« à classer »)."""
+    return category, f"catégorie imposée à l'import (--category {category})"
