@@ -1,0 +1,421 @@
+"""Generic tabular backends: any CSV (`csv`) or XLSX workbook (`xlsx`) read through a
+declarative column mapping (see tabular_mapping for its format).
+
+Without a mapping, one is proposed from the header (`propose_mapping`); `effective_mapping`
+gives the mapping actually used — after a full pass it also lists, with an empty code, every
+category or status value that the table did not know, so the user can fill them in.
+
+Raw rows (`RawRow.data`) hold the cells keyed by column name, exactly as read (XLSX dates as
+ISO text). A row whose cell count differs from the header's is still handed out, with two
+reserved keys — `CELLS_MISMATCH_KEY`: [expected, got] and, when longer, `EXTRA_CELLS_KEY`: the
+surplus cells — and `parse()` rejects it with a reason. Wholly empty lines are not rows: they
+are counted in `notes`. `RawRow.number` is the 1-based position of the data row (the header
+and the title lines above it are not counted).
+"""
+
+import copy
+import csv
+import datetime
+import itertools
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .. import coords
+from ..errors import RowRejected, SourceFileError
+from ..records import Candidate, RawRow
+from .base import Backend, BackendOptions
+from .tabular_detect import (
+    HEADER_SEARCH_ROWS,
+    CsvLayout,
+    clean_header,
+    detect_csv,
+    find_sheet_header,
+    open_workbook,
+    pick_sheet,
+    trimmed_width,
+)
+from .tabular_mapping import (
+    ResolvedMapping,
+    ValueTable,
+    check_mapping,
+    load_mapping,
+    propose_mapping,
+    resolve_mapping,
+)
+
+CELLS_MISMATCH_KEY = "__cells_mismatch__"
+EXTRA_CELLS_KEY = "__extra_cells__"
+EMPTY_ROW_REASON = "ligne vide ou sans nom, ni adresse, ni coordonnées"
+_UNMATCHED_LIMIT = 200
+_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
+_FRENCH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: .*)?$")
+_YEAR = re.compile(r"^\d{4}$")
+_ZEROS = re.compile(r"^0+$")
+
+__all__ = [
+    "CELLS_MISMATCH_KEY",
+    "EXTRA_CELLS_KEY",
+    "CsvBackend",
+    "XlsxBackend",
+    "load_mapping",
+    "propose_mapping",
+]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _joined(data: dict[str, Any], columns: tuple[str, ...]) -> str:
+    if len(columns) == 1:
+        return _text(data.get(columns[0]))
+    return " ".join(v for v in (_text(data.get(c)) for c in columns) if v)
+
+
+def _code(value: str, label: str, notes: list[str]) -> str:
+    """Postcode or INSEE code: zero-pad what a spreadsheet turned into a 4-digit number."""
+    value = value.replace(" ", "").upper()
+    if _ZEROS.match(value):
+        notes.append(f"{label} « {value} » ignoré (valeur de remplissage)")
+        return ""
+    if value.isdigit() and len(value) == 4:
+        notes.append(
+            f"{label} {value} complété en 0{value} (zéro initial perdu, sans doute par un tableur)"
+        )
+        return "0" + value
+    return value
+
+
+def _date(value: str, column: str, notes: list[str]) -> datetime.date | None:
+    try:
+        if match := _ISO_DATE.match(value):
+            year, month, day = (int(g) for g in match.groups())
+            return datetime.date(year, month, day)
+        if match := _FRENCH_DATE.match(value):
+            day, month, year = (int(g) for g in match.groups())
+            return datetime.date(year, month, day)
+        if _YEAR.match(value):
+            notes.append(f"date « {value} » (colonne {column}) : année seule, 1er janvier retenu")
+            return datetime.date(int(value), 1, 1)
+    except ValueError:
+        pass
+    notes.append(f"date « {value} » illisible (colonne {column})")
+    return None
+
+
+def _coordinates(data: dict[str, Any], mapping: ResolvedMapping, candidate: Candidate) -> None:
+    notes = candidate.notes
+    if mapping.latlon:
+        raw = _text(data.get(mapping.latlon))
+        if not raw:
+            return
+        pair = coords.parse_lat_lon_pair(raw.strip("[]() "))
+        if pair is None:
+            notes.append(f"coordonnées « {raw} » illisibles (colonne {mapping.latlon})")
+            return
+        candidate.lat, candidate.lon = pair
+        return
+    if not (mapping.lat and mapping.lon):
+        return
+    raw_y, raw_x = data.get(mapping.lat), data.get(mapping.lon)
+    y, x = coords.parse_number(raw_y), coords.parse_number(raw_x)
+    if x is None or y is None:
+        if _text(raw_x) or _text(raw_y):
+            notes.append(f"coordonnées illisibles (« {_text(raw_y)} », « {_text(raw_x)} »)")
+        return
+    if mapping.coordinates == "lambert93" or (
+        mapping.coordinates == "auto" and coords.looks_like_lambert93(x, y)
+    ):
+        lon, lat = coords.lambert93_to_wgs84(x, y)
+        if not (abs(lon) <= 180 and abs(lat) <= 90):
+            notes.append(f"coordonnées Lambert-93 ({x}, {y}) hors de portée")
+            return
+        candidate.lon, candidate.lat = lon, lat
+        notes.append("coordonnées Lambert-93 converties en WGS84")
+        return
+    candidate.lat, candidate.lon = y, x
+
+
+def _translate(
+    data: dict[str, Any], table: ValueTable, what: str, notes: list[str]
+) -> list[tuple[str, str]]:
+    """(value, code) pairs that the table knows, in cell order; unknown values are noted."""
+    column = ", ".join(table.columns)
+    raw = _joined(data, table.columns)
+    if not raw:
+        notes.append(f"{what} vide (colonne {column})")
+        return []
+    parts = [p.strip() for p in raw.split(table.separator)] if table.separator else [raw]
+    found: list[tuple[str, str]] = []
+    for part in filter(None, parts):
+        code = table.lookup(part)
+        if code is None:
+            notes.append(f"{what} « {part} » (colonne {column}) absente de la correspondance")
+            if part in table.unmatched or len(table.unmatched) < _UNMATCHED_LIMIT:
+                table.unmatched[part] = table.unmatched.get(part, 0) + 1
+        elif code:
+            found.append((part, code))
+        else:
+            notes.append(f"{what} « {part} » (colonne {column}) sans code dans la correspondance")
+    return found
+
+
+def _category(
+    data: dict[str, Any], table: ValueTable | None, forced: str, candidate: Candidate
+) -> None:
+    if forced:
+        candidate.category = forced
+        candidate.category_rule = f"--category {forced} (toute la source)"
+        return
+    if table is None:
+        return
+    if table.constant is not None:
+        candidate.category = table.constant
+        candidate.category_rule = f"catégorie fixée par la correspondance → {table.constant}"
+        return
+    found = _translate(data, table, "catégorie", candidate.notes)
+    if found:
+        value, code = found[0]
+        candidate.category = code
+        candidate.category_rule = f"colonne {', '.join(table.columns)} = « {value} » → {code}"
+        candidate.secondary_categories = list(dict.fromkeys(c for _, c in found[1:] if c != code))
+
+
+def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str) -> Candidate:
+    """One raw row → Candidate, through a resolved mapping; RowRejected when unusable."""
+    if CELLS_MISMATCH_KEY in data:
+        expected, got = data[CELLS_MISMATCH_KEY]
+        raise RowRejected(
+            f"ligne de {got} cellule(s) au lieu de {expected} "
+            "(séparateur ou guillemets mal placés ?)"
+        )
+    candidate = Candidate()
+    notes = candidate.notes
+    for name, columns in mapping.text.items():
+        value = _joined(data, columns)
+        if not value:
+            continue
+        if name == "postcode":
+            value = _code(value, "code postal", notes)
+            if value and not (value.isdigit() and len(value) == 5):
+                notes.append(f"code postal « {value} » non reconnu (5 chiffres attendus)")
+                value = ""
+        elif name == "insee_code":
+            value = _code(value, "code INSEE", notes)
+            if value and not _INSEE.match(value):
+                notes.append(f"code INSEE « {value} » mal formé")
+        elif name == "siret":
+            value = value.replace(" ", "")
+        elif name != "description":
+            value = " ".join(value.split())
+        setattr(candidate, name, value)
+    for name, column in mapping.dates.items():
+        if value := _text(data.get(column)):
+            setattr(candidate, name, _date(value, column, notes))
+    _coordinates(data, mapping, candidate)
+    _category(data, mapping.category, forced, candidate)
+    if mapping.status is not None:
+        if mapping.status.constant is not None:
+            candidate.status = mapping.status.constant
+        elif found := _translate(data, mapping.status, "statut", notes):
+            candidate.status = found[0][1]
+    for column in mapping.extra:
+        candidate.extra[column] = data.get(column)
+    if not candidate.name and candidate.lat is None and not candidate.address:
+        raise RowRejected(EMPTY_ROW_REASON)
+    return candidate
+
+
+class _TabularBackend(Backend):
+    """What the csv and xlsx backends share: the mapping and parse()."""
+
+    def __init__(self, options: BackendOptions | None = None) -> None:
+        super().__init__(options)
+        self.header: list[str] = []
+        self.notes: list[str] = []  # about the whole file (encoding, header line…), French
+        self._mapping: ResolvedMapping | None = None
+
+    @property
+    def effective_mapping(self) -> dict[str, Any] | None:
+        """The mapping actually used (given or proposed), None before rows() read the header.
+        Category and status values met but absent from the tables appear with an empty code."""
+        if self._mapping is None:
+            return None
+        result = copy.deepcopy(self._mapping.source)
+        for key in ("category", "status"):
+            table = getattr(self._mapping, key)
+            if table is not None and table.unmatched:
+                values = result[key].setdefault("values", {})
+                for value in sorted(table.unmatched):
+                    values.setdefault(value, "")
+        return result
+
+    def _use_header(self, header: list[str]) -> ResolvedMapping:
+        self.header = header
+        given = self.options.mapping
+        proposed = not given
+        mapping = propose_mapping(header) if proposed else given
+        self._mapping = resolve_mapping(mapping, header, proposed)
+        if proposed:
+            self.notes.append(
+                "aucune correspondance fournie : correspondance proposée d'après l'en-tête"
+            )
+        return self._mapping
+
+    def _remote_id(self, data: dict[str, Any]) -> str | None:
+        column = self._mapping.remote_id if self._mapping else None
+        return (_text(data.get(column)) or None) if column else None
+
+    def parse(self, row: RawRow) -> Candidate:
+        if self._mapping is None:  # a row stored earlier, parsed again without reading the file
+            self._use_header(
+                [k for k in row.data if k not in (CELLS_MISMATCH_KEY, EXTRA_CELLS_KEY)]
+            )
+        assert self._mapping is not None
+        return build_candidate(row.data, self._mapping, self.options.category)
+
+
+def _uneven(header: list[str], record: list[str]) -> dict[str, Any] | None:
+    """A record whose length differs from the header's: None when blank, else its data, with
+    the mismatch recorded unless only empty trailing cells are in excess."""
+    trimmed = trimmed_width(record)
+    if not trimmed:
+        return None
+    width = len(header)
+    data: dict[str, Any] = dict(zip(header, record, strict=False))
+    if len(record) > width and trimmed <= width:
+        return data
+    if len(record) > width:
+        data[EXTRA_CELLS_KEY] = record[width:]
+    data[CELLS_MISMATCH_KEY] = [width, len(record)]
+    return data
+
+
+class CsvBackend(_TabularBackend):
+    name = "csv"
+    label = "Fichier CSV (correspondance de colonnes)"
+
+    def __init__(self, options: BackendOptions | None = None) -> None:
+        super().__init__(options)
+        self.layout: CsvLayout | None = None
+
+    def rows(self, path: Path) -> Iterator[RawRow]:
+        given = self.options.mapping
+        if given:
+            check_mapping(given)
+        layout = detect_csv(
+            path, given.get("encoding"), given.get("delimiter"), given.get("header_row")
+        )
+        self.layout, self.notes = layout, list(layout.notes)
+        mapping = self._use_header(layout.header)
+        mapping.source.update(
+            encoding=layout.encoding,
+            delimiter=layout.delimiter,
+            header_row=layout.header_index + 1,
+            decimal="," if layout.decimal_comma else ".",
+        )
+        yield from self._stream(path, layout)
+
+    def _stream(self, path: Path, layout: CsvLayout) -> Iterator[RawRow]:
+        header, width = layout.header, len(layout.header)
+        id_column = self._mapping.remote_id if self._mapping else None
+        number = blank = 0
+        with path.open(encoding=layout.encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=layout.delimiter)
+            try:
+                for _ in itertools.islice(reader, layout.header_index + 1):
+                    pass
+                for record in reader:
+                    data: dict[str, Any] | None
+                    if len(record) == width and any(record):
+                        data = dict(zip(header, record, strict=True))
+                    else:
+                        data = _uneven(header, record) if record else None
+                    if data is None:
+                        blank += 1
+                        continue
+                    number += 1
+                    remote_id = (data.get(id_column, "").strip() or None) if id_column else None
+                    yield RawRow(number, remote_id, data)
+            except csv.Error as exc:
+                raise SourceFileError(
+                    f"{path.name}, ligne {reader.line_num} : CSV illisible ({exc}) — "
+                    "guillemet non fermé ?"
+                ) from exc
+        if blank:
+            self.notes.append(f"{blank} ligne(s) vide(s) ignorée(s)")
+
+
+def _cell(value: object) -> Any:
+    """An XLSX cell value, JSON-serialisable."""
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+class XlsxBackend(_TabularBackend):
+    name = "xlsx"
+    label = "Classeur XLSX (correspondance de colonnes)"
+
+    def rows(self, path: Path) -> Iterator[RawRow]:
+        given = self.options.mapping
+        if given:
+            check_mapping(given)
+        workbook = open_workbook(path)
+        try:
+            sheet = pick_sheet(workbook, given.get("sheet"), path)
+            sheet.reset_dimensions()  # some writers record wrong dimensions
+            values = sheet.iter_rows(values_only=True)
+            head = list(itertools.islice(values, HEADER_SEARCH_ROWS))
+            texts = [[_text(v) for v in row] for row in head]
+            index = find_sheet_header(texts)
+            if index is None:
+                raise SourceFileError(
+                    f"{path.name} : en-tête introuvable dans la feuille « {sheet.title} » "
+                    "(aucune des premières lignes ne ressemble à des noms de colonnes)"
+                )
+            header, notes = clean_header(texts[index][: trimmed_width(texts[index])])
+            self.notes = [f"feuille « {sheet.title} »", *notes]
+            if index:
+                self.notes.append(f"{index} ligne(s) avant l'en-tête ignorée(s)")
+            self._use_header(header)
+            yield from self._stream(header, itertools.chain(head[index + 1 :], values))
+        except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError) as exc:
+            raise SourceFileError(
+                f"{path.name} : classeur XLSX tronqué ou endommagé ({exc})"
+            ) from exc
+        finally:
+            workbook.close()
+
+    def _stream(self, header: list[str], values: Iterable[tuple[Any, ...]]) -> Iterator[RawRow]:
+        width = len(header)
+        number = blank = 0
+        for row in values:
+            cells = [_cell(v) for v in row]
+            got = len(cells)
+            while got and (cells[got - 1] is None or cells[got - 1] == ""):
+                got -= 1
+            if not got:
+                blank += 1
+                continue
+            data: dict[str, Any] = dict(zip(header, cells[:width], strict=False))
+            if got > width:
+                data[EXTRA_CELLS_KEY] = cells[width:got]
+                data[CELLS_MISMATCH_KEY] = [width, got]
+            number += 1
+            yield RawRow(number, self._remote_id(data), data)
+        if blank:
+            self.notes.append(f"{blank} ligne(s) vide(s) ignorée(s)")

@@ -1,0 +1,359 @@
+"""What a tabular file really is: its kind, encoding, delimiter, header row, decimal mark.
+
+Everything here reads the file before the first row is handed out, so that a file that is not
+what it claims (binary, HTML error page, empty, truncated workbook) fails the job up front with
+a French message, and changes nothing.
+"""
+
+import codecs
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import SourceFileError
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_LABELS = {
+    ",": "virgule",
+    ";": "point-virgule",
+    "\t": "tabulation",
+    "|": "barre verticale",
+}
+ENCODING_LABELS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 avec BOM",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252 (cp1252)",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+}
+SAMPLE_CHARS = 256 * 1024
+HEADER_SEARCH_ROWS = 50
+_CHUNK = 1024 * 1024
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+_NUMERIC = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_DECIMAL_DOT = re.compile(r"^[+-]?\d+\.\d+$")
+
+
+@dataclass
+class CsvLayout:
+    """How to read a CSV file, as detected (or as forced by the mapping)."""
+
+    encoding: str  # Python codec name
+    delimiter: str
+    header_index: int  # 0-based record index of the header (records before it are titles)
+    header: list[str]
+    decimal_comma: bool
+    notes: list[str] = field(default_factory=list)  # what detection found, in French
+
+
+def _file_error(path: Path, message: str) -> SourceFileError:
+    return SourceFileError(f"{path.name} : {message}")
+
+
+def _what_else(head: bytes) -> str | None:
+    """A French description of a head of file that is clearly not a table, else None."""
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return (
+            "c'est une page web (HTML), pas un tableau — sans doute une page d'erreur "
+            "enregistrée à la place des données ; téléchargez à nouveau le fichier"
+        )
+    if stripped.startswith(b"<?xml"):
+        return "c'est un document XML, pas un tableau CSV"
+    if head.startswith(b"PK\x03\x04"):
+        return "c'est une archive ZIP ou un classeur XLSX, pas un CSV (essayez le format xlsx)"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return (
+            "c'est un classeur Excel de l'ancien format (.xls) : enregistrez-le en .xlsx ou en CSV"
+        )
+    if head.startswith(b"%PDF"):
+        return "c'est un document PDF, pas un tableau"
+    return None
+
+
+def check_text_file(path: Path) -> tuple[str, list[str]]:
+    """Read the whole file once, in chunks, and return (codec, notes).
+
+    Raises SourceFileError for an empty file, an HTML page, a binary file (NUL or control
+    bytes anywhere), or a known non-tabular format. The encoding is strict UTF-8 when every
+    byte decodes, UTF-8 with BOM, UTF-16 with BOM, else Windows-1252 (Latin-1 when bytes
+    undefined in cp1252 occur)."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise _file_error(path, f"fichier illisible ({exc.strerror})") from exc
+    with handle:
+        head = handle.read(64 * 1024)
+        if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+            raise _file_error(path, "le fichier est vide")
+        if other := _what_else(head):
+            raise _file_error(path, other)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "utf-16", [f"encodage détecté : {ENCODING_LABELS['utf-16']}"]
+        bom = head.startswith(codecs.BOM_UTF8)
+        decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        utf8, cp1252 = True, True
+        chunk, offset = head, 0
+        while chunk:
+            if b"\x00" in chunk or _control_share(chunk) > 0.01:
+                where = f"{offset + _first_control(chunk):,}".replace(",", "\u202f")
+                raise _file_error(
+                    path,
+                    "le fichier est binaire (octets nuls ou de contrôle vers l'octet "
+                    f"{where}) : ce n'est pas un tableau CSV",
+                )
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if cp1252 and any(b in chunk for b in _CP1252_UNDEFINED):
+                cp1252 = False
+            offset += len(chunk)
+            chunk = handle.read(_CHUNK)
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        codec = "utf-8-sig" if bom else "utf-8"
+    elif bom:
+        raise _file_error(
+            path, "le fichier annonce de l'UTF-8 (BOM) mais contient des octets invalides"
+        )
+    else:
+        codec = "cp1252" if cp1252 else "latin-1"
+    note = f"encodage détecté : {ENCODING_LABELS[codec]}"
+    if codec in ("cp1252", "latin-1"):
+        note += " (le fichier n'est pas en UTF-8)"
+    return codec, [note]
+
+
+def _control_share(chunk: bytes) -> float:
+    return (len(chunk) - len(chunk.translate(None, _CONTROL_BYTES))) / max(len(chunk), 1)
+
+
+def _first_control(chunk: bytes) -> int:
+    positions = [chunk.find(bytes([b])) for b in (0, *_CONTROL_BYTES)]
+    return min((p for p in positions if p >= 0), default=0)
+
+
+def read_sample(path: Path, encoding: str) -> tuple[str, bool]:
+    """The first SAMPLE_CHARS characters, cut after the last full line; (text, truncated)."""
+    with path.open(encoding=encoding, newline="") as handle:
+        text = handle.read(SAMPLE_CHARS + 1)
+    if len(text) <= SAMPLE_CHARS:
+        return text, False
+    cut = text.rfind("\n", 0, SAMPLE_CHARS)
+    return (text[: cut + 1] if cut > 0 else text[:SAMPLE_CHARS]), True
+
+
+def sample_records(sample: str, delimiter: str, truncated: bool) -> list[list[str]]:
+    records = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
+    if truncated and records:
+        records.pop()  # may be cut inside a quoted field
+    return records
+
+
+def _consistency(records: Sequence[Sequence[str]]) -> tuple[float, int]:
+    """(share of non-blank records having the most common cell count, that count)."""
+    counts = Counter(len(r) for r in records if any(cell.strip() for cell in r))
+    if not counts:
+        return 0.0, 0
+    width, hits = counts.most_common(1)[0]
+    return hits / sum(counts.values()), width
+
+
+def detect_delimiter(sample: str, truncated: bool) -> str:
+    """csv.Sniffer first; kept when its delimiter splits the lines consistently, otherwise the
+    delimiter giving the most consistent cell count (≥ 2 cells) across the sample."""
+    sniffed: str | None
+    try:
+        sniffed = csv.Sniffer().sniff(sample[:65536], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = None
+    scores = {d: _consistency(sample_records(sample, d, truncated)) for d in DELIMITERS}
+    if sniffed in scores:
+        share, width = scores[sniffed]
+        if width >= 2 and share >= 0.9 and share >= max(s for s, w in scores.values() if w >= 2):
+            return sniffed
+    usable = [(share, width, d) for d, (share, width) in scores.items() if width >= 2]
+    if not usable:
+        return sniffed or ","  # a single column: any delimiter reads it
+    # Highest share of consistent lines wins; ties go to more columns, then to the order above.
+    usable.sort(key=lambda item: (-round(item[0], 3), -item[1], DELIMITERS.index(item[2])))
+    return usable[0][2]
+
+
+def is_numeric(text: str) -> bool:
+    return bool(_NUMERIC.match(text.strip().replace("\u00a0", "")))
+
+
+def looks_like_header(cells: Sequence[str]) -> bool:
+    """Mostly filled, mostly non-numeric cells."""
+    filled = [c for c in cells if c.strip()]
+    if not filled or len(filled) * 2 <= len(cells):
+        return False
+    return sum(is_numeric(c) for c in filled) * 2 < len(filled)
+
+
+def trimmed_width(cells: Sequence[str]) -> int:
+    width = len(cells)
+    while width and not cells[width - 1].strip():
+        width -= 1
+    return width
+
+
+def find_csv_header(records: Sequence[Sequence[str]]) -> tuple[int, int] | None:
+    """(index, width) of the first record whose cell count matches the bulk of the file and
+    whose cells look like column names; None when no record qualifies."""
+    counts = Counter(len(r) for r in records if any(c.strip() for c in r))
+    if not counts:
+        return None
+    bulk = counts.most_common(1)[0][0]
+    for index, record in enumerate(records[:HEADER_SEARCH_ROWS]):
+        if trimmed_width(record) <= bulk <= len(record) and looks_like_header(record[:bulk]):
+            return index, bulk
+    return None
+
+
+def find_sheet_header(rows: Sequence[Sequence[str]]) -> int | None:
+    """Same for spreadsheet rows, whose trailing empty cells are not written: the header is the
+    first row spanning more than half the widest row, with header-like cells."""
+    widths = [trimmed_width(r) for r in rows]
+    widest = max(widths, default=0)
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        width = widths[index]
+        if width * 2 > widest and looks_like_header(row[:width]):
+            return index
+    return None
+
+
+def clean_header(cells: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Column names made unique and non-empty; (names, notes)."""
+    names: list[str] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for position, cell in enumerate(cells, start=1):
+        name = " ".join(str(cell).split())
+        if not name:
+            name = f"colonne_{position}"
+            notes.append(f"colonne {position} sans nom : appelée « {name} »")
+        if name in seen:
+            base, suffix = name, 2
+            while f"{base}_{suffix}" in seen:
+                suffix += 1
+            name = f"{base}_{suffix}"
+            notes.append(f"nom de colonne « {base} » en double : la suivante est « {name} »")
+        seen.add(name)
+        names.append(name)
+    return names, notes
+
+
+def detect_decimal_comma(records: Sequence[Sequence[str]]) -> bool:
+    comma = dot = 0
+    for record in records:
+        for cell in record:
+            if _DECIMAL_COMMA.match(cell):
+                comma += 1
+            elif _DECIMAL_DOT.match(cell):
+                dot += 1
+    return comma > dot
+
+
+def detect_csv(
+    path: Path,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    header_row: int | None = None,
+) -> CsvLayout:
+    """Detect the layout of a CSV file; the arguments force what the mapping pins down."""
+    detected_encoding, notes = check_text_file(path)
+    if encoding:
+        notes = [f"encodage imposé par la correspondance : {encoding}"]
+    encoding = encoding or detected_encoding
+    try:
+        sample, truncated = read_sample(path, encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise _file_error(path, f"illisible avec l'encodage « {encoding} » ({exc})") from exc
+    if not delimiter:
+        delimiter = detect_delimiter(sample, truncated)
+        notes.append(f"séparateur détecté : {DELIMITER_LABELS[delimiter]} « {delimiter} »")
+    records = sample_records(sample, delimiter, truncated)
+    if header_row:
+        header_index = header_row - 1
+        if header_index >= len(records):
+            raise _file_error(path, f"la ligne d'en-tête {header_row} n'existe pas")
+        raw_header = records[header_index]
+    else:
+        found = find_csv_header(records)
+        if found is None:
+            raise _file_error(
+                path,
+                "en-tête introuvable : aucune des premières lignes ne ressemble à des noms de "
+                "colonnes (le fichier est-il un tableau CSV avec une ligne d'en-tête ?)",
+            )
+        header_index, width = found
+        raw_header = records[header_index][:width]
+        if header_index:
+            notes.append(
+                f"{header_index} ligne(s) avant l'en-tête ignorée(s) (titre ou lignes vides) ; "
+                f"en-tête en ligne {header_index + 1}"
+            )
+    header, header_notes = clean_header(raw_header)
+    notes.extend(header_notes)
+    decimal_comma = detect_decimal_comma(records[header_index + 1 :])
+    if decimal_comma:
+        notes.append("nombres à virgule décimale (48,11) détectés")
+    return CsvLayout(encoding, delimiter, header_index, header, decimal_comma, notes)
+
+
+def open_workbook(path: Path) -> Any:
+    """The workbook in read-only mode; SourceFileError when the file is not a sound XLSX."""
+    from openpyxl import load_workbook
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise SourceFileError(f"{path.name} : fichier illisible ({exc.strerror})") from exc
+    if not head:
+        raise SourceFileError(f"{path.name} : le fichier est vide")
+    if not head.startswith(b"PK\x03\x04"):
+        with path.open("rb") as handle:
+            start = handle.read(512).lstrip().lower()
+        if start.startswith((b"<!doctype html", b"<html")):
+            reason = "c'est une page web (HTML), sans doute une page d'erreur, pas un classeur"
+        elif head.startswith(b"\xd0\xcf\x11\xe0"):
+            reason = "c'est un classeur de l'ancien format (.xls) : enregistrez-le en .xlsx"
+        else:
+            reason = "ce n'est pas un classeur XLSX (pour un CSV, utilisez le format csv)"
+        raise SourceFileError(f"{path.name} : {reason}")
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken archive
+        raise SourceFileError(
+            f"{path.name} : classeur XLSX tronqué ou endommagé ({exc.__class__.__name__})"
+        ) from exc
+
+
+def pick_sheet(workbook: Any, wanted: object, path: Path) -> Any:
+    """The sheet named (or numbered from 1) by the mapping; the first one by default."""
+    names = list(workbook.sheetnames)
+    if wanted is None:
+        return workbook.worksheets[0]
+    if isinstance(wanted, int) and 1 <= wanted <= len(names):
+        return workbook.worksheets[wanted - 1]
+    if isinstance(wanted, str) and wanted in names:
+        return workbook[wanted]
+    raise SourceFileError(
+        f"{path.name} : feuille « {wanted} » introuvable ; feuilles : {', '.join(names)}"
+    )
