@@ -213,15 +213,18 @@ def trimmed_width(cells: Sequence[str]) -> int:
 
 
 def find_csv_header(records: Sequence[Sequence[str]]) -> tuple[int, int] | None:
-    """(index, width) of the first record whose cell count matches the bulk of the file and
-    whose cells look like column names; None when no record qualifies."""
+    """(index, width) of the first record spanning more than half the usual cell count of the
+    file and whose cells look like column names; None when no record qualifies. The width
+    covers trailing unnamed header cells only when the data rows below fill them."""
     counts = Counter(len(r) for r in records if any(c.strip() for c in r))
     if not counts:
         return None
     bulk = counts.most_common(1)[0][0]
     for index, record in enumerate(records[:HEADER_SEARCH_ROWS]):
-        if trimmed_width(record) <= bulk <= len(record) and looks_like_header(record[:bulk]):
-            return index, bulk
+        width = trimmed_width(record)
+        if width * 2 > bulk and looks_like_header(record[:width]):
+            used = max((trimmed_width(r) for r in records[index + 1 :]), default=0)
+            return index, max(width, min(len(record), used))
     return None
 
 

@@ -472,6 +472,42 @@ def test_wrong_cell_counts_are_yielded_then_rejected(tmp_path: Path) -> None:
     assert "1 ligne(s) vide(s) ignorée(s)" in backend.notes
 
 
+@pytest.mark.parametrize(
+    ("content", "header"),
+    [
+        # a title without delimiters, then an Excel export padding every line
+        ("Tiers-lieux 2019\nnom;lat;lon;;\nA;48,1;-1,6;;\nB;47;-2;;\n", ["nom", "lat", "lon"]),
+        # data lines ending with a delimiter the header does not have
+        ("nom,lat,lon\nA,48.1,-1.6,\nB,47,-2,\n", ["nom", "lat", "lon"]),
+        # an unnamed last column that the data fills
+        ("nom,lat,lon,\nA,48.1,-1.6,x\nB,47,-2,y\n", ["nom", "lat", "lon", "colonne_4"]),
+    ],
+)
+def test_ragged_exports(tmp_path: Path, content: str, header: list[str]) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(content, encoding="utf-8")
+    backend = CsvBackend()
+    parsed = read_all(backend, path)
+
+    assert backend.header == header
+    assert [(c.name, c.lat, c.lon) for _, c in parsed] == [("A", 48.1, -1.6), ("B", 47.0, -2.0)]
+
+
+def test_quoted_cells_with_line_breaks_and_delimiters(tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text(
+        'nom,adresse,commune\n"Repair café, le lundi","1 rue Haute\nBâtiment B",Rennes\n'
+        'Fablab,"2 rue ""Basse""",Brest\n',
+        encoding="utf-8",
+    )
+    parsed = read_all(CsvBackend(), path)
+    assert [(r.number, c.name, c.address) for r, c in parsed] == [
+        (1, "Repair café, le lundi", "1 rue Haute Bâtiment B"),
+        (2, "Fablab", '2 rue "Basse"'),
+    ]
+    assert parsed[0][0].data["adresse"] == "1 rue Haute\nBâtiment B"  # raw row as received
+
+
 def test_row_without_name_address_or_coordinates(tmp_path: Path) -> None:
     path = tmp_path / "trous.csv"
     path.write_text("nom;code postal;lat;lon\n;35000;;\n;;48,1;-1,6\n", encoding="utf-8")
