@@ -42,6 +42,7 @@ class Prepared:
     reasons: list[str] = field(default_factory=list)
     rejected: str = ""  # the reason, when the row cannot be imported
     digest: str = ""  # hash of the raw row and the parse settings
+    unchanged: bool = False  # same raw row as last time: not even parsed again
 
 
 @dataclass
@@ -84,11 +85,22 @@ def prepare_batch(
     ctx: QualityContext,
     settings: PipelineSettings,
     categories: set[str],
+    known_hashes: dict[str, str] | None = None,
 ) -> list[Prepared]:
+    """`known_hashes` (remote id → hash of the row last imported) lets a re-import skip every
+    check of a row that did not change: that is what makes a monthly re-run cheap."""
     prepared: list[Prepared] = []
     candidates: list[Candidate | None] = []
+    known = known_hashes or {}
     for row in rows:
         item = Prepared(row=row, remote_id=row.remote_id or "")
+        if item.remote_id and item.remote_id in known:
+            item.digest = raw_hash(row, settings.signature)
+            if known[item.remote_id] == item.digest:
+                item.unchanged = True
+                prepared.append(item)
+                candidates.append(None)
+                continue
         candidate = None
         try:
             candidate = backend.parse(row)

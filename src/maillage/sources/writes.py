@@ -83,17 +83,37 @@ def write_batch(
         for r in SourceRecord.objects.filter(
             source=job.source, remote_id__in=[p.remote_id for p in usable]
         )
-        .select_related("initiative")
-        .prefetch_related("initiative__exchange_modes", "initiative__secondary_categories")
     }
+    # Only rows that changed need their initiative (to merge field by field).
+    to_merge = [records[p.remote_id] for p in usable if not p.unchanged and p.remote_id in records]
+    initiatives = Initiative.objects.prefetch_related(*M2M_FIELDS).in_bulk(
+        [r.initiative_id for r in to_merge if r.initiative_id is not None]
+    )
+    for record in to_merge:
+        if record.initiative_id in initiatives:
+            record.initiative = initiatives[record.initiative_id]
     now = timezone.now()
     new: list[tuple[Prepared, Initiative]] = []
     changed: list[tuple[Prepared, SourceRecord, list[str]]] = []
     unchanged: list[SourceRecord] = []
     for p in usable:
-        p.digest = digest = raw_hash(p.row, signature)
+        p.digest = digest = p.digest or raw_hash(p.row, signature)
         record = records.get(p.remote_id)
-        if record is None or record.initiative is None:
+        if p.unchanged and record is not None:
+            # The row is byte for byte the one stored with an earlier job's item: not copied.
+            unchanged.append(record)
+            items.append(
+                HarvestItem(
+                    job=job,
+                    row_number=p.row.number,
+                    remote_id=p.remote_id,
+                    raw={},
+                    outcome=Outcome.UNCHANGED,
+                    initiative_id=record.initiative_id,
+                )
+            )
+            continue
+        if record is None or record.initiative_id is None:
             new.append((p, _new_initiative(p.values)))
             items.append(_item(job, p, Outcome.NEW, diff={"new": p.values}))
             continue
@@ -118,9 +138,10 @@ def write_batch(
         return items
     with transaction.atomic():  # a savepoint: the batch is written whole or not at all
         _write(job, new, changed, unchanged, now)
+        created = {p.row.number: initiative.pk for p, initiative in new}
         for item in items:
-            if item.initiative_id is None and item.outcome == Outcome.NEW:
-                item.initiative_id = next(i.pk for p, i in new if p.row.number == item.row_number)
+            if item.outcome == Outcome.NEW:
+                item.initiative_id = created[item.row_number]
         HarvestItem.objects.bulk_create(items)
     return items
 
