@@ -20,6 +20,7 @@ from .quality import (
     check_dates,
     check_name,
     drop_personal_data,
+    name_unnamed,
     place,
 )
 from .records import Candidate, RawRow
@@ -154,6 +155,9 @@ def _finish(
         code, rule = "", ""
     if not code:
         item.reasons.append(_("à classer : aucune règle ne place cette fiche"))
+    built = name_unnamed(ctx, candidate, code, placed.commune_id)
+    if built:
+        item.reasons.append(built)
     values = {name: _jsonable(getattr(candidate, name)) for name in COPIED_FIELDS}
     values.update(
         category_id=code or None,
@@ -171,8 +175,9 @@ def _finish(
     if not values["location_precision"]:
         values["location_precision"] = "unknown" if candidate.lon is not None else "commune"
     if values["contact_name"] or values["contact_email"] or values["contact_phone"]:
-        values["contact_is_personal"] = bool(settings.keep_personal)
-        values["contact_legal_basis"] = settings.legal_basis if settings.keep_personal else ""
+        personal = bool(settings.keep_personal) and not candidate.contact_is_organisation
+        values["contact_is_personal"] = personal
+        values["contact_legal_basis"] = settings.legal_basis if personal else ""
     item.values = values
     if not item.remote_id:
         item.remote_id = _derived_remote_id(candidate)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils import timezone
 
+from maillage.catalog.models import Category
 from maillage.territories.locator import get_locator
 from maillage.territories.models import Level, PostalCode, Territory, TerritoryAlias
 
@@ -46,6 +47,7 @@ class QualityContext:
         for code, commune_id in PostalCode.objects.values_list("code", "commune_id"):
             self.postcodes.setdefault(code, set()).add(commune_id)
         self.today = timezone.localdate()
+        self.category_labels = dict(Category.objects.values_list("code", "label_fr"))
 
     def name(self, commune_id: str) -> str:
         return self.communes.get(commune_id, ("?", None, None))[0]
@@ -63,8 +65,20 @@ class QualityContext:
 
 def check_name(candidate: Candidate) -> None:
     candidate.name = " ".join(candidate.name.split())
-    if not candidate.name:
-        raise RowRejected("sans nom : une fiche a besoin d'un nom lisible")
+
+
+def name_unnamed(
+    ctx: QualityContext, candidate: Candidate, category: str, commune: str | None
+) -> str:
+    """Many book boxes and carpooling areas have no name in OpenStreetMap: once the row is
+    classified and placed, « Boîte à livres — Rennes » is a readable name. Without a category
+    there is nothing to say, and the row is rejected."""
+    if candidate.name:
+        return ""
+    if not category or commune is None:
+        raise RowRejected("sans nom : ni nom ni catégorie pour en construire un")
+    candidate.name = f"{ctx.category_labels.get(category, category)} — {ctx.name(commune)}"
+    return f"nom construit : la source n'en donne pas, « {candidate.name} »"
 
 
 def check_coordinates(candidate: Candidate) -> None:
@@ -177,8 +191,11 @@ def check_dates(candidate: Candidate, today: datetime.date) -> list[str]:
 
 def drop_personal_data(candidate: Candidate, keep: set[str]) -> list[str]:
     """Names of people, personal e-mails and phones are dropped unless the mapping keeps them
-    (with a stated legal basis). A generic mailbox (contact@…) is the organisation's."""
+    (with a stated legal basis). A generic mailbox (contact@…) is the organisation's, and so
+    are the contacts of sources that describe organisations (GoGoCarto, OpenStreetMap)."""
     dropped = []
+    if candidate.contact_is_organisation:
+        keep = keep | {"contact_email", "contact_phone"}
     if candidate.contact_name and "contact_name" not in keep:
         candidate.contact_name = ""
         dropped.append("nom de contact")

@@ -48,5 +48,7 @@ class Candidate:
     contact_name: str = ""  # personal data: dropped by the engine unless the mapping keeps it
     contact_email: str = ""
     contact_phone: str = ""
+    # The source describes organisations, and its contacts are theirs (GoGoCarto, OSM): kept.
+    contact_is_organisation: bool = False
     notes: list[str] = field(default_factory=list)  # what parsing fixed or doubts, in French
     extra: dict[str, Any] = field(default_factory=dict)  # other source fields worth keeping

@@ -191,6 +191,7 @@ class GogocartoBackend(Backend):
             website=_text(item.get("website")),
             contact_email=_email(item.get("email")),
             contact_phone=_text(item.get("telephone")),
+            contact_is_organisation=True,
         )
         if row.remote_id is None:
             candidate.notes.append("sans identifiant : objet GoGoCarto sans id")

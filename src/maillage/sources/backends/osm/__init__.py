@@ -206,6 +206,7 @@ class OsmBackend(Backend):
             network=_first(tags, "network", "brand", "operator"),
             contact_email=_first(tags, "contact:email", "email"),
             contact_phone=_first(tags, "contact:phone", "phone"),
+            contact_is_organisation=True,
             carrier=OPERATOR_TYPE_CARRIER.get(tags.get("operator:type", ""), ""),
             extra={"osm_type": kind}
             | {key: tags[key] for key in EXTRA_TAGS if tags.get(key, "").strip()},
