@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -55,6 +56,18 @@ class PipelineSettings:
     keep_personal: set[str]
     legal_basis: str
     signature: str  # backend + mapping + options: a change re-imports unchanged rows
+
+
+@cache
+def _max_lengths() -> dict[str, int]:
+    """Text columns of an initiative and their size (PostgreSQL enforces it, SQLite not)."""
+    from maillage.catalog.models import Initiative
+
+    return {
+        f.attname: f.max_length
+        for f in Initiative._meta.concrete_fields
+        if getattr(f, "max_length", None) and not f.is_relation
+    }
 
 
 def raw_hash(row: RawRow, signature: str) -> str:
@@ -178,6 +191,14 @@ def _finish(
         personal = bool(settings.keep_personal) and not candidate.contact_is_organisation
         values["contact_is_personal"] = personal
         values["contact_legal_basis"] = settings.legal_basis if personal else ""
+    for name, limit in _max_lengths().items():
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            values[name] = value[:limit]
+            item.reasons.append(
+                _("valeur trop longue : %(field)s coupé à %(limit)s caractères")
+                % {"field": name, "limit": limit}
+            )
     item.values = values
     if not item.remote_id:
         item.remote_id = _derived_remote_id(candidate)

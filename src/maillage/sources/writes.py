@@ -7,10 +7,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from maillage.catalog.models import Initiative
 
+from . import fastwrite
+from .fastwrite import db_json
 from .models import HarvestItem, HarvestJob, Outcome, SourceRecord
 from .pipeline import Prepared, raw_hash
 
@@ -18,9 +20,47 @@ M2M_FIELDS = ("exchange_modes", "secondary_categories")
 DATE_FIELDS = {"created_on", "opened_on", "closed_on"}
 
 
-@dataclass
-class BatchResult:
-    items: list[HarvestItem] = field(default_factory=list)
+@dataclass(slots=True)
+class ItemRow:
+    """One row of the job report, before it is inserted as a HarvestItem."""
+
+    row_number: int
+    remote_id: str
+    raw: dict[str, Any]
+    outcome: str
+    reasons: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    diff: dict[str, Any] = field(default_factory=dict)
+    commune_id: str = ""
+    category: str = ""
+    category_rule: str = ""
+    initiative_id: int | None = None
+
+
+ITEM_COLUMNS = [
+    "job_id", "row_number", "remote_id", "raw", "outcome", "reasons", "conflicts", "diff",
+    "commune_id", "category", "category_rule", "initiative_id",
+]  # fmt: skip
+ITEM_JSON = {
+    name: HarvestItem._meta.get_field(name) for name in ("raw", "reasons", "conflicts", "diff")
+}
+
+
+def insert_items(job: HarvestJob, items: list[ItemRow]) -> None:
+    raw, reasons, conflicts, diff = (ITEM_JSON[n] for n in ("raw", "reasons", "conflicts", "diff"))
+    fastwrite.insert(
+        HarvestItem,
+        ITEM_COLUMNS,
+        (
+            (
+                job.pk, i.row_number, i.remote_id, db_json(raw, i.raw), i.outcome,
+                db_json(reasons, i.reasons), db_json(conflicts, i.conflicts),
+                db_json(diff, i.diff), i.commune_id, i.category, i.category_rule,
+                i.initiative_id,
+            )
+            for i in items
+        ),
+    )  # fmt: skip
 
 
 def _model_value(initiative: Initiative, name: str) -> Any:
@@ -36,19 +76,9 @@ def _assign(initiative: Initiative, name: str, value: Any) -> None:
     setattr(initiative, name, value)
 
 
-def _new_initiative(values: dict[str, Any]) -> Initiative:
-    initiative = Initiative()
-    for name, value in values.items():
-        if name not in M2M_FIELDS:
-            _assign(initiative, name, value)
-    initiative.first_seen_on = timezone.localdate()
-    return initiative
-
-
-def _item(job: HarvestJob, prepared: Prepared, outcome: str, **extra: Any) -> HarvestItem:
+def _item(prepared: Prepared, outcome: str, **extra: Any) -> ItemRow:
     values = prepared.values
-    return HarvestItem(
-        job=job,
+    return ItemRow(
         row_number=prepared.row.number,
         remote_id=prepared.remote_id,
         raw=prepared.row.data,
@@ -63,18 +93,18 @@ def _item(job: HarvestJob, prepared: Prepared, outcome: str, **extra: Any) -> Ha
 
 def write_batch(
     job: HarvestJob, prepared: list[Prepared], signature: str, seen: dict[str, int], dry_run: bool
-) -> list[HarvestItem]:
+) -> list[ItemRow]:
     """Decide the outcome of every row of a batch and write it (unless dry-run)."""
-    items: list[HarvestItem] = []
+    items: list[ItemRow] = []
     usable: list[Prepared] = []
     for p in prepared:
         if p.rejected:
-            items.append(_item(job, p, Outcome.REJECTED))
+            items.append(_item(p, Outcome.REJECTED))
         elif p.remote_id in seen:
             p.rejected = _("ligne répétée : même identifiant que la ligne %(line)s") % {
                 "line": seen[p.remote_id]
             }
-            items.append(_item(job, p, Outcome.REJECTED))
+            items.append(_item(p, Outcome.REJECTED))
         else:
             seen[p.remote_id] = p.row.number
             usable.append(p)
@@ -89,11 +119,10 @@ def write_batch(
     initiatives = Initiative.objects.prefetch_related(*M2M_FIELDS).in_bulk(
         [r.initiative_id for r in to_merge if r.initiative_id is not None]
     )
-    for record in to_merge:
-        if record.initiative_id in initiatives:
-            record.initiative = initiatives[record.initiative_id]
-    now = timezone.now()
-    new: list[tuple[Prepared, Initiative]] = []
+    for merged in to_merge:
+        if merged.initiative_id in initiatives:
+            merged.initiative = initiatives[merged.initiative_id]
+    new: list[Prepared] = []
     changed: list[tuple[Prepared, SourceRecord, list[str]]] = []
     unchanged: list[SourceRecord] = []
     for p in usable:
@@ -103,8 +132,7 @@ def write_batch(
             # The row is byte for byte the one stored with an earlier job's item: not copied.
             unchanged.append(record)
             items.append(
-                HarvestItem(
-                    job=job,
+                ItemRow(
                     row_number=p.row.number,
                     remote_id=p.remote_id,
                     raw={},
@@ -114,13 +142,14 @@ def write_batch(
             )
             continue
         if record is None or record.initiative_id is None:
-            new.append((p, _new_initiative(p.values)))
-            items.append(_item(job, p, Outcome.NEW, diff={"new": p.values}))
+            new.append(p)
+            # The full preview of a new record is only worth its space in a dry run.
+            items.append(_item(p, Outcome.NEW, diff={"new": p.values} if dry_run else {}))
             continue
         revived = record.archived_at is not None
         if record.raw_hash == digest and not revived:
             unchanged.append(record)
-            items.append(_item(job, p, Outcome.UNCHANGED, initiative_id=record.initiative_id))
+            items.append(_item(p, Outcome.UNCHANGED, initiative_id=record.initiative_id))
             continue
         diff, conflicts = _merge(record, p.values)
         if revived:
@@ -129,20 +158,18 @@ def write_batch(
         outcome = Outcome.UPDATED if diff or revived else Outcome.UNCHANGED
         changed.append((p, record, list(diff)))
         items.append(
-            _item(
-                job, p, outcome, diff=diff, conflicts=conflicts, initiative_id=record.initiative_id
-            )
+            _item(p, outcome, diff=diff, conflicts=conflicts, initiative_id=record.initiative_id)
         )
     if dry_run:  # the preview: same decisions, only the report is written
-        HarvestItem.objects.bulk_create(items)
+        insert_items(job, items)
         return items
     with transaction.atomic():  # a savepoint: the batch is written whole or not at all
-        _write(job, new, changed, unchanged, now)
-        created = {p.row.number: initiative.pk for p, initiative in new}
+        created = _insert_new(job, new)
+        _write_changes(job, changed, unchanged)
         for item in items:
             if item.outcome == Outcome.NEW:
                 item.initiative_id = created[item.row_number]
-        HarvestItem.objects.bulk_create(items)
+        insert_items(job, items)
     return items
 
 
@@ -173,37 +200,50 @@ def _merge(record: SourceRecord, values: dict[str, Any]) -> tuple[dict, list]:
     return diff, conflicts
 
 
-def _write(
+INITIATIVE_FIELDS = [f.attname for f in Initiative._meta.concrete_fields]
+HISTORY_FIELDS = [*INITIATIVE_FIELDS, "history_date", "history_change_reason", "history_type",
+                  "history_user_id"]  # fmt: skip
+RECORD_COLUMNS = ["source_id", "remote_id", "initiative_id", "raw_hash", "imported",
+                  "first_seen_job_id", "last_seen_job_id"]  # fmt: skip
+
+
+def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
+    """Insert the new initiatives, their first history record, their source records and their
+    many-to-many links; returns row number → initiative id."""
+    if not new:
+        return {}
+    now = fastwrite.db_datetime(timezone.now())
+    defaults = fastwrite.column_defaults(Initiative, exclude=set(M2M_FIELDS))
+    defaults.update(first_seen_on=timezone.localdate().isoformat(), created_at=now, updated_at=now)
+    ids = fastwrite.reserve_ids(Initiative, len(new))
+    rows = []
+    for p, pk in zip(new, ids, strict=True):
+        row = {**defaults, **{k: v for k, v in p.values.items() if k not in M2M_FIELDS}, "id": pk}
+        rows.append(tuple(row[name] for name in INITIATIVE_FIELDS))
+    fastwrite.insert(Initiative, INITIATIVE_FIELDS, rows)
+    reason = f"import {job.source.name} #{job.pk}"
+    history = [(*row, now, reason, "+", job.started_by_id) for row in rows]
+    fastwrite.insert(Initiative.history.model, HISTORY_FIELDS, history)
+    imported = SourceRecord._meta.get_field("imported")
+    fastwrite.insert(
+        SourceRecord,
+        RECORD_COLUMNS,
+        (
+            (job.source_id, p.remote_id, pk, p.digest, db_json(imported, p.values), job.pk, job.pk)
+            for p, pk in zip(new, ids, strict=True)
+        ),
+    )
+    _insert_m2m([(pk, p.values) for p, pk in zip(new, ids, strict=True)])
+    return {p.row.number: pk for p, pk in zip(new, ids, strict=True)}
+
+
+def _write_changes(
     job: HarvestJob,
-    new: list[tuple[Prepared, Initiative]],
     changed: list[tuple[Prepared, SourceRecord, list[str]]],
     unchanged: list[SourceRecord],
-    now: datetime.datetime,
 ) -> None:
+    """Updates are few on a re-run: the ORM (with history) is fine for them."""
     reason = f"import {job.source.name} #{job.pk}"
-    user = job.started_by
-    if new:
-        created = bulk_create_with_history(
-            [i for _p, i in new], Initiative, default_user=user, default_change_reason=reason
-        )
-        _set_m2m([(initiative, p.values) for (p, _i), initiative in zip(new, created, strict=True)])
-        SourceRecord.objects.bulk_create(
-            [
-                SourceRecord(
-                    source=job.source,
-                    remote_id=p.remote_id,
-                    initiative=initiative,
-                    raw_hash=p.digest,
-                    imported=p.values,
-                    first_seen_job=job,
-                    last_seen_job=job,
-                )
-                for (p, _i), initiative in zip(new, created, strict=True)
-            ],
-            update_conflicts=True,
-            unique_fields=["source", "remote_id"],
-            update_fields=["initiative", "raw_hash", "imported", "last_seen_job"],
-        )
     touched = [r.initiative for _p, r, fields in changed if fields and r.initiative is not None]
     fields = sorted({f for _p, _r, fs in changed for f in fs if f not in M2M_FIELDS})
     for _p, record, _fields in changed:
@@ -214,14 +254,14 @@ def _write(
             touched.append(record.initiative)
     if touched and fields:
         bulk_update_with_history(
-            touched, Initiative, [*fields, "updated_at"] if fields else fields,
-            default_user=user, default_change_reason=reason,
+            touched, Initiative, [*fields, "updated_at"],
+            default_user=job.started_by, default_change_reason=reason,
         )  # fmt: skip
-    _set_m2m(
+    _insert_m2m(
         [
-            (record.initiative, p.values)
+            (record.initiative_id, p.values)
             for p, record, changed_fields in changed
-            if record.initiative is not None and set(changed_fields) & set(M2M_FIELDS)
+            if record.initiative_id is not None and set(changed_fields) & set(M2M_FIELDS)
         ]
     )
     for _p, record, _changed_fields in changed:
@@ -237,25 +277,20 @@ def _write(
     )
 
 
-def _set_m2m(pairs: list[tuple[Initiative, dict[str, Any]]]) -> None:
-    """Many-to-many links of many initiatives in a few queries (not one `.set()` per row,
+def _insert_m2m(pairs: list[tuple[int, dict[str, Any]]]) -> None:
+    """Many-to-many links of many initiatives in a few statements (not one `.set()` per row,
     which costs a dozen queries each). Their history stays in the job's item diffs."""
     for name, target in (("exchange_modes", "exchangemode"), ("secondary_categories", "category")):
         through = getattr(Initiative, name).through
-        wanted = [(i, v[name]) for i, v in pairs if v.get(name) is not None]
+        wanted = [(pk, v[name]) for pk, v in pairs if v.get(name) is not None]
         if not wanted:
             continue
-        through.objects.filter(initiative_id__in=[i.pk for i, _codes in wanted]).delete()
-        through.objects.bulk_create(
-            [
-                through(**{"initiative_id": i.pk, f"{target}_id": code})
-                for i, codes in wanted
-                for code in codes
-            ]
-        )
+        through.objects.filter(initiative_id__in=[pk for pk, _codes in wanted]).delete()
+        links = [(pk, code) for pk, codes in wanted for code in codes]
+        fastwrite.insert(through, ["initiative_id", f"{target}_id"], links)
 
 
-def archive_missing(job: HarvestJob, grace: datetime.timedelta) -> list[HarvestItem]:
+def archive_missing(job: HarvestJob, grace: datetime.timedelta) -> list[ItemRow]:
     """Records of the source absent from this complete run: first noted as missing, then
     archived after the grace period — never deleted."""
     now = timezone.now()
@@ -268,8 +303,7 @@ def archive_missing(job: HarvestJob, grace: datetime.timedelta) -> list[HarvestI
     for record in due:
         record.archived_at = now
         items.append(
-            HarvestItem(
-                job=job,
+            ItemRow(
                 row_number=0,
                 remote_id=record.remote_id,
                 raw={},
@@ -278,7 +312,7 @@ def archive_missing(job: HarvestJob, grace: datetime.timedelta) -> list[HarvestI
                     _("archivée : absente du fichier depuis le %(date)s (jamais supprimée)")
                     % {"date": timezone.localtime(record.missing_since).date().isoformat()}
                 ],
-                initiative=record.initiative,
+                initiative_id=record.initiative_id,
             )
         )
     SourceRecord.objects.bulk_update(due, ["archived_at"])
@@ -291,5 +325,5 @@ def archive_missing(job: HarvestJob, grace: datetime.timedelta) -> list[HarvestI
     for initiative in orphans:
         initiative.archived_at = now
     Initiative.objects.bulk_update(orphans, ["archived_at"])
-    HarvestItem.objects.bulk_create(items)
+    insert_items(job, items)
     return items

@@ -48,6 +48,7 @@ def test_osm_unnamed_elements_get_a_readable_name(db):
     assert built.exists()
     item = built.first()
     assert item is not None
+    assert item.initiative_id is not None
     initiative = Initiative.objects.get(pk=item.initiative_id)
     assert " — " in initiative.name
     assert initiative.osm_id.startswith(("node/", "way/", "relation/"))
