@@ -63,11 +63,11 @@ def _max_lengths() -> dict[str, int]:
     """Text columns of an initiative and their size (PostgreSQL enforces it, SQLite not)."""
     from maillage.catalog.models import Initiative
 
-    return {
-        f.attname: f.max_length
-        for f in Initiative._meta.concrete_fields
-        if getattr(f, "max_length", None) and not f.is_relation
-    }
+    limits = {}
+    for f in Initiative._meta.concrete_fields:
+        if f.max_length is not None and not f.is_relation:
+            limits[f.attname] = f.max_length
+    return limits
 
 
 def raw_hash(row: RawRow, signature: str) -> str:
