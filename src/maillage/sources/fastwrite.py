@@ -9,6 +9,7 @@ PostgreSQL both get what Django would send.
 """
 
 import datetime
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,6 +22,12 @@ def db_datetime(value: datetime.datetime) -> Any:
 
 
 def db_json(field: Any, value: Any) -> Any:
+    """A JSONField value in database form. SQLite stores JSON text: encoding it directly (and
+    the many empty lists and objects as constants) halves the cost of a report row."""
+    if connection.vendor == "sqlite":
+        if not value:
+            return "[]" if isinstance(value, list) else "{}" if isinstance(value, dict) else None
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     return field.get_db_prep_value(value, connection)
 
 

@@ -22,11 +22,11 @@ from maillage.catalog.models import Category
 
 from .backends import BackendOptions, get_backend
 from .errors import SourceFileError
-from .models import HarvestItem, HarvestJob, Outcome, Source
+from .models import HarvestJob, Outcome, Source, SourceRecord
 from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
 from .quality import QualityContext
 from .records import RawRow
-from .writes import archive_missing, write_batch
+from .writes import ItemRow, archive_missing, write_batch
 
 BATCH_SIZE = 2000
 Progress = Callable[[int], None]
@@ -36,6 +36,13 @@ class SourceBusy(Exception):
     """Another run of the same source is in progress (stable code `source-busy`)."""
 
     code = "source-busy"
+
+
+class JobNotPending(Exception):
+    """The pending job given to run_import was already started (stable code
+    `job-not-pending`)."""
+
+    code = "job-not-pending"
 
 
 @dataclass
@@ -71,9 +78,12 @@ def _process_alive(pid: int | None) -> bool:
     return True
 
 
-def _start_job(source: Source, request: ImportRequest) -> HarvestJob:
+def _start_job(source: Source, request: ImportRequest, job: HarvestJob | None = None) -> HarvestJob:
     """Take the source's lock: at most one running job per source. A job left "running" by a
-    process that died is closed as interrupted (its writes were never committed)."""
+    process that died is closed as interrupted (its writes were never committed).
+
+    `job`, when given, is a pending job created beforehand (by the import pages): it becomes
+    the running one instead of a new job being created."""
     host = socket.gethostname()
     with transaction.atomic():
         for running in HarvestJob.objects.select_for_update().filter(
@@ -89,6 +99,22 @@ def _start_job(source: Source, request: ImportRequest) -> HarvestJob:
                     _("La source « %(source)s » est déjà en cours d'import (import n° %(job)s).")
                     % {"source": source.name, "job": running.pk}
                 )
+        if job is not None:
+            claimed = HarvestJob.objects.filter(
+                pk=job.pk, source=source, status=HarvestJob.Status.PENDING
+            ).update(
+                status=HarvestJob.Status.RUNNING,
+                started_at=timezone.now(),
+                pid=os.getpid(),
+                host=host,
+            )
+            if not claimed:
+                raise JobNotPending(
+                    _("L'import n° %(job)s n'est plus en attente : il a déjà été lancé.")
+                    % {"job": job.pk}
+                )
+            job.refresh_from_db()
+            return job
         return HarvestJob.objects.create(
             source=source,
             status=HarvestJob.Status.RUNNING,
@@ -129,13 +155,17 @@ def get_or_create_source(request: ImportRequest) -> Source:
     return source
 
 
-def run_import(request: ImportRequest) -> HarvestJob:
+def run_import(request: ImportRequest, job: HarvestJob | None = None) -> HarvestJob:
+    """Run an import; with `job`, run that pending job (its source and dry-run flag win)."""
+    if job is not None:
+        request.dry_run = job.dry_run
+        request.source = job.source.name
     if not request.path.is_file():
         raise SourceFileError(_("Fichier introuvable : %(path)s") % {"path": request.path})
     source = get_or_create_source(request)
     options = BackendOptions(mapping=source.mapping or {}, category=source.default_category)
     backend = get_backend(source.backend, options)
-    job = _start_job(source, request)
+    job = _start_job(source, request, job)
     try:
         job.file_sha256 = _sha256(request.path)
         counts = _run(job, source, backend, request)
@@ -176,8 +206,10 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
     done = 0
     with transaction.atomic():
         for batch in _batches(iter(backend.rows(request.path)), BATCH_SIZE):
-            prepared = prepare_batch(batch, backend, ctx, settings, categories)
-            items = write_batch(job, prepared, settings.signature, seen, request.dry_run)
+            known = _known_records(source, batch)
+            hashes = {remote_id: digest for remote_id, (_r, _i, digest) in known.items()}
+            prepared = prepare_batch(batch, backend, ctx, settings, categories, hashes)
+            items = write_batch(job, prepared, settings.signature, seen, request.dry_run, known)
             _tally(items, outcomes, by_category, reasons)
             done += len(batch)
             request.progress(done)
@@ -192,14 +224,24 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
     return outcomes
 
 
+def _known_records(source: Source, batch: list[RawRow]) -> dict[str, tuple[int, int, str]]:
+    """Remote id → (record id, initiative id, hash of the row last imported), for the rows of
+    a batch whose id the backend knows before parsing. One query per batch."""
+    ids = [row.remote_id for row in batch if row.remote_id]
+    if not ids:
+        return {}
+    rows = SourceRecord.objects.filter(
+        source=source, remote_id__in=ids, archived_at__isnull=True, initiative__isnull=False
+    ).values_list("remote_id", "id", "initiative_id", "raw_hash")
+    return {remote_id: (pk, initiative, digest) for remote_id, pk, initiative, digest in rows}
+
+
 def _reason_kind(reason: str) -> str:
     """Every reason reads « kind : detail »; the summary counts them by kind."""
     return reason.split(" : ")[0][:120]
 
 
-def _tally(
-    items: list[HarvestItem], outcomes: Counter, by_category: Counter, reasons: Counter
-) -> None:
+def _tally(items: list[ItemRow], outcomes: Counter, by_category: Counter, reasons: Counter) -> None:
     for item in items:
         outcomes[item.outcome] += 1
         if item.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED):

@@ -92,9 +92,19 @@ def _item(prepared: Prepared, outcome: str, **extra: Any) -> ItemRow:
 
 
 def write_batch(
-    job: HarvestJob, prepared: list[Prepared], signature: str, seen: dict[str, int], dry_run: bool
+    job: HarvestJob,
+    prepared: list[Prepared],
+    signature: str,
+    seen: dict[str, int],
+    dry_run: bool,
+    known: dict[str, tuple[int, int, str]] | None = None,
 ) -> list[ItemRow]:
-    """Decide the outcome of every row of a batch and write it (unless dry-run)."""
+    """Decide the outcome of every row of a batch and write it (unless dry-run).
+
+    `known` (remote id → record id, initiative id, hash) covers the rows found unchanged
+    before parsing; only the other rows need their full record loaded.
+    """
+    known = known or {}
     items: list[ItemRow] = []
     usable: list[Prepared] = []
     for p in prepared:
@@ -111,9 +121,10 @@ def write_batch(
     records = {
         r.remote_id: r
         for r in SourceRecord.objects.filter(
-            source=job.source, remote_id__in=[p.remote_id for p in usable]
+            source=job.source, remote_id__in=[p.remote_id for p in usable if not p.unchanged]
         )
     }
+    same: list[int] = []  # ids of the source records seen again unchanged
     # Only rows that changed need their initiative (to merge field by field).
     to_merge = [records[p.remote_id] for p in usable if not p.unchanged and p.remote_id in records]
     initiatives = Initiative.objects.prefetch_related(*M2M_FIELDS).in_bulk(
@@ -124,23 +135,23 @@ def write_batch(
             merged.initiative = initiatives[merged.initiative_id]
     new: list[Prepared] = []
     changed: list[tuple[Prepared, SourceRecord, list[str]]] = []
-    unchanged: list[SourceRecord] = []
     for p in usable:
         p.digest = digest = p.digest or raw_hash(p.row, signature)
-        record = records.get(p.remote_id)
-        if p.unchanged and record is not None:
+        if p.unchanged:
             # The row is byte for byte the one stored with an earlier job's item: not copied.
-            unchanged.append(record)
+            record_id, initiative_id, _digest = known[p.remote_id]
+            same.append(record_id)
             items.append(
                 ItemRow(
                     row_number=p.row.number,
                     remote_id=p.remote_id,
                     raw={},
                     outcome=Outcome.UNCHANGED,
-                    initiative_id=record.initiative_id,
+                    initiative_id=initiative_id,
                 )
             )
             continue
+        record = records.get(p.remote_id)
         if record is None or record.initiative_id is None:
             new.append(p)
             # The full preview of a new record is only worth its space in a dry run.
@@ -148,7 +159,7 @@ def write_batch(
             continue
         revived = record.archived_at is not None
         if record.raw_hash == digest and not revived:
-            unchanged.append(record)
+            same.append(record.pk)
             items.append(_item(p, Outcome.UNCHANGED, initiative_id=record.initiative_id))
             continue
         diff, conflicts = _merge(record, p.values)
@@ -165,7 +176,7 @@ def write_batch(
         return items
     with transaction.atomic():  # a savepoint: the batch is written whole or not at all
         created = _insert_new(job, new)
-        _write_changes(job, changed, unchanged)
+        _write_changes(job, changed, same)
         for item in items:
             if item.outcome == Outcome.NEW:
                 item.initiative_id = created[item.row_number]
@@ -240,7 +251,7 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
 def _write_changes(
     job: HarvestJob,
     changed: list[tuple[Prepared, SourceRecord, list[str]]],
-    unchanged: list[SourceRecord],
+    same: list[int],
 ) -> None:
     """Updates are few on a re-run: the ORM (with history) is fine for them."""
     reason = f"import {job.source.name} #{job.pk}"
@@ -272,9 +283,7 @@ def _write_changes(
         [r for _p, r, _f in changed],
         ["raw_hash", "imported", "last_seen_job", "missing_since", "archived_at"],
     )
-    SourceRecord.objects.filter(pk__in=[r.pk for r in unchanged]).update(
-        last_seen_job=job, missing_since=None
-    )
+    SourceRecord.objects.filter(pk__in=same).update(last_seen_job=job, missing_since=None)
 
 
 def _insert_m2m(pairs: list[tuple[int, dict[str, Any]]]) -> None:
