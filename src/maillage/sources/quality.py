@@ -35,7 +35,6 @@ class QualityContext:
     """The referential in memory for one job: names, aliases, postcodes, the locator."""
 
     def __init__(self) -> None:
-        self.locator = get_locator()
         self.communes: dict[str, tuple[str, float | None, float | None]] = {
             tid: (name, lon, lat)
             for tid, name, lon, lat in Territory.objects.filter(level=Level.COMMUNE).values_list(
@@ -60,7 +59,10 @@ class QualityContext:
         return self.aliases.get(code)
 
     def locate_many(self, lons: list[float], lats: list[float]) -> list[str | None]:
-        return list(self.locator.locate(np.asarray(lons, float), np.asarray(lats, float)))
+        if not lons:  # a re-run of unchanged rows never needs the locator's index
+            return []
+        locator = get_locator()
+        return list(locator.locate(np.asarray(lons, float), np.asarray(lats, float)))
 
 
 def check_name(candidate: Candidate) -> None:
