@@ -5,8 +5,15 @@
 - locate: 1,000,000 points spread like the population (communes drawn ∝ population, a random
   point of the commune's bounding box kept when inside it) + 2 % at sea or abroad, located by
   Maillage's locator and by geopandas.sjoin(predicate="intersects") on the same points.
+- imports: a generated CSV of initiatives (MAILLAGE_BENCH_IMPORT_ROWS rows, default
+  1,000,000, 5 % bad rows) imported by `maillage import csv` into a fresh SQLite database,
+  next to a raw sqlite3 executemany of the same rows (the ceiling), then re-imported
+  (see benchmarks/imports.py).
+
+`python -m benchmarks --only imports` runs one benchmark (repeatable); default: all.
 """
 
+import argparse
 import json
 import os
 import platform
@@ -15,22 +22,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from benchmarks.imports import bench_imports
+from benchmarks.sampling import OUTSIDE_BOXES, population_points
+
 SEED = 20260101
 N_POINTS = 1_000_000
 OUTSIDE_SHARE = 0.02
-# Boxes entirely at sea or abroad (Bay of Biscay, Mediterranean, Spain, Germany, England).
-OUTSIDE_BOXES = [
-    (-8.0, 44.0, -3.0, 47.0),
-    (4.0, 38.0, 8.0, 42.5),
-    (-6.0, 38.0, -1.0, 42.0),
-    (9.0, 49.5, 13.0, 52.0),
-    (-3.0, 51.5, 0.0, 53.0),
-]
 
 
 def log(message: str) -> None:
@@ -62,30 +65,6 @@ def bench_referential_load() -> dict[str, Any]:
     }
 
 
-def population_points(codes_pop_bbox: list[tuple[str, int, list[float]]], geoms: Any) -> Any:
-    import shapely
-
-    rng = np.random.default_rng(SEED)
-    pop = np.array([p for _, p, _ in codes_pop_bbox], dtype=float)
-    bbox = np.array([b for _, _, b in codes_pop_bbox], dtype=float)
-    n_inside = int(N_POINTS * (1 - OUTSIDE_SHARE))
-    xs: list[np.ndarray] = []
-    ys: list[np.ndarray] = []
-    while sum(len(x) for x in xs) < n_inside:
-        pick = rng.choice(len(pop), size=n_inside, p=pop / pop.sum())
-        x = rng.uniform(bbox[pick, 0], bbox[pick, 2])
-        y = rng.uniform(bbox[pick, 1], bbox[pick, 3])
-        keep = shapely.intersects_xy(geoms[pick], x, y)  # rejection sampling inside the commune
-        xs.append(x[keep])
-        ys.append(y[keep])
-    x_in, y_in = np.concatenate(xs)[:n_inside], np.concatenate(ys)[:n_inside]
-    boxes = np.array(OUTSIDE_BOXES)[rng.integers(len(OUTSIDE_BOXES), size=N_POINTS - n_inside)]
-    x_out = rng.uniform(boxes[:, 0], boxes[:, 2])
-    y_out = rng.uniform(boxes[:, 1], boxes[:, 3])
-    order = rng.permutation(N_POINTS)
-    return np.r_[x_in, x_out][order], np.r_[y_in, y_out][order]
-
-
 def bench_locate() -> dict[str, Any]:
     import geopandas as gpd
     import pandas as pd
@@ -109,9 +88,12 @@ def bench_locate() -> dict[str, Any]:
             "id", "population", "bbox"
         )
     }
-    rows = [(tid, *meta[tid]) for tid in locator.ids[:-1]]
+    rows = [meta[tid] for tid in locator.ids[:-1]]
     log("locate : tirage de 1 000 000 points selon la population…")
-    lons, lats = population_points(rows, locator.geoms)
+    lons, lats, _communes = population_points(
+        [p for p, _ in rows], [b for _, b in rows], locator.geoms, N_POINTS,
+        np.random.default_rng(SEED), OUTSIDE_SHARE, OUTSIDE_BOXES,
+    )  # fmt: skip
 
     def timed(fn: Any, repeat: int = 3) -> tuple[float, Any]:
         best, result = float("inf"), None
@@ -160,16 +142,37 @@ def bench_locate() -> dict[str, Any]:
     }
 
 
+BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
+    "referential_load": bench_referential_load,
+    "locate": bench_locate,
+    "imports": bench_imports,
+}
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(BENCHMARKS),
+        metavar="NAME",
+        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}; default: all",
+    )
+    only = parser.parse_args().only or list(BENCHMARKS)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maillage.settings")
     import django
 
     django.setup()
     result: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-        "referential_load": bench_referential_load(),
-        "locate": bench_locate(),
     }
+    for name, bench in BENCHMARKS.items():
+        if name in only:
+            result[name] = bench()
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
