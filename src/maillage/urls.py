@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("typologie/", include("maillage.catalog.urls")),
+    path("imports/", include("maillage.sources.urls")),
     path("", include("maillage.portal.urls")),
 ]

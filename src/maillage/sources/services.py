@@ -1,0 +1,166 @@
+"""Writes of the staff import pages: save the uploaded file, set up the source, create the
+pending job, and start it in the background once the transaction is committed."""
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from . import background
+from .models import HarvestJob, Source
+
+DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+FINISHED = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
+
+
+class ImportRefused(Exception):
+    """The import cannot be started as asked (stable code `import-refused`); the message, in
+    French, says why and what to do."""
+
+    code = "import-refused"
+
+
+@dataclass
+class NewImport:
+    """What the "new import" form asks for (already validated)."""
+
+    backend: str
+    source: str
+    label: str = ""
+    licence: str = ""
+    attribution: str = ""
+    category: str = ""
+    mapping: dict[str, Any] | None = None
+
+
+def max_upload_bytes() -> int:
+    """Largest accepted upload (setting MAILLAGE_IMPORT_MAX_UPLOAD_BYTES, 200 MB by default)."""
+    return int(getattr(settings, "MAILLAGE_IMPORT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
+
+
+def uploads_dir() -> Path:
+    return Path(settings.DATA_DIR) / "uploads"
+
+
+def safe_file_name(name: str) -> str:
+    """The uploaded file's own name, without any folder, reduced to safe characters."""
+    base = Path(name.replace("\\", "/")).name
+    try:
+        cleaned = get_valid_filename(base)
+    except Exception:  # SuspiciousFileOperation for "", "." or ".."
+        cleaned = ""
+    stem, dot, suffix = cleaned.rpartition(".")
+    if dot and len(suffix) <= 10:
+        return f"{stem[:120]}.{suffix}" if stem else f"fichier.{suffix}"
+    return cleaned[:120] or "fichier"
+
+
+def save_upload(upload: UploadedFile) -> Path:
+    """Store the file under DATA_DIR/uploads/<random>/<name>: it stays there for the
+    confirmation run and for later checks."""
+    folder = uploads_dir() / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    path = folder / safe_file_name(upload.name or "")
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
+def _start_after_commit(job: HarvestJob) -> None:
+    # The background process must see the committed job; the module attribute is looked up
+    # at call time so that the runner stays replaceable.
+    transaction.on_commit(lambda: background.start_job_in_background(job))
+
+
+def create_import(new: NewImport, upload: UploadedFile, user: Any) -> HarvestJob:
+    """Save the file, create or update the source, and start a dry run of it in the
+    background. Returns the pending job."""
+    path = save_upload(upload)
+    with transaction.atomic():
+        source, created = Source.objects.select_for_update().get_or_create(
+            name=new.source,
+            defaults={"backend": new.backend, "label": new.label or new.source},
+        )
+        if not created and source.backend != new.backend:
+            raise ImportRefused(
+                _(
+                    "La source « %(source)s » est au format %(backend)s : choisissez ce format "
+                    "ou un autre nom court."
+                )
+                % {"source": source.name, "backend": source.backend}
+            )
+        source.location = str(path)
+        source.mapping = new.mapping or {}
+        source.default_category = new.category
+        changed = ["location", "mapping", "default_category"]
+        for name in ("label", "licence", "attribution"):
+            value = getattr(new, name)
+            if value:  # an empty field keeps what the source already says
+                setattr(source, name, value)
+                changed.append(name)
+        source.save(update_fields=changed)
+        job = HarvestJob.objects.create(
+            source=source,
+            status=HarvestJob.Status.PENDING,
+            dry_run=True,
+            file_name=str(path),
+            started_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        _start_after_commit(job)
+    return job
+
+
+def confirmed_by(dry_run: HarvestJob) -> HarvestJob | None:
+    """The real import started from this dry run, if any."""
+    return (
+        HarvestJob.objects.filter(
+            source_id=dry_run.source_id,
+            dry_run=False,
+            file_name=dry_run.file_name,
+            pk__gt=dry_run.pk,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def confirmation_problem(dry_run: HarvestJob) -> str:
+    """Why this dry run cannot be confirmed, or "" when it can."""
+    if not dry_run.dry_run:
+        return _("Cet import n'est pas un essai à blanc.")
+    if dry_run.status not in FINISHED:
+        return _("L'essai à blanc n'est pas terminé avec succès.")
+    if HarvestJob.objects.filter(source_id=dry_run.source_id, pk__gt=dry_run.pk).exists():
+        return _(
+            "Un import plus récent de cette source existe : relancez un essai à blanc avant de "
+            "confirmer."
+        )
+    if not Path(dry_run.file_name).is_file():
+        return _("Le fichier de l'essai n'est plus disponible : déposez-le de nouveau.")
+    return ""
+
+
+def confirm_import(dry_run: HarvestJob, user: Any) -> HarvestJob:
+    """Create the real import of the dry run's file, with the same source settings, and start
+    it in the background."""
+    with transaction.atomic():
+        Source.objects.select_for_update().filter(pk=dry_run.source_id).first()
+        problem = confirmation_problem(dry_run)
+        if problem:
+            raise ImportRefused(problem)
+        job = HarvestJob.objects.create(
+            source_id=dry_run.source_id,
+            status=HarvestJob.Status.PENDING,
+            dry_run=False,
+            file_name=dry_run.file_name,
+            started_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        _start_after_commit(job)
+    return job
