@@ -221,6 +221,7 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
     job.categories = dict(by_category)
     job.reasons = dict(reasons.most_common())
     job.mapping = getattr(backend, "effective_mapping", None) or mapping
+    job.notes = [str(note) for note in getattr(backend, "notes", [])]
     return outcomes
 
 
@@ -237,8 +238,13 @@ def _known_records(source: Source, batch: list[RawRow]) -> dict[str, tuple[int, 
 
 
 def _reason_kind(reason: str) -> str:
-    """Every reason reads « kind : detail »; the summary counts them by kind."""
-    return reason.split(" : ")[0][:120]
+    """Reasons read « kind : detail »; the summary counts them by kind. A reason without that
+    shape is cut before its first quoted or bracketed value, so that one value per row cannot
+    turn the summary into a list of every cell of the file."""
+    kind = reason.split(" : ")[0]
+    for mark in (" (", " «", " ["):
+        kind = kind.split(mark)[0]
+    return kind.strip()[:120]
 
 
 def _tally(items: list[ItemRow], outcomes: Counter, by_category: Counter, reasons: Counter) -> None:

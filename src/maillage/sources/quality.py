@@ -106,6 +106,10 @@ def place(ctx: QualityContext, candidate: Candidate, located: str | None) -> Pla
         if located is None:
             swapped = ctx.locate_many([candidate.lat], [candidate.lon])[0]
             if swapped is None:
+                if not -90 <= candidate.lat <= 90:
+                    raise RowRejected(
+                        f"coordonnées impossibles : latitude {candidate.lat} (hors de -90…90)"
+                    )
                 raise RowRejected(
                     f"hors de France : le point (longitude {candidate.lon}, latitude "
                     f"{candidate.lat}) ne tombe dans aucune commune française"

@@ -34,6 +34,7 @@ def job_summary(job: HarvestJob) -> dict[str, Any]:
         "outcomes": job.outcomes,
         "categories": job.categories,
         "reasons": job.reasons,
+        "file_notes": job.notes,
         "seconds": seconds,
         "error": job.error or None,
     }

@@ -216,3 +216,21 @@ def test_cli_errors_are_clear(tmp_path):
     assert missing.value.returncode == 2
     with pytest.raises(CommandError, match="Catégorie inconnue"):
         call_command("import", "bnlc", str(tmp_path / "absent.csv"), "--category", "nope")
+
+
+def test_reason_kinds_stay_few_whatever_the_cell_values():
+    from maillage.sources.harvest import _reason_kind
+
+    assert _reason_kind("hors de France : le point (longitude 1, latitude 2)") == "hors de France"
+    assert _reason_kind("coordonnées illisibles (« N/A », « 48°51'N »)") == "coordonnées illisibles"
+    assert _reason_kind("catégorie « Autre » (colonne TYPE) absente") == "catégorie"
+
+
+@pytest.mark.django_db
+def test_a_latitude_beyond_90_is_impossible_not_abroad(bnlc, tmp_path):
+    header, rows = _rows(bnlc)
+    rows[0]["Ylat"] = "95.2"
+    job = _import(_write(tmp_path / "a.csv", header, rows[:1]))
+    item = HarvestItem.objects.get(job=job)
+    assert item.outcome == "rejected"
+    assert item.reasons[0].startswith("coordonnées impossibles")
