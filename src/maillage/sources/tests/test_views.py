@@ -326,3 +326,9 @@ def test_start_job_in_background_runs_the_job_in_a_detached_process(bnlc, tmp_pa
     assert rows == 30
     assert sum(json.loads(outcomes).values()) == 30
     assert json.loads(progress_path(job_id).read_text())["rows"] == 30
+
+
+@pytest.mark.django_db
+def test_staff_see_the_imports_link_in_the_menu_and_others_do_not(client, admin_client):
+    assert 'href="/imports/"' in admin_client.get("/").content.decode()
+    assert 'href="/imports/"' not in client.get("/").content.decode()
