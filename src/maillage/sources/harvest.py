@@ -203,6 +203,7 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
     by_category: Counter = Counter()
     reasons: Counter = Counter()
     seen: dict[str, int] = {}
+    columns: dict[str, None] = {}
     done = 0
     with transaction.atomic():
         for batch in _batches(iter(backend.rows(request.path)), BATCH_SIZE):
@@ -210,6 +211,9 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
             hashes = {remote_id: digest for remote_id, (_r, _i, digest) in known.items()}
             prepared = prepare_batch(batch, backend, ctx, settings, categories, hashes)
             items = write_batch(job, prepared, settings.signature, seen, request.dry_run, known)
+            for row in (batch[0].data, *(i.raw for i in items if i.outcome == Outcome.REJECTED)):
+                for key in row:
+                    columns.setdefault(str(key), None)
             _tally(items, outcomes, by_category, reasons)
             done += len(batch)
             request.progress(done)
@@ -222,6 +226,7 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
     job.reasons = dict(reasons.most_common())
     job.mapping = getattr(backend, "effective_mapping", None) or mapping
     job.notes = [str(note) for note in getattr(backend, "notes", [])]
+    job.columns = list(columns)
     return outcomes
 
 

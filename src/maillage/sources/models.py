@@ -72,6 +72,9 @@ class HarvestJob(models.Model):
     categories = models.JSONField(_("catégories"), default=dict)
     reasons = models.JSONField(_("motifs"), default=dict)
     mapping = models.JSONField(_("correspondance utilisée"), default=dict, blank=True)
+    # The file's columns in their order (PostgreSQL's jsonb does not keep the order of keys):
+    # the rejected rows are handed back in this order, ready to fix.
+    columns = models.JSONField(_("colonnes du fichier"), default=list, blank=True)
     # What the backend said about the whole file (encoding, header line, blank lines…).
     notes = models.JSONField(_("remarques sur le fichier"), default=list, blank=True)
     error = models.TextField(_("erreur"), blank=True)

@@ -220,7 +220,7 @@ def rejected_rows(job: HarvestJob) -> Iterator[list[Any]]:
     """Header then rows: the rejected rows with their original columns (in the order first
     met) and the reason in a last `motif` column, ready to fix and import again."""
     rejected = job_items(job, Outcome.REJECTED)
-    columns: dict[str, None] = {}
+    columns: dict[str, None] = dict.fromkeys(job.columns or [])
     for raw in rejected.values_list("raw", flat=True).iterator(chunk_size=2000):
         for key in raw or {}:
             columns.setdefault(str(key), None)
