@@ -1,21 +1,40 @@
-"""Column mappings saved by users: JSON files (see the README for their format)."""
+"""Mapping files saved by users, in JSON (.json) or YAML (.yaml, .yml). Each backend checks the
+content it understands (see the README for the formats)."""
 
 import json
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 
 class MappingError(Exception):
+    """The mapping file cannot be read; stable code `mapping-invalid`, message in French."""
+
     code = "mapping-invalid"
 
 
-def load_mapping(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise MappingError(f"Fichier de correspondance introuvable : {path}")
+def load_mapping(path: Path | str) -> dict[str, Any]:
+    path = Path(path)
     try:
-        data = json.loads(path.read_text("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MappingError(f"{path} n'est pas un JSON valide ({exc})") from exc
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise MappingError(f"fichier de correspondance introuvable : {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"fichier {path.name} illisible ({exc})") from exc
+    data: object
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise MappingError(f"{path.name} n'est pas du YAML valide ({exc})") from exc
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise MappingError(
+                f"{path.name} n'est pas du JSON valide (ligne {exc.lineno}, colonne {exc.colno})"
+            ) from exc
     if not isinstance(data, dict):
-        raise MappingError(f"{path} : la correspondance doit être un objet JSON")
+        raise MappingError(f"{path.name} doit contenir un objet (clé → valeur)")
     return data

@@ -33,7 +33,6 @@ of the category and status tables match the same way. A column named in the mapp
 from the file fails the job (SourceFileError) before any row is read.
 """
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SourceFileError
+from ..mappings import MappingError
+from ..mappings import load_mapping as read_mapping_file
 
 TEXT_FIELDS = (
     "name",
@@ -93,30 +94,12 @@ def _mapping_error(message: str) -> SourceFileError:
 
 
 def load_mapping(path: Path | str) -> dict[str, Any]:
-    """Read a mapping file: JSON (.json) or YAML (.yaml, .yml). SourceFileError in French when
-    it cannot be read; the content is checked by `check_mapping`."""
-    path = Path(path)
+    """Read a mapping file (JSON or YAML) and check it for the tabular backends;
+    SourceFileError in French when it cannot be read or used."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _mapping_error(f"fichier {path.name} illisible ({exc})") from exc
-    data: object
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise _mapping_error(f"{path.name} n'est pas du YAML valide ({exc})") from exc
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _mapping_error(
-                f"{path.name} n'est pas du JSON valide (ligne {exc.lineno}, colonne {exc.colno})"
-            ) from exc
-    if not isinstance(data, dict):
-        raise _mapping_error(f"{path.name} doit contenir un objet (clé → valeur)")
+        data = read_mapping_file(path)
+    except MappingError as exc:
+        raise _mapping_error(str(exc)) from exc
     check_mapping(data)
     return data
 

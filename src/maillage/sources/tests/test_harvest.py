@@ -234,3 +234,25 @@ def test_a_latitude_beyond_90_is_impossible_not_abroad(bnlc, tmp_path):
     item = HarvestItem.objects.get(job=job)
     assert item.outcome == "rejected"
     assert item.reasons[0].startswith("coordonnées impossibles")
+
+
+@pytest.mark.django_db
+def test_dry_run_proposes_a_mapping_the_user_can_save_as_yaml_and_reuse(raw_data, tmp_path, capsys):
+    import yaml
+
+    census = raw_data / "tiers-lieux-cget-2019" / "CGET_TiersLieux_2019.csv"
+    call_command("import", "csv", str(census), "--source", "cget", "--dry-run")
+    proposed = json.loads(capsys.readouterr().out)["mapping"]
+    assert proposed["fields"]["lat"] == "LAT"
+    assert Initiative.objects.count() == 0  # a dry run writes no initiative
+    saved = tmp_path / "cget.yaml"
+    saved.write_text(yaml.safe_dump(proposed, allow_unicode=True), "utf-8")
+    call_command("import", "csv", str(census), "--source", "cget", "--mapping", str(saved))
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["outcomes"]["new"] + summary["outcomes"]["rejected"] == 1512
+    assert Initiative.objects.count() == summary["outcomes"]["new"] > 1400
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("fields: [unclosed", "utf-8")
+    with pytest.raises(CommandError, match="YAML") as error:
+        call_command("import", "csv", str(census), "--mapping", str(broken))
+    assert error.value.returncode == 2
