@@ -1,6 +1,5 @@
 """The openly licensed demo sources that `make run` loads (see data/demo/PROVENANCE.md)."""
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .harvest import ImportRequest, run_import
+from .harvest import ImportRequest, file_sha256, run_import
 from .models import HarvestJob, Source
 from .selectors import job_summary
 
@@ -43,10 +42,6 @@ DEMO_SOURCES = [
 ]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_demo_sources(progress: Callable[[str], None] = lambda m: None) -> list[dict[str, Any]]:
     """Import each demo file unless this very file was already imported successfully."""
     folder = Path(settings.BUNDLED_DATA_DIR) / "demo"
@@ -66,7 +61,7 @@ def load_demo_sources(progress: Callable[[str], None] = lambda m: None) -> list[
             source=source,
             dry_run=False,
             status__in=[HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS],
-            file_sha256=_sha256(path),
+            file_sha256=file_sha256(path),
         ).first()
         if done is not None:
             progress(f"{demo.label} : déjà importée (import n° {done.pk}).")

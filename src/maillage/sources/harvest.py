@@ -58,7 +58,7 @@ class ImportRequest:
     progress: Progress = field(default=lambda rows: None)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -167,7 +167,7 @@ def run_import(request: ImportRequest, job: HarvestJob | None = None) -> Harvest
     backend = get_backend(source.backend, options)
     job = _start_job(source, request, job)
     try:
-        job.file_sha256 = _sha256(request.path)
+        job.file_sha256 = file_sha256(request.path)
         counts = _run(job, source, backend, request)
     except BaseException as exc:  # includes KeyboardInterrupt: the job must not stay running
         job.status = HarvestJob.Status.FAILED
