@@ -42,6 +42,10 @@ def check_not_html_or_binary(path: Path) -> bytes:
         raise SourceFileError(f"Fichier illisible : {path.name} ({exc.strerror}).") from exc
     if not head.strip():
         raise SourceFileError(f"Le fichier {path.name} est vide.")
+    if head.startswith(b"\x1f\x8b"):
+        raise SourceFileError(
+            f"Le fichier {path.name} est compressé (gzip) : décompressez-le d'abord."
+        )
     if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
         raise SourceFileError(
             f"Le fichier {path.name} est une page HTML ou XML, pas un fichier de données "

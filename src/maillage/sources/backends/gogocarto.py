@@ -36,7 +36,7 @@ from typing import Any
 from ..coords import parse_number
 from ..errors import RowRejected, SourceFileError
 from ..records import Candidate, RawRow
-from ._common import forced_category
+from ._common import check_not_html_or_binary, forced_category
 from .base import Backend, BackendOptions
 
 MAPPING_FILE = Path(__file__).resolve().parent / "data" / "gogocarto_categories.json"
@@ -116,25 +116,11 @@ def _categories(item: dict[str, Any]) -> list[_Category]:
 
 
 def _read(path: Path) -> list[Any]:
+    check_not_html_or_binary(path)  # empty, gzip, binary, or an HTML error page
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SourceFileError(f"Impossible de lire le fichier : {exc.strerror}.") from exc
-    if raw.startswith(b"\x1f\x8b"):
-        raise SourceFileError("Le fichier est compressé (gzip) : décompressez-le d'abord.")
-    if b"\x00" in raw[:4096]:
-        raise SourceFileError("Le fichier est binaire : ce n'est pas un export GoGoCarto (JSON).")
-    try:
-        text = raw.decode("utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceFileError("Le fichier n'est pas encodé en UTF-8.") from exc
-    head = text.lstrip()[:1024].lower()
-    if not head:
-        raise SourceFileError("Le fichier est vide.")
-    if head.startswith(("<!doctype html", "<html")) or "<html" in head:
-        raise SourceFileError(
-            "Le fichier est une page HTML (page d'erreur du serveur ?), pas un export GoGoCarto."
-        )
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -1,6 +1,5 @@
 """A real `maillage import` process killed with SIGKILL mid-way: nothing half written, and
-the next run completes. The child needs a database file of its own (the test database is in
-memory): a copy of the project database, where `make setup` loaded the referential."""
+the next run completes (on a database file of its own, see conftest.child_database)."""
 
 import csv
 import os
@@ -11,22 +10,14 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-from django.conf import settings
-
 
 def _count(database: Path, sql: str) -> int:
     with sqlite3.connect(database) as db:
         return db.execute(sql).fetchone()[0]
 
 
-def test_sigkill_mid_import_leaves_the_database_as_it_was(raw_data, tmp_path):
-    project_db = Path(settings.DATA_DIR) / "maillage.sqlite3"
-    if not project_db.is_file():
-        pytest.fail(f"{project_db} is missing: run `make setup` (it loads the referential)")
-    database = tmp_path / "killed.sqlite3"
-    with sqlite3.connect(project_db) as source, sqlite3.connect(database) as target:
-        source.backup(target)
+def test_sigkill_mid_import_leaves_the_database_as_it_was(raw_data, tmp_path, child_database):
+    database = child_database
     # 20 copies of the real carpooling base under new ids: long enough to be killed mid-way.
     with (raw_data / "bnlc-covoiturage" / "bnlc.csv").open(encoding="utf-8") as handle:
         reader = csv.DictReader(handle)

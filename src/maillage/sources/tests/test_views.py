@@ -18,7 +18,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-import maillage.settings as project_settings
 from maillage.catalog.models import Initiative
 from maillage.portal.tests.a11y import accessibility_problems
 from maillage.sources.background import (
@@ -276,17 +275,13 @@ def test_pages_are_translated_into_english(admin_client, bnlc, settings):
     assert "Choose the file to import." in form
 
 
-def test_start_job_in_background_runs_the_job_in_a_detached_process(bnlc, tmp_path, monkeypatch):
-    """The test database lives in memory, out of reach of another process, and SQLite cannot
-    copy it while the test's transaction is open. So the child gets its own database file: a
-    copy of the project database (referential loaded by `make setup`), migrated, in which a
-    child `maillage shell` creates the pending job; then the real spawn runs it."""
-    project_db = Path(project_settings.DATA_DIR) / "maillage.sqlite3"
-    if not project_db.is_file():
-        pytest.fail(f"{project_db} is missing: run `make setup` (it loads the referential)")
-    database = tmp_path / "spawn.sqlite3"
-    with sqlite3.connect(project_db) as source, sqlite3.connect(database) as target:
-        source.backup(target)
+def test_start_job_in_background_runs_the_job_in_a_detached_process(
+    bnlc, tmp_path, monkeypatch, child_database
+):
+    """SQLite cannot copy the in-memory test database while the test's transaction is open, so
+    the child works on its own database file, in which a child `maillage shell` creates the
+    pending job; then the real spawn runs it."""
+    database = child_database
     sample = tmp_path / "bnlc-30.csv"
     sample.write_text("\n".join(bnlc.read_text("utf-8").splitlines()[:31]) + "\n", "utf-8")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
