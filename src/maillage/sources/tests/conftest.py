@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-
 # Read at collection, before any test points DATA_DIR at a temporary folder.
 PROJECT_DATA_DIR = Path(settings.DATA_DIR)
 
