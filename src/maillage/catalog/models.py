@@ -153,6 +153,9 @@ PERSONAL_DATA_HELP = _(
 INITIATIVE_HISTORY = HistoricalRecords(
     verbose_name=_("historique d'initiative"),
     m2m_fields=["secondary_categories", "exchange_modes"],
+    # The history is read per initiative (by id, kept indexed), never searched by these:
+    # their indexes would only slow every import down.
+    no_db_index=["status", "siret", "category", "commune"],
 )
 
 

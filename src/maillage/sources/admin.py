@@ -39,4 +39,4 @@ class SourceRecordAdmin(admin.ModelAdmin):
     list_filter = ["source", ("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["remote_id", "initiative__name"]
     list_select_related = ["source", "initiative"]
-    raw_id_fields = ["initiative", "first_seen_job", "last_seen_job"]
+    raw_id_fields = ["initiative", "first_seen_job", "last_changed_job"]

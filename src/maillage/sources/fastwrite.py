@@ -9,10 +9,11 @@ PostgreSQL both get what Django would send.
 """
 
 import datetime
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 
@@ -21,14 +22,20 @@ def db_datetime(value: datetime.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def db_json(field: Any, value: Any) -> Any:
-    """A JSONField value in database form. SQLite stores JSON text: encoding it directly (and
-    the many empty lists and objects as constants) halves the cost of a report row."""
+def _sqlite_json(value: Any) -> Any:
+    if not value:
+        return "[]" if isinstance(value, list) else "{}" if isinstance(value, dict) else None
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def json_writer(field: Any) -> Callable[[Any], Any]:
+    """A JSONField value → database form, the converter being chosen once per batch.
+
+    SQLite stores JSON text: orjson encodes it several times faster than the field would, and
+    the many empty lists and objects are constants. PostgreSQL gets what Django would send."""
     if connection.vendor == "sqlite":
-        if not value:
-            return "[]" if isinstance(value, list) else "{}" if isinstance(value, dict) else None
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    return field.get_db_prep_value(value, connection)
+        return _sqlite_json
+    return partial(field.get_db_prep_value, connection=connection)
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:

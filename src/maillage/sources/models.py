@@ -100,7 +100,10 @@ class Outcome(models.TextChoices):
 class SourceRecord(models.Model):
     """One remote record of a source, across runs: what was last imported, and where."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="records")
+    # No index of its own: the unique (source, remote_id) constraint serves.
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="records", db_index=False
+    )
     remote_id = models.CharField(max_length=200)
     initiative = models.ForeignKey(
         "catalog.Initiative", null=True, on_delete=models.SET_NULL, related_name="source_records"
@@ -109,11 +112,13 @@ class SourceRecord(models.Model):
     # The values this source gave last time: a field whose current value differs from it was
     # edited by staff, and a new import must not overwrite it silently.
     imported = models.JSONField(default=dict)
+    # Not indexed: never searched by; an index would cost every imported row. Whether a
+    # record is still in the source is worked out at the end of each run (archive_missing).
     first_seen_job = models.ForeignKey(
-        HarvestJob, null=True, on_delete=models.SET_NULL, related_name="+"
+        HarvestJob, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    last_seen_job = models.ForeignKey(
-        HarvestJob, null=True, on_delete=models.SET_NULL, related_name="+"
+    last_changed_job = models.ForeignKey(
+        HarvestJob, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     missing_since = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -132,7 +137,10 @@ class SourceRecord(models.Model):
 class HarvestItem(models.Model):
     """One row of one job: the row as received, what happened to it, and why."""
 
-    job = models.ForeignKey(HarvestJob, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the (job, outcome) index serves.
+    job = models.ForeignKey(
+        HarvestJob, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     row_number = models.PositiveIntegerField(_("ligne"))
     remote_id = models.CharField(_("identifiant distant"), max_length=200, blank=True)
     raw = models.JSONField(_("ligne reçue"))
@@ -155,3 +163,23 @@ class HarvestItem(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.job_id} l.{self.row_number} {self.outcome}"
+
+
+class UnchangedRows(models.Model):
+    """The rows of one batch seen again exactly as last time, with nothing to report: stored
+    together — one database row per batch instead of one per file row is what keeps a
+    monthly re-run of a million rows cheap. They read back as HarvestItems (see items.py)."""
+
+    job = models.ForeignKey(HarvestJob, on_delete=models.CASCADE, related_name="unchanged_rows")
+    first_row = models.PositiveIntegerField()
+    last_row = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    rows = models.JSONField()  # [[row_number, remote_id, initiative_id], …] in row order
+
+    class Meta:
+        verbose_name = _("lignes inchangées")
+        verbose_name_plural = _("lignes inchangées")
+        ordering = ["job", "first_row"]
+
+    def __str__(self) -> str:
+        return f"#{self.job_id} l.{self.first_row}–{self.last_row} ({self.count})"

@@ -46,6 +46,17 @@ class Prepared:
     digest: str = ""  # hash of the raw row and the parse settings
     unchanged: bool = False  # same raw row as last time: not even parsed again
 
+    def to_wire(self) -> tuple[Any, ...]:
+        """Everything but the row, as a tuple: what the parsing process sends back (the
+        parent still holds the row; tuples pickle much faster than dataclasses)."""
+        return (self.remote_id, self.values, self.reasons, self.rejected, self.digest,
+                self.unchanged)  # fmt: skip
+
+    @classmethod
+    def from_wire(cls, row: RawRow, wire: tuple[Any, ...]) -> "Prepared":
+        remote_id, values, reasons, rejected, digest, unchanged = wire
+        return cls(row, remote_id, values, reasons, rejected, digest, unchanged)
+
 
 @dataclass
 class PipelineSettings:
@@ -112,14 +123,15 @@ def prepare_batch(
     candidates: list[Candidate | None] = []
     known = known_hashes or {}
     for row in rows:
-        item = Prepared(row=row, remote_id=row.remote_id or "")
-        if item.remote_id and item.remote_id in known:
-            item.digest = raw_hash(row, settings.signature)
-            if known[item.remote_id] == item.digest:
-                item.unchanged = True
-                prepared.append(item)
-                candidates.append(None)
-                continue
+        # Hashed here, where parsing runs (in the parsing process when there is one).
+        item = Prepared(
+            row=row, remote_id=row.remote_id or "", digest=raw_hash(row, settings.signature)
+        )
+        if item.remote_id and known.get(item.remote_id) == item.digest:
+            item.unchanged = True
+            prepared.append(item)
+            candidates.append(None)
+            continue
         candidate = None
         try:
             candidate = backend.parse(row)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from maillage.catalog.models import Category, Initiative
 
 from .background import read_log_tail, read_progress
+from .items import JobItems
 from .models import HarvestItem, HarvestJob, Outcome, Source
 from .pipeline import UNCLASSIFIED
 from .selectors import job_summary
@@ -133,9 +134,8 @@ def mapping_json(job: HarvestJob) -> str:
     return json.dumps(job.mapping or {}, indent=2, ensure_ascii=False, sort_keys=False)
 
 
-def job_items(job: HarvestJob, outcome: str = "") -> QuerySet[HarvestItem]:
-    items = HarvestItem.objects.filter(job=job).order_by("row_number", "id")
-    return items.filter(outcome=outcome) if outcome else items
+def job_items(job: HarvestJob, outcome: str = "") -> JobItems:
+    return JobItems(job, outcome)
 
 
 def _field_label(name: str) -> str:
@@ -219,7 +219,7 @@ def _cell(value: Any) -> Any:
 def rejected_rows(job: HarvestJob) -> Iterator[list[Any]]:
     """Header then rows: the rejected rows with their original columns (in the order first
     met) and the reason in a last `motif` column, ready to fix and import again."""
-    rejected = job_items(job, Outcome.REJECTED)
+    rejected = HarvestItem.objects.filter(job=job, outcome=Outcome.REJECTED).order_by("row_number")
     columns: dict[str, None] = dict.fromkeys(job.columns or [])
     for raw in rejected.values_list("raw", flat=True).iterator(chunk_size=2000):
         for key in raw or {}:

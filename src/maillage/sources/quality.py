@@ -10,7 +10,7 @@ import numpy as np
 from django.utils import timezone
 
 from maillage.catalog.models import Category
-from maillage.territories.locator import get_locator
+from maillage.territories.locator import Locator, get_locator
 from maillage.territories.models import Level, PostalCode, Territory, TerritoryAlias
 
 from .errors import RowRejected
@@ -47,6 +47,15 @@ class QualityContext:
             self.postcodes.setdefault(code, set()).add(commune_id)
         self.today = timezone.localdate()
         self.category_labels = dict(Category.objects.values_list("code", "label_fr"))
+        self._locator: Locator | None = None
+
+    @property
+    def locator(self) -> Locator:
+        """Loaded at the first point (a re-run of unchanged rows never needs it), then kept:
+        the referential does not change during a job."""
+        if self._locator is None:
+            self._locator = get_locator()
+        return self._locator
 
     def name(self, commune_id: str) -> str:
         return self.communes.get(commune_id, ("?", None, None))[0]
@@ -61,8 +70,7 @@ class QualityContext:
     def locate_many(self, lons: list[float], lats: list[float]) -> list[str | None]:
         if not lons:  # a re-run of unchanged rows never needs the locator's index
             return []
-        locator = get_locator()
-        return list(locator.locate(np.asarray(lons, float), np.asarray(lats, float)))
+        return list(self.locator.locate(np.asarray(lons, float), np.asarray(lats, float)))
 
 
 def check_name(candidate: Candidate) -> None:

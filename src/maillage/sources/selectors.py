@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .models import HarvestItem, HarvestJob
+from .items import all_items
+from .models import HarvestJob
 
 REPORT_COLUMNS = [
     "row",
@@ -41,8 +42,7 @@ def job_summary(job: HarvestJob) -> dict[str, Any]:
 
 
 def report_rows(job: HarvestJob) -> Iterator[list[Any]]:
-    items = HarvestItem.objects.filter(job=job).order_by("row_number", "id")
-    for item in items.iterator(chunk_size=5000):
+    for item in all_items(job):
         conflicts = "; ".join(
             f"{c['field']} : gardé « {c['kept']} », source « {c['source']} »"
             for c in item.conflicts

@@ -1,6 +1,8 @@
 """Upsert of one batch by (source, remote id), with field-level respect of staff edits."""
 
 import datetime
+import operator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +14,7 @@ from simple_history.utils import bulk_update_with_history
 from maillage.catalog.models import Initiative
 
 from . import fastwrite
-from .fastwrite import db_json
-from .models import HarvestItem, HarvestJob, Outcome, SourceRecord
+from .models import HarvestItem, HarvestJob, Outcome, SourceRecord, UnchangedRows
 from .pipeline import Prepared, raw_hash
 
 M2M_FIELDS = ("exchange_modes", "secondary_categories")
@@ -37,6 +38,21 @@ class ItemRow:
     initiative_id: int | None = None
 
 
+@dataclass(slots=True)
+class KnownRecord:
+    """What is stored for one remote id, read before the batch is parsed."""
+
+    pk: int
+    initiative_id: int | None
+    raw_hash: str
+    active: bool  # not archived
+
+    @property
+    def can_skip(self) -> bool:
+        """Same hash → the row needs no parsing: only for a live record with its initiative."""
+        return self.active and self.initiative_id is not None
+
+
 ITEM_COLUMNS = [
     "job_id", "row_number", "remote_id", "raw", "outcome", "reasons", "conflicts", "diff",
     "commune_id", "category", "category_rule", "initiative_id",
@@ -46,17 +62,37 @@ ITEM_JSON = {
 }
 
 
+def _plain_unchanged(item: ItemRow) -> bool:
+    """Seen again exactly as last time and nothing to say: goes into a block."""
+    return (
+        item.outcome == Outcome.UNCHANGED
+        and item.row_number > 0
+        and not (item.raw or item.reasons or item.conflicts or item.diff)
+    )
+
+
 def insert_items(job: HarvestJob, items: list[ItemRow]) -> None:
-    raw, reasons, conflicts, diff = (ITEM_JSON[n] for n in ("raw", "reasons", "conflicts", "diff"))
+    plain = [i for i in items if _plain_unchanged(i)]
+    if plain:
+        UnchangedRows.objects.create(
+            job=job,
+            first_row=plain[0].row_number,
+            last_row=plain[-1].row_number,
+            count=len(plain),
+            rows=[[i.row_number, i.remote_id, i.initiative_id] for i in plain],
+        )
+        items = [i for i in items if not _plain_unchanged(i)]
+    raw, reasons, conflicts, diff = (
+        fastwrite.json_writer(ITEM_JSON[n]) for n in ("raw", "reasons", "conflicts", "diff")
+    )
     fastwrite.insert(
         HarvestItem,
         ITEM_COLUMNS,
         (
             (
-                job.pk, i.row_number, i.remote_id, db_json(raw, i.raw), i.outcome,
-                db_json(reasons, i.reasons), db_json(conflicts, i.conflicts),
-                db_json(diff, i.diff), i.commune_id, i.category, i.category_rule,
-                i.initiative_id,
+                job.pk, i.row_number, i.remote_id, raw(i.raw), i.outcome, reasons(i.reasons),
+                conflicts(i.conflicts), diff(i.diff), i.commune_id, i.category,
+                i.category_rule, i.initiative_id,
             )
             for i in items
         ),
@@ -97,14 +133,17 @@ def write_batch(
     signature: str,
     seen: dict[str, int],
     dry_run: bool,
-    known: dict[str, tuple[int, int, str]] | None = None,
+    known: dict[str, KnownRecord] | None = None,
+    looked_up: set[str] | None = None,
 ) -> list[ItemRow]:
     """Decide the outcome of every row of a batch and write it (unless dry-run).
 
-    `known` (remote id → record id, initiative id, hash) covers the rows found unchanged
-    before parsing; only the other rows need their full record loaded.
+    `known` holds what is stored for the remote ids in `looked_up` (read before parsing):
+    only rows with a stored record that changed, and rows whose id was unknown before
+    parsing, need their full record loaded.
     """
     known = known or {}
+    looked_up = looked_up or set()
     items: list[ItemRow] = []
     usable: list[Prepared] = []
     for p in prepared:
@@ -118,13 +157,19 @@ def write_batch(
         else:
             seen[p.remote_id] = p.row.number
             usable.append(p)
-    records = {
-        r.remote_id: r
-        for r in SourceRecord.objects.filter(
-            source=job.source, remote_id__in=[p.remote_id for p in usable if not p.unchanged]
-        )
-    }
-    same: list[int] = []  # ids of the source records seen again unchanged
+    wanted = [
+        p.remote_id
+        for p in usable
+        if not p.unchanged and (p.remote_id in known or p.remote_id not in looked_up)
+    ]
+    records = (
+        {
+            r.remote_id: r
+            for r in SourceRecord.objects.filter(source=job.source, remote_id__in=wanted)
+        }
+        if wanted
+        else {}
+    )
     # Only rows that changed need their initiative (to merge field by field).
     to_merge = [records[p.remote_id] for p in usable if not p.unchanged and p.remote_id in records]
     initiatives = Initiative.objects.prefetch_related(*M2M_FIELDS).in_bulk(
@@ -139,15 +184,14 @@ def write_batch(
         p.digest = digest = p.digest or raw_hash(p.row, signature)
         if p.unchanged:
             # The row is byte for byte the one stored with an earlier job's item: not copied.
-            record_id, initiative_id, _digest = known[p.remote_id]
-            same.append(record_id)
+            stored = known[p.remote_id]
             items.append(
                 ItemRow(
                     row_number=p.row.number,
                     remote_id=p.remote_id,
                     raw={},
                     outcome=Outcome.UNCHANGED,
-                    initiative_id=initiative_id,
+                    initiative_id=stored.initiative_id,
                 )
             )
             continue
@@ -159,7 +203,6 @@ def write_batch(
             continue
         revived = record.archived_at is not None
         if record.raw_hash == digest and not revived:
-            same.append(record.pk)
             items.append(_item(p, Outcome.UNCHANGED, initiative_id=record.initiative_id))
             continue
         diff, conflicts = _merge(record, p.values)
@@ -176,7 +219,7 @@ def write_batch(
         return items
     with transaction.atomic():  # a savepoint: the batch is written whole or not at all
         created = _insert_new(job, new)
-        _write_changes(job, changed, same)
+        _write_changes(job, changed)
         for item in items:
             if item.outcome == Outcome.NEW:
                 item.initiative_id = created[item.row_number]
@@ -215,7 +258,7 @@ INITIATIVE_FIELDS = [f.attname for f in Initiative._meta.concrete_fields]
 HISTORY_FIELDS = [*INITIATIVE_FIELDS, "history_date", "history_change_reason", "history_type",
                   "history_user_id"]  # fmt: skip
 RECORD_COLUMNS = ["source_id", "remote_id", "initiative_id", "raw_hash", "imported",
-                  "first_seen_job_id", "last_seen_job_id"]  # fmt: skip
+                  "first_seen_job_id", "last_changed_job_id"]  # fmt: skip
 
 
 def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
@@ -227,31 +270,28 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
     defaults = fastwrite.column_defaults(Initiative, exclude=set(M2M_FIELDS))
     defaults.update(first_seen_on=timezone.localdate().isoformat(), created_at=now, updated_at=now)
     ids = fastwrite.reserve_ids(Initiative, len(new))
-    rows = []
-    for p, pk in zip(new, ids, strict=True):
-        row = {**defaults, **{k: v for k, v in p.values.items() if k not in M2M_FIELDS}, "id": pk}
-        rows.append(tuple(row[name] for name in INITIATIVE_FIELDS))
+    columns = operator.itemgetter(*INITIATIVE_FIELDS)  # the many-to-many values are left out
+    rows = [columns({**defaults, **p.values, "id": pk}) for p, pk in zip(new, ids, strict=True)]
     fastwrite.insert(Initiative, INITIATIVE_FIELDS, rows)
     reason = f"import {job.source.name} #{job.pk}"
     history = [(*row, now, reason, "+", job.started_by_id) for row in rows]
     fastwrite.insert(Initiative.history.model, HISTORY_FIELDS, history)
-    imported = SourceRecord._meta.get_field("imported")
+    imported = fastwrite.json_writer(SourceRecord._meta.get_field("imported"))
     fastwrite.insert(
         SourceRecord,
         RECORD_COLUMNS,
         (
-            (job.source_id, p.remote_id, pk, p.digest, db_json(imported, p.values), job.pk, job.pk)
+            (job.source_id, p.remote_id, pk, p.digest, imported(p.values), job.pk, job.pk)
             for p, pk in zip(new, ids, strict=True)
         ),
     )
-    _insert_m2m([(pk, p.values) for p, pk in zip(new, ids, strict=True)])
+    _insert_m2m([(pk, p.values) for p, pk in zip(new, ids, strict=True)], fresh=True)
     return {p.row.number: pk for p, pk in zip(new, ids, strict=True)}
 
 
 def _write_changes(
     job: HarvestJob,
     changed: list[tuple[Prepared, SourceRecord, list[str]]],
-    same: list[int],
 ) -> None:
     """Updates are few on a re-run: the ORM (with history) is fine for them."""
     reason = f"import {job.source.name} #{job.pk}"
@@ -276,38 +316,59 @@ def _write_changes(
         ]
     )
     for _p, record, _changed_fields in changed:
-        record.last_seen_job = job
-        record.missing_since = None
+        record.last_changed_job = job
         record.archived_at = None
     SourceRecord.objects.bulk_update(
         [r for _p, r, _f in changed],
-        ["raw_hash", "imported", "last_seen_job", "missing_since", "archived_at"],
+        ["raw_hash", "imported", "last_changed_job", "archived_at"],
     )
-    SourceRecord.objects.filter(pk__in=same).update(last_seen_job=job, missing_since=None)
 
 
-def _insert_m2m(pairs: list[tuple[int, dict[str, Any]]]) -> None:
+def _insert_m2m(pairs: list[tuple[int, dict[str, Any]]], fresh: bool = False) -> None:
     """Many-to-many links of many initiatives in a few statements (not one `.set()` per row,
-    which costs a dozen queries each). Their history stays in the job's item diffs."""
+    which costs a dozen queries each). Their history stays in the job's item diffs.
+    `fresh`: the initiatives were just created, there are no old links to remove."""
     for name, target in (("exchange_modes", "exchangemode"), ("secondary_categories", "category")):
         through = getattr(Initiative, name).through
-        wanted = [(pk, v[name]) for pk, v in pairs if v.get(name) is not None]
+        # An empty list clears the links of an existing initiative; a new one has none.
+        wanted = [
+            (pk, v[name]) for pk, v in pairs if v.get(name) is not None and (v[name] or not fresh)
+        ]
         if not wanted:
             continue
-        through.objects.filter(initiative_id__in=[pk for pk, _codes in wanted]).delete()
+        if not fresh:
+            through.objects.filter(initiative_id__in=[pk for pk, _codes in wanted]).delete()
         links = [(pk, code) for pk, codes in wanted for code in codes]
         fastwrite.insert(through, ["initiative_id", f"{target}_id"], links)
 
 
-def archive_missing(job: HarvestJob, grace: datetime.timedelta) -> list[ItemRow]:
-    """Records of the source absent from this complete run: first noted as missing, then
-    archived after the grace period — never deleted."""
+def archive_missing(job: HarvestJob, grace: datetime.timedelta, seen: Set[str]) -> list[ItemRow]:
+    """Records of the source absent from this complete run (`seen`: the remote ids it read):
+    first noted as missing, then archived after the grace period — never deleted.
+
+    Compared in memory rather than by stamping every record seen: a re-run of a million
+    unchanged rows then writes nothing for them."""
     now = timezone.now()
-    missing = SourceRecord.objects.filter(source=job.source, archived_at__isnull=True).exclude(
-        last_seen_job=job
-    )
-    missing.filter(missing_since__isnull=True).update(missing_since=now)
-    due = list(missing.filter(missing_since__lte=now - grace).select_related("initiative"))
+    active = SourceRecord.objects.filter(source=job.source, archived_at__isnull=True)
+    back = [
+        pk
+        for pk, remote_id in active.filter(missing_since__isnull=False).values_list(
+            "id", "remote_id"
+        )
+        if remote_id in seen
+    ]
+    gone = [
+        pk
+        for pk, remote_id in active.filter(missing_since__isnull=True)
+        .values_list("id", "remote_id")
+        .iterator(chunk_size=20000)
+        if remote_id not in seen
+    ]
+    for chunk in _chunks(back):
+        SourceRecord.objects.filter(pk__in=chunk).update(missing_since=None)
+    for chunk in _chunks(gone):
+        SourceRecord.objects.filter(pk__in=chunk).update(missing_since=now)
+    due = list(active.filter(missing_since__lte=now - grace).select_related("initiative"))
     items = []
     for record in due:
         record.archived_at = now
@@ -336,3 +397,8 @@ def archive_missing(job: HarvestJob, grace: datetime.timedelta) -> list[ItemRow]
     Initiative.objects.bulk_update(orphans, ["archived_at"])
     insert_items(job, items)
     return items
+
+
+def _chunks(ids: list[int], size: int = 5000) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

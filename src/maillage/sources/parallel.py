@@ -1,0 +1,158 @@
+"""Parse in a second process while this one writes: on a 2-core machine the two halves of an
+import overlap instead of taking turns.
+
+The parent reads the file's rows (cheap), looks up what is stored for their ids and writes;
+a forked child runs the expensive part — parsing, checks, locating, classifying — on batch
+n + 1 while the parent writes batch n. The child never touches the database: the
+referential and the locator are loaded before the fork and shared copy-on-write, and a
+guard makes any query from the child fail loudly. A file of one batch is prepared in place.
+"""
+
+import multiprocessing
+import os
+import queue
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django.db import connections
+from django.utils.translation import gettext as _
+
+from .pipeline import Prepared
+from .records import RawRow
+
+Hashes = dict[str, str]
+# A batch: its rows, the stored hashes of their ids (for prepare) and what the caller wants
+# back with the prepared rows (the stored records, for the writes).
+Batch = tuple[list[RawRow], Hashes, Any]
+Done = tuple[list[RawRow], Any, list[Prepared]]
+Prepare = Callable[[list[RawRow], Hashes], list[Prepared]]
+LOOKAHEAD = 2  # batches handed to the child ahead of the one being written
+POLL_SECONDS = 1.0
+
+
+class ParsingProcessFailed(Exception):
+    """The parsing process stopped or raised (stable code `parsing-process-failed`)."""
+
+    code = "parsing-process-failed"
+
+
+def _no_database(*args: Any) -> Any:
+    raise RuntimeError("le processus d'analyse ne doit pas interroger la base de données")
+
+
+class BatchPreparer:
+    """Runs `prepare(rows, hashes)` on every batch, in a child process when there are several.
+
+    `before_fork` runs in the parent just before the child starts (load what the child will
+    need from the database); `finish` runs in the child after the last batch and its result,
+    which must pickle, comes back as `final` (what parsing learned: notes, unmatched values).
+    """
+
+    def __init__(
+        self,
+        prepare: Prepare,
+        before_fork: Callable[[], Any],
+        finish: Callable[[], Any],
+    ) -> None:
+        self.prepare = prepare
+        self.before_fork = before_fork
+        self.finish = finish
+        self.final: Any = None
+        self.forked = False
+
+    def run(self, batches: Iterable[Batch]) -> Iterator[Done]:
+        iterator = iter(batches)
+        head = [b for b in (next(iterator, None), next(iterator, None)) if b is not None]
+        if len(head) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            for rows, hashes, extra in _chain(head, iterator):
+                yield rows, extra, self.prepare(rows, hashes)
+            return
+        yield from self._in_child(_chain(head, iterator))
+
+    def _in_child(self, batches: Iterator[Batch]) -> Iterator[Done]:
+        self.before_fork()
+        context = multiprocessing.get_context("fork")
+        todo: Any = context.Queue()
+        done: Any = context.Queue()
+        child = context.Process(target=self._child, args=(todo, done, os.getpid()), daemon=True)
+        child.start()
+        self.forked = True
+        pending: deque[tuple[list[RawRow], Any]] = deque()
+        try:
+            for rows, hashes, extra in batches:
+                todo.put((rows, hashes))
+                pending.append((rows, extra))
+                if len(pending) > LOOKAHEAD:
+                    rows, extra = pending.popleft()
+                    yield rows, extra, self._receive(done, child, rows)
+            todo.put(None)
+            while pending:
+                rows, extra = pending.popleft()
+                yield rows, extra, self._receive(done, child, rows)
+            self.final = self._message(done, child, "end")
+            child.join()
+        finally:
+            if child.is_alive():
+                child.terminate()
+                child.join()
+            todo.cancel_join_thread()
+
+    def _receive(self, done: Any, child: Any, rows: list[RawRow]) -> list[Prepared]:
+        wires = self._message(done, child, "batch")
+        return [Prepared.from_wire(row, wire) for row, wire in zip(rows, wires, strict=True)]
+
+    def _message(self, done: Any, child: Any, expected: str) -> Any:
+        while True:
+            try:
+                kind, payload = done.get(timeout=POLL_SECONDS)
+                break
+            except queue.Empty:
+                if not child.is_alive():
+                    raise ParsingProcessFailed(
+                        _("le processus d'analyse s'est arrêté (code %(code)s)")
+                        % {"code": child.exitcode}
+                    ) from None
+        if kind == "error":
+            raise ParsingProcessFailed(
+                _("erreur dans le processus d'analyse : %(error)s") % {"error": payload}
+            )
+        assert kind == expected, (kind, expected)
+        return payload
+
+    def _child(self, todo: Any, done: Any, parent: int) -> None:
+        for connection in connections.all(initialized_only=True):
+            connection.execute_wrappers.append(_no_database)
+        status = 0
+        try:
+            while (task := _next_task(todo, parent)) is not None:
+                rows, hashes = task
+                done.put(("batch", [p.to_wire() for p in self.prepare(rows, hashes)]))
+            done.put(("end", self.finish()))
+        except BaseException as exc:  # reported to the parent, which fails the job
+            status = 1
+            done.put(("error", f"{type(exc).__name__}: {exc}"))
+        finally:
+            if os.getppid() != parent:
+                done.cancel_join_thread()
+            done.close()
+            done.join_thread()
+            # Skip the interpreter's shutdown: it would close the parent's database
+            # connection, inherited by the fork.
+            os._exit(status)
+
+
+def _chain(head: list[Batch], rest: Iterator[Batch]) -> Iterator[Batch]:
+    yield from head
+    yield from rest
+
+
+def _next_task(todo: Any, parent: int) -> Any:
+    """The next batch, or None at the end; the child also stops when its parent has died
+    (killed mid-way: nothing will ever read its results)."""
+    while True:
+        try:
+            return todo.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            if os.getppid() != parent:
+                os._exit(1)
