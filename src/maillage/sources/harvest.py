@@ -8,7 +8,7 @@ import json
 import os
 import socket
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from maillage.catalog.models import Category
+from maillage.catalog.models import Category, Initiative
 
 from .backends import BackendOptions, get_backend
 from .errors import SourceFileError
@@ -27,7 +27,8 @@ from .parallel import BatchPreparer
 from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
 from .quality import QualityContext
 from .records import RawRow
-from .writes import ItemRow, KnownRecord, archive_missing, write_batch
+from .replay import identical_last_run, input_key, live_records, replayed_rows
+from .writes import ItemRow, KnownRecord, archive_missing, insert_items, write_batch
 
 BATCH_SIZE = 2000
 Progress = Callable[[int], None]
@@ -184,11 +185,32 @@ def run_import(request: ImportRequest, job: HarvestJob | None = None) -> Harvest
     return job
 
 
-def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) -> Counter:
-    categories = set(Category.objects.filter(retired=False).values_list("code", flat=True))
+class Tally:
+    """A job's counts: outcomes, categories of the rows kept, kinds of reasons."""
+
+    def __init__(self) -> None:
+        self.outcomes: Counter = Counter({o.value: 0 for o in Outcome})
+        self.categories: Counter = Counter()
+        self.reasons: Counter = Counter()
+
+    def add(self, items: list[ItemRow]) -> None:
+        for item in items:
+            self.outcomes[item.outcome] += 1
+            if item.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED):
+                self.categories[item.category or UNCLASSIFIED] += 1
+            for reason in item.reasons:
+                self.reasons[_reason_kind(reason)] += 1
+
+    def save_to(self, job: HarvestJob) -> None:
+        job.outcomes = dict(self.outcomes)
+        job.categories = dict(self.categories)
+        job.reasons = dict(self.reasons.most_common())
+
+
+def _settings(source: Source) -> PipelineSettings:
     mapping = source.mapping or {}
     keep = mapping.get("keep_personal_data", {}) if isinstance(mapping, dict) else {}
-    settings = PipelineSettings(
+    return PipelineSettings(
         source_name=source.label or source.name,
         source_licence=source.licence,
         source_url="",
@@ -199,13 +221,62 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
             [source.backend, mapping, source.default_category], sort_keys=True, default=str
         ),
     )
+
+
+def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) -> Counter:
+    settings = _settings(source)
+    job.input_key = input_key(settings.signature)
+    tally = Tally()
+    last = identical_last_run(source, job)
+    if last is not None:
+        _replay(job, last, request, tally)
+    else:
+        _read(job, source, backend, request, settings, tally)
+    tally.save_to(job)
+    if not request.dry_run:
+        job.live_records = live_records(source)
+    return tally.outcomes
+
+
+def _archive(job: HarvestJob, request: ImportRequest, seen: Set[str], tally: Tally) -> None:
+    if not request.dry_run:
+        grace = datetime.timedelta(days=job.source.archive_after_days)
+        tally.add(archive_missing(job, grace, seen))
+
+
+def _replay(job: HarvestJob, last: HarvestJob, request: ImportRequest, tally: Tally) -> None:
+    seen: set[str] = set()
+    with transaction.atomic():
+        for chunk in replayed_rows(last):
+            insert_items(job, chunk)
+            seen.update(r.remote_id for r in chunk if r.outcome != Outcome.REJECTED)
+            tally.add(chunk)
+            job.rows += len(chunk)
+            request.progress(job.rows)
+        _archive(job, request, seen, tally)
+    job.mapping, job.columns = last.mapping, last.columns
+    job.notes = [
+        *last.notes,
+        _(
+            "fichier identique à celui de l'import n° %(job)s, lu de la même façon : "
+            "résultats repris ligne à ligne, sans relecture"
+        )
+        % {"job": last.pk},
+    ]
+
+
+def _read(
+    job: HarvestJob,
+    source: Source,
+    backend: Any,
+    request: ImportRequest,
+    settings: PipelineSettings,
+    tally: Tally,
+) -> None:
+    categories = set(Category.objects.filter(retired=False).values_list("code", flat=True))
     ctx = QualityContext()
-    outcomes: Counter = Counter({o.value: 0 for o in Outcome})
-    by_category: Counter = Counter()
-    reasons: Counter = Counter()
     seen: dict[str, int] = {}
     columns: dict[str, None] = {}
-    done = 0
     known_notes = len(getattr(backend, "notes", []))
 
     def parse_state() -> tuple[Any, list[str]]:
@@ -229,22 +300,15 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
             for row in (batch[0].data, *(i.raw for i in items if i.outcome == Outcome.REJECTED)):
                 for key in row:
                     columns.setdefault(str(key), None)
-            _tally(items, outcomes, by_category, reasons)
-            done += len(batch)
-            request.progress(done)
-        if not request.dry_run:
-            grace = datetime.timedelta(days=source.archive_after_days)
-            _tally(archive_missing(job, grace, seen.keys()), outcomes, by_category, reasons)
-    job.rows = done
-    job.outcomes = dict(outcomes)
-    job.categories = dict(by_category)
-    job.reasons = dict(reasons.most_common())
+            tally.add(items)
+            job.rows += len(batch)
+            request.progress(job.rows)
+        _archive(job, request, seen.keys(), tally)
     effective, parse_notes = preparer.final if preparer.forked else parse_state()
-    job.mapping = effective or mapping
+    job.mapping = effective or source.mapping or {}
     # Notes the reader made (encoding, blank lines) then those parsing made, once each.
     job.notes = list(dict.fromkeys([str(n) for n in getattr(backend, "notes", [])] + parse_notes))
     job.columns = list(columns)
-    return outcomes
 
 
 def _with_known(
@@ -263,18 +327,21 @@ def _known_records(source: Source, batch: list[RawRow]) -> dict[str, KnownRecord
     ids = list({row.remote_id for row in batch if row.remote_id})
     if not ids:
         return {}
-    table = connection.ops.quote_name(SourceRecord._meta.db_table)
+    quote = connection.ops.quote_name
+    records = quote(SourceRecord._meta.db_table)
+    initiatives = quote(Initiative._meta.db_table)
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT remote_id, id, initiative_id, raw_hash, archived_at IS NULL FROM {table} "
-            f"WHERE source_id = %s AND remote_id IN ({marks})",
+            f"SELECT r.remote_id, r.id, r.initiative_id, r.raw_hash, r.archived_at IS NULL, "
+            f"i.category_id FROM {records} r LEFT JOIN {initiatives} i ON i.id = r.initiative_id "
+            f"WHERE r.source_id = %s AND r.remote_id IN ({marks})",
             [source.pk, *ids],
         )
         rows = cursor.fetchall()
     return {
-        rid: KnownRecord(pk, initiative, digest, bool(active))
-        for rid, pk, initiative, digest, active in rows
+        rid: KnownRecord(pk, initiative, digest, bool(active), category or "")
+        for rid, pk, initiative, digest, active, category in rows
     }
 
 
@@ -286,12 +353,3 @@ def _reason_kind(reason: str) -> str:
     for mark in (" (", " «", " ["):
         kind = kind.split(mark)[0]
     return kind.strip()[:120]
-
-
-def _tally(items: list[ItemRow], outcomes: Counter, by_category: Counter, reasons: Counter) -> None:
-    for item in items:
-        outcomes[item.outcome] += 1
-        if item.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED):
-            by_category[item.category or UNCLASSIFIED] += 1
-        for reason in item.reasons:
-            reasons[_reason_kind(reason)] += 1

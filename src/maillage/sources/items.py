@@ -11,7 +11,7 @@ from .models import HarvestItem, HarvestJob, Outcome, UnchangedRows
 
 
 def _expand(block: UnchangedRows, job: HarvestJob) -> Iterator[HarvestItem]:
-    for number, remote_id, initiative_id in block.rows:
+    for number, remote_id, initiative_id, category in block.rows:
         yield HarvestItem(
             job=job,
             row_number=number,
@@ -22,6 +22,7 @@ def _expand(block: UnchangedRows, job: HarvestJob) -> Iterator[HarvestItem]:
             conflicts=[],
             diff={},
             initiative_id=initiative_id,
+            category=category,
         )
 
 

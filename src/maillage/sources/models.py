@@ -58,6 +58,12 @@ class HarvestJob(models.Model):
     dry_run = models.BooleanField(_("essai à blanc"), default=False)
     file_name = models.CharField(_("fichier"), max_length=500, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
+    # How the file was read: backend, mapping, referential, typology and import code. The same
+    # file read the same way as the last run gives the same rows: see replay.py.
+    input_key = models.CharField(max_length=64, blank=True)
+    # Live records of the source (not archived, with their initiative) after this run: if
+    # the count differs at the next run, records or initiatives were deleted in between.
+    live_records = models.PositiveIntegerField(null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -174,7 +180,8 @@ class UnchangedRows(models.Model):
     first_row = models.PositiveIntegerField()
     last_row = models.PositiveIntegerField()
     count = models.PositiveIntegerField()
-    rows = models.JSONField()  # [[row_number, remote_id, initiative_id], …] in row order
+    # [[row_number, remote_id, initiative_id, category], …] in row order
+    rows = models.JSONField()
 
     class Meta:
         verbose_name = _("lignes inchangées")

@@ -37,6 +37,10 @@ class ParsingProcessFailed(Exception):
     code = "parsing-process-failed"
 
 
+def fork_available() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _no_database(*args: Any) -> Any:
     raise RuntimeError("le processus d'analyse ne doit pas interroger la base de données")
 
@@ -64,7 +68,7 @@ class BatchPreparer:
     def run(self, batches: Iterable[Batch]) -> Iterator[Done]:
         iterator = iter(batches)
         head = [b for b in (next(iterator, None), next(iterator, None)) if b is not None]
-        if len(head) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if len(head) < 2 or not fork_available():
             for rows, hashes, extra in _chain(head, iterator):
                 yield rows, extra, self.prepare(rows, hashes)
             return

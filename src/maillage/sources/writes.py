@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
 from maillage.catalog.models import Initiative
@@ -17,6 +18,10 @@ from . import fastwrite
 from .models import HarvestItem, HarvestJob, Outcome, SourceRecord, UnchangedRows
 from .pipeline import Prepared, raw_hash
 
+DELETED_BY_STAFF = gettext_lazy(
+    "ignorée : l'initiative issue de cette fiche a été supprimée par l'équipe ; "
+    "elle n'est pas recréée"
+)
 M2M_FIELDS = ("exchange_modes", "secondary_categories")
 DATE_FIELDS = {"created_on", "opened_on", "closed_on"}
 
@@ -46,6 +51,7 @@ class KnownRecord:
     initiative_id: int | None
     raw_hash: str
     active: bool  # not archived
+    category: str  # its initiative's category now ("" when « à classer »)
 
     @property
     def can_skip(self) -> bool:
@@ -79,7 +85,7 @@ def insert_items(job: HarvestJob, items: list[ItemRow]) -> None:
             first_row=plain[0].row_number,
             last_row=plain[-1].row_number,
             count=len(plain),
-            rows=[[i.row_number, i.remote_id, i.initiative_id] for i in plain],
+            rows=[[i.row_number, i.remote_id, i.initiative_id, i.category] for i in plain],
         )
         items = [i for i in items if not _plain_unchanged(i)]
     raw, reasons, conflicts, diff = (
@@ -192,11 +198,17 @@ def write_batch(
                     raw={},
                     outcome=Outcome.UNCHANGED,
                     initiative_id=stored.initiative_id,
+                    category=stored.category,
                 )
             )
             continue
         record = records.get(p.remote_id)
-        if record is None or record.initiative_id is None:
+        if record is not None and record.initiative_id is None:
+            # Staff deleted its initiative: a harvest must not bring it back behind their back.
+            p.reasons.append(str(DELETED_BY_STAFF))
+            items.append(_item(p, Outcome.SKIPPED))
+            continue
+        if record is None:
             new.append(p)
             # The full preview of a new record is only worth its space in a dry run.
             items.append(_item(p, Outcome.NEW, diff={"new": p.values} if dry_run else {}))
