@@ -155,7 +155,7 @@ INITIATIVE_HISTORY = HistoricalRecords(
     m2m_fields=["secondary_categories", "exchange_modes"],
     # The history is read per initiative (by id, kept indexed), never searched by these:
     # their indexes would only slow every import down.
-    no_db_index=["status", "siret", "category", "commune"],
+    no_db_index=["category", "commune"],
 )
 
 
@@ -171,6 +171,7 @@ class Initiative(models.Model):
         on_delete=models.PROTECT,
         related_name="initiatives",
         verbose_name=_("catégorie principale"),
+        db_index=False,  # the (category, status) index serves; one index less per import row
     )
     category_rule = models.CharField(
         _("règle de classement"),
@@ -200,7 +201,7 @@ class Initiative(models.Model):
 
     # Lifecycle: what makes emergence measurable.
     status = models.CharField(
-        _("statut"), max_length=12, choices=Status.choices, default=Status.ACTIF, db_index=True
+        _("statut"), max_length=12, choices=Status.choices, default=Status.ACTIF
     )
     created_on = models.DateField(_("date de création"), null=True, blank=True)
     opened_on = models.DateField(_("date d'ouverture"), null=True, blank=True)
@@ -272,7 +273,6 @@ class Initiative(models.Model):
         _("SIRET"),
         max_length=14,
         blank=True,
-        db_index=True,
         validators=[validators.validate_siret],
     )
     rna = models.CharField(
@@ -351,7 +351,11 @@ class Initiative(models.Model):
                 name="initiative_lon_lat_together",
             ),
         ]
-        indexes = [models.Index(fields=["category", "status"])]
+        indexes = [
+            models.Index(fields=["category", "status"]),
+            # Few initiatives have a SIRET: only those are indexed (for matching identifiers).
+            models.Index(fields=["siret"], condition=~models.Q(siret=""), name="initiative_siret"),
+        ]
 
     def __str__(self) -> str:
         return self.name

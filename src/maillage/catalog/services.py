@@ -14,6 +14,7 @@ from maillage.territories.locator import locate_point
 from maillage.territories.models import Territory
 from maillage.territories.selectors import resolve_commune_code
 
+from .history import ensure_baseline
 from .models import INITIATIVE_HISTORY, Category, ExchangeMode, Initiative, PlatformFootprint
 from .validators import normalize_identifier
 from .vocabularies import CommuneMethod
@@ -101,6 +102,8 @@ def save_initiative(
     here they are suspended and one record with the final state, `user` and `reason` is written.
     """
     created = initiative._state.adding
+    if not created:
+        ensure_baseline([initiative.pk])  # before the change: its state as created
     _normalize(initiative)
     initiative.full_clean()
     place_initiative(initiative)

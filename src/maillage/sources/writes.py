@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
+from maillage.catalog.history import ensure_baseline
 from maillage.catalog.models import Initiative
 
 from . import fastwrite
@@ -267,15 +268,13 @@ def _merge(record: SourceRecord, values: dict[str, Any]) -> tuple[dict, list]:
 
 
 INITIATIVE_FIELDS = [f.attname for f in Initiative._meta.concrete_fields]
-HISTORY_FIELDS = [*INITIATIVE_FIELDS, "history_date", "history_change_reason", "history_type",
-                  "history_user_id"]  # fmt: skip
 RECORD_COLUMNS = ["source_id", "remote_id", "initiative_id", "raw_hash", "imported",
                   "first_seen_job_id", "last_changed_job_id"]  # fmt: skip
 
 
 def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
-    """Insert the new initiatives, their first history record, their source records and their
-    many-to-many links; returns row number → initiative id."""
+    """Insert the new initiatives, their source records and their many-to-many links;
+    returns row number → initiative id."""
     if not new:
         return {}
     now = fastwrite.db_datetime(timezone.now())
@@ -284,10 +283,8 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
     ids = fastwrite.reserve_ids(Initiative, len(new))
     columns = operator.itemgetter(*INITIATIVE_FIELDS)  # the many-to-many values are left out
     rows = [columns({**defaults, **p.values, "id": pk}) for p, pk in zip(new, ids, strict=True)]
+    # No history record yet: written when the initiative first changes (catalog.history).
     fastwrite.insert(Initiative, INITIATIVE_FIELDS, rows)
-    reason = f"import {job.source.name} #{job.pk}"
-    history = [(*row, now, reason, "+", job.started_by_id) for row in rows]
-    fastwrite.insert(Initiative.history.model, HISTORY_FIELDS, history)
     imported = fastwrite.json_writer(SourceRecord._meta.get_field("imported"))
     fastwrite.insert(
         SourceRecord,
@@ -316,6 +313,7 @@ def _write_changes(
                 fields.append("archived_at")
             touched.append(record.initiative)
     if touched and fields:
+        ensure_baseline(i.pk for i in touched)
         bulk_update_with_history(
             touched, Initiative, [*fields, "updated_at"],
             default_user=job.started_by, default_change_reason=reason,

@@ -112,6 +112,36 @@ def test_staff_edit_is_not_overwritten_silently(bnlc, tmp_path, admin_user):
 
 
 @pytest.mark.django_db
+def test_history_of_an_imported_initiative_starts_with_its_imported_state(
+    bnlc, tmp_path, admin_user
+):
+    header, rows = _rows(bnlc)
+    first = _import(_write(tmp_path / "bnlc.csv", header, rows[:20]))
+    assert Initiative.history.count() == 0  # not copied at import: written when needed
+    initiative = SourceRecord.objects.get(remote_id=rows[3]["id_lieu"]).initiative
+    imported_name = initiative.name
+    update_initiative(initiative, user=admin_user, name="Nom corrigé par l'équipe")
+    records = list(initiative.history.order_by("history_date", "history_id"))
+    assert [r.history_type for r in records] == ["+", "~"]
+    assert records[0].name == imported_name
+    assert records[0].history_change_reason == f"import bnlc #{first.pk}"
+    assert records[0].history_date == initiative.created_at
+    assert records[1].history_user == admin_user
+    delta = records[1].diff_against(records[0])
+    assert [(c.field, c.old, c.new) for c in delta.changes if c.field == "name"] == [
+        ("name", imported_name, "Nom corrigé par l'équipe")
+    ]
+    # A change brought by the source later also keeps its before/after pair.
+    other = SourceRecord.objects.get(remote_id=rows[4]["id_lieu"]).initiative
+    rows[4]["ad_lieu"] = "Adresse changée par la source"
+    _import(_write(tmp_path / "bnlc.csv", header, rows[:20]))
+    assert [r.history_type for r in other.history.order_by("history_date", "history_id")] == [
+        "+",
+        "~",
+    ]
+
+
+@pytest.mark.django_db
 def test_missing_rows_are_archived_after_the_grace_period_never_deleted(bnlc, tmp_path):
     header, rows = _rows(bnlc)
     _import(_write(tmp_path / "a.csv", header, rows[:10]))
