@@ -23,16 +23,20 @@ def ensure_baseline(pks: Iterable[int]) -> int:
     with_history = set(
         Initiative.history.filter(id__in=wanted).values_list("id", flat=True).distinct()
     )
-    missing = Initiative.objects.filter(pk__in=wanted - with_history).prefetch_related(
-        "source_records__source", "source_records__first_seen_job"
+    missing = list(
+        Initiative.objects.filter(pk__in=wanted - with_history).prefetch_related(
+            "source_records__source", "secondary_categories", "exchange_modes"
+        )
     )
-    written = 0
     for initiative in missing:
         initiative._history_date = initiative.created_at  # type: ignore[attr-defined]
         initiative._change_reason = _creation_reason(initiative)  # type: ignore[attr-defined]
-        INITIATIVE_HISTORY.create_historical_record(initiative, "+")
-        written += 1
-    return written
+    # In bulk: a source update may touch thousands of initiatives at once.
+    records = Initiative.history.bulk_history_create(missing) or []
+    for record, initiative in zip(records, missing, strict=True):
+        if initiative.secondary_categories.all() or initiative.exchange_modes.all():
+            INITIATIVE_HISTORY.create_historical_record_m2ms(record, initiative)
+    return len(missing)
 
 
 def _creation_reason(initiative: Initiative) -> str:
