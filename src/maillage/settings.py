@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "maillage.territories",
     "maillage.catalog",
     "maillage.sources",
+    "maillage.dedupe",
     "maillage.portal",
 ]
 

@@ -337,6 +337,16 @@ class Initiative(models.Model):
         blank=True,
         help_text=_("Absente de toutes ses sources après le délai de grâce ; jamais supprimée."),
     )
+    # A duplicate merged into another initiative: archived, never deleted, so that the merge
+    # can be undone (see maillage.dedupe.merges).
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="absorbed",
+        verbose_name=_("fusionnée dans"),
+    )
 
     history = INITIATIVE_HISTORY
 

@@ -1,0 +1,57 @@
+"""Find the duplicate candidates among records: block, score, then weigh ambiguity.
+
+After scoring, a pair whose two records are each other's best counterpart (the nearest
+alike record of another source) gets MUTUAL_BEST more weight: two sources describing the
+same box place it 20–150 m apart, and what tells that pair from two neighbouring boxes is
+that nothing else is as close. Pairs that are not mutual best keep their weight.
+"""
+
+import math
+from collections.abc import Sequence
+
+from .blocking import candidate_pairs, drop_common_identifiers
+from .scoring import Record, Scored, prepare, score_pair
+
+MUTUAL_BEST = 1.5
+# Default thresholds on the score (benchmarks/dedupe.py measures them).
+AUTO_MERGE = 0.97
+REVIEW = 0.5
+
+
+def find_pairs(records: Sequence[Record], minimum: float = 0.0) -> list[Scored]:
+    """Every candidate pair scored (those at or above `minimum`), best first."""
+    records = list(records)
+    drop_common_identifiers(records)
+    for record in records:
+        prepare(record)
+    scored = [score_pair(records[i], records[j]) for i, j in candidate_pairs(records)]
+    _reward_mutual_best(scored)
+    kept = [s for s in scored if s.score >= minimum]
+    kept.sort(key=lambda s: (-s.score, s.left, s.right))
+    return kept
+
+
+def _reward_mutual_best(scored: list[Scored]) -> None:
+    best: dict[int, tuple[float, int]] = {}  # record → (weight, index of its best pair)
+    for index, pair in enumerate(scored):
+        weight = pair.components["weight"]
+        for end in (pair.left, pair.right):
+            if end not in best or weight > best[end][0]:
+                best[end] = (weight, index)
+    for index, pair in enumerate(scored):
+        if not pair.components["cross_source"]:
+            continue
+        if best[pair.left][1] == index and best[pair.right][1] == index:
+            weight = pair.components["weight"] + MUTUAL_BEST
+            pair.components["weight"] = round(weight, 2)
+            pair.components["parts"]["mutual_best"] = MUTUAL_BEST
+            pair.score = round(1 / (1 + math.exp(-weight)), 4)
+
+
+def outcome(score: float, auto: float = AUTO_MERGE, review: float = REVIEW) -> str:
+    """auto-merge / review / none."""
+    if score >= auto:
+        return "auto-merge"
+    if score >= review:
+        return "review"
+    return "none"

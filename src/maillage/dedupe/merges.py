@@ -1,0 +1,116 @@
+"""Merge two initiatives found to be one, and undo it.
+
+The survivor keeps its values; fields it lacks are filled from the absorbed one (and noted,
+to be emptied again on undo). The absorbed initiative is archived with `merged_into`, never
+deleted; its source records now point to the survivor, so later harvests of either source
+update the one initiative. Both changes are in the history.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maillage.catalog.history import ensure_baseline
+from maillage.catalog.models import Initiative
+from maillage.sources.models import SourceRecord
+
+from .models import DuplicatePair, Merge
+
+FILLABLE = ("description", "address", "postcode", "website", "siret", "rna", "osm_id",
+            "network", "created_on", "opened_on", "carrier", "counterpart")  # fmt: skip
+
+
+class MergeRefused(Exception):
+    """Stable code `merge-refused`: one side is already archived or merged."""
+
+    code = "merge-refused"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _save(initiative: Initiative, fields: list[str], reason: str, user: Any) -> None:
+    initiative._change_reason = reason  # type: ignore[attr-defined]
+    if user is not None and getattr(user, "is_authenticated", False):
+        initiative._history_user = user  # type: ignore[attr-defined]
+    initiative.save(update_fields=[*fields, "updated_at"])
+
+
+@transaction.atomic
+def merge_pair(
+    pair: DuplicatePair, survivor_id: int | None = None, user: Any = None, automatic: bool = False
+) -> Merge:
+    ids = sorted([pair.left_id, pair.right_id])
+    both = {i.pk: i for i in Initiative.objects.select_for_update().filter(pk__in=ids)}
+    if len(both) != 2 or any(i.archived_at or i.merged_into_id for i in both.values()):
+        raise MergeRefused(
+            _("Fusion impossible : l'une des deux fiches est archivée ou fusionnée.")
+        )
+    survivor = both[survivor_id or ids[0]]  # by default the older one keeps its id
+    absorbed = both[ids[1] if survivor.pk == ids[0] else ids[0]]
+    ensure_baseline(ids)
+    filled = {}
+    for name in FILLABLE:
+        if _empty(getattr(survivor, name)) and not _empty(getattr(absorbed, name)):
+            old = getattr(survivor, name)
+            filled[name] = old.isoformat() if hasattr(old, "isoformat") else old
+            setattr(survivor, name, getattr(absorbed, name))
+    if filled:
+        _save(
+            survivor,
+            list(filled),
+            _("fusion : complétée par la fiche n° %(id)s") % {"id": absorbed.pk},
+            user,
+        )
+    moved = list(absorbed.source_records.values_list("id", flat=True))
+    SourceRecord.objects.filter(pk__in=moved).update(initiative=survivor)
+    absorbed.archived_at = timezone.now()
+    absorbed.merged_into = survivor
+    _save(
+        absorbed,
+        ["archived_at", "merged_into"],
+        _("fusion dans la fiche n° %(id)s") % {"id": survivor.pk},
+        user,
+    )
+    pair.status = DuplicatePair.Status.MERGED
+    pair.decided_by = user if getattr(user, "is_authenticated", False) else None
+    pair.decided_at = timezone.now()
+    pair.save(update_fields=["status", "decided_by", "decided_at"])
+    return Merge.objects.create(
+        pair=pair, survivor=survivor, absorbed=absorbed, automatic=automatic,
+        merged_by=pair.decided_by, filled=filled, moved_records=moved,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def undo_merge(merge: Merge, user: Any = None) -> None:
+    """Give the absorbed initiative back its records and its place; empty again the fields
+    the merge filled, unless someone changed them since."""
+    if merge.undone_at is not None:
+        raise MergeRefused(_("Cette fusion a déjà été annulée."))
+    survivor = Initiative.objects.select_for_update().get(pk=merge.survivor_id)
+    absorbed = Initiative.objects.select_for_update().get(pk=merge.absorbed_id)
+    restored = []
+    for name, old in merge.filled.items():
+        if getattr(survivor, name) == getattr(absorbed, name):
+            setattr(survivor, name, old)
+            restored.append(name)
+    if restored:
+        _save(
+            survivor,
+            restored,
+            _("fusion annulée avec la fiche n° %(id)s") % {"id": absorbed.pk},
+            user,
+        )
+    SourceRecord.objects.filter(pk__in=merge.moved_records).update(initiative=absorbed)
+    absorbed.archived_at = None
+    absorbed.merged_into = None
+    _save(absorbed, ["archived_at", "merged_into"], _("fusion annulée"), user)
+    merge.undone_at = timezone.now()
+    merge.save(update_fields=["undone_at"])
+    if merge.pair is not None:
+        merge.pair.status = DuplicatePair.Status.UNDONE
+        merge.pair.save(update_fields=["status"])

@@ -1,0 +1,118 @@
+"""One dedupe run: find candidate pairs among the live initiatives, remember them, merge the
+sure ones, queue the doubtful ones for a person. Decisions already taken stand."""
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .loading import live_records
+from .matching import AUTO_MERGE, REVIEW, find_pairs, outcome
+from .merges import MergeRefused, merge_pair
+from .models import DedupeRun, DuplicatePair
+from .scoring import Record, Scored
+
+# Pairs a person (or an undone merge) decided on: never merged automatically again.
+DECIDED = {
+    DuplicatePair.Status.NOT_DUPLICATE,
+    DuplicatePair.Status.MERGED,
+    DuplicatePair.Status.UNDONE,
+    DuplicatePair.Status.LATER,
+}
+REPORT_COLUMNS = ["left", "right", "left_name", "right_name", "score", "outcome", "status",
+                  "distance_m", "name_similarity", "cross_source", "parts"]  # fmt: skip
+
+
+@dataclass
+class RunResult:
+    run: DedupeRun
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_dedupe(
+    dry_run: bool = False,
+    auto: float = AUTO_MERGE,
+    review: float = REVIEW,
+    progress: Callable[[str], None] = lambda message: None,
+) -> RunResult:
+    progress("chargement des initiatives")
+    records = live_records()
+    by_id = {r.id: r for r in records}
+    progress(f"comparaison de {len(records)} initiatives")
+    scored = find_pairs(records)
+    decided = _decisions()
+    run = DedupeRun(
+        dry_run=dry_run, initiatives=len(records), candidates=len(scored),
+        auto_threshold=auto, review_threshold=review,
+    )  # fmt: skip
+    result = RunResult(run)
+    kept = [s for s in scored if s.score >= review]
+    with transaction.atomic():
+        if not dry_run:
+            run.save()
+        for pair in kept:
+            status = decided.get((pair.left, pair.right))
+            decision = outcome(pair.score, auto, review)
+            if status is not None:
+                decision = "decided"
+            result.rows.append(_row(pair, decision, status, by_id))
+            if pair.components["cross_source"]:
+                run.cross_source_pairs += 1
+            if decision == "auto-merge":
+                run.auto_merged += 1
+            elif decision == "review":
+                run.to_review += 1
+            if not dry_run and status is None:
+                _store(run, pair, decision)
+        run.finished_at = timezone.now()
+        if not dry_run:
+            run.save()
+    return result
+
+
+def _decisions() -> dict[tuple[int, int], str]:
+    return {
+        (left, right): status
+        for left, right, status in DuplicatePair.objects.filter(status__in=DECIDED).values_list(
+            "left_id", "right_id", "status"
+        )
+    }
+
+
+def _store(run: DedupeRun, pair: Scored, decision: str) -> None:
+    stored, _created = DuplicatePair.objects.update_or_create(
+        left_id=pair.left,
+        right_id=pair.right,
+        defaults={"score": pair.score, "components": pair.components, "found_by": run},
+    )
+    if decision == "auto-merge":
+        try:
+            merge_pair(stored, automatic=True)
+        except MergeRefused:
+            # One side was absorbed earlier in this run: the pair stays for a person.
+            run.auto_merged -= 1
+            run.to_review += 1
+
+
+def _row(
+    pair: Scored, decision: str, status: str | None, by_id: dict[int, Record]
+) -> dict[str, Any]:
+    c = pair.components
+    return {
+        "left": pair.left, "right": pair.right,
+        "left_name": by_id[pair.left].name, "right_name": by_id[pair.right].name,
+        "score": pair.score, "outcome": decision, "status": status or "",
+        "distance_m": c["distance_m"], "name_similarity": c["name_similarity"],
+        "cross_source": c["cross_source"], "parts": c["parts"],
+    }  # fmt: skip
+
+
+def write_report(rows: list[dict[str, Any]], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, REPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
