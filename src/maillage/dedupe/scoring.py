@@ -153,4 +153,5 @@ def score_pair(a: Record, b: Record) -> Scored:
         "conflicting_identifiers": conflicting,
         "cross_source": bool(a.sources and b.sources and set(a.sources) != set(b.sources)),
     }
-    return Scored(a.id, b.id, round(1 / (1 + math.exp(-weight)), 4), components)
+    left, right = sorted((a.id, b.id))
+    return Scored(left, right, round(1 / (1 + math.exp(-weight)), 4), components)
