@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("typologie/", include("maillage.catalog.urls")),
     path("imports/", include("maillage.sources.urls")),
+    path("doublons/", include("maillage.dedupe.urls")),
     path("", include("maillage.portal.urls")),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .loading import live_records
 from .matching import AUTO_MERGE, REVIEW, find_pairs, outcome
@@ -116,3 +117,25 @@ def write_report(rows: list[dict[str, Any]], path: Path) -> None:
         writer = csv.DictWriter(handle, REPORT_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+
+
+DECISIONS = {
+    "not-duplicate": DuplicatePair.Status.NOT_DUPLICATE,
+    "later": DuplicatePair.Status.LATER,
+}
+
+
+def decide(pair: DuplicatePair, decision: str, user: Any, survivor_id: int | None = None) -> None:
+    """A person's decision on a pair: merge (keeping `survivor_id`'s id), not a duplicate
+    (remembered across harvests), or later (stays in the queue)."""
+    if decision == "merge":
+        if survivor_id not in (None, pair.left_id, pair.right_id):
+            raise ValueError(_("La fiche à garder doit être l'une des deux."))
+        merge_pair(pair, survivor_id=survivor_id, user=user)
+        return
+    if decision not in DECISIONS:
+        raise ValueError(_("Décision inconnue : %(decision)s") % {"decision": decision})
+    pair.status = DECISIONS[decision]
+    pair.decided_by = user if getattr(user, "is_authenticated", False) else None
+    pair.decided_at = timezone.now()
+    pair.save(update_fields=["status", "decided_by", "decided_at"])

@@ -1,0 +1,98 @@
+"""What the review pages show: the queue, a pair side by side, recent merges."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from maillage.catalog.models import Initiative
+
+from .models import DuplicatePair, Merge
+
+PAIRS_PER_PAGE = 50
+OPEN = [DuplicatePair.Status.TO_REVIEW, DuplicatePair.Status.LATER, DuplicatePair.Status.UNDONE]
+SHOWN_FIELDS = ["name", "category", "status", "address", "postcode", "commune", "lon", "lat",
+                "website", "siret", "rna", "osm_id", "network", "created_on", "description",
+                "source_name"]  # fmt: skip
+PART_LABELS = {
+    "bias": gettext_lazy("point de départ (la plupart des voisins sont distincts)"),
+    "distance": gettext_lazy("distance"),
+    "name": gettext_lazy("noms"),
+    "address": gettext_lazy("adresses"),
+    "commune": gettext_lazy("même commune"),
+    "category": gettext_lazy("catégories"),
+    "identifiers": gettext_lazy("identifiants (SIRET, RNA, OSM, site, téléphone)"),
+    "mutual_best": gettext_lazy("chacune est la plus proche de l'autre (sources différentes)"),
+}
+
+
+def queue(status: str = "") -> QuerySet[DuplicatePair]:
+    pairs = DuplicatePair.objects.select_related("left", "right")
+    wanted = [status] if status in OPEN else OPEN
+    return pairs.filter(status__in=wanted).order_by("-score", "id")
+
+
+def next_pair(after: DuplicatePair) -> DuplicatePair | None:
+    """The next pair of the queue after this one (score order), for a keyboard flow."""
+    later = queue().filter(Q(score__lt=after.score) | Q(score=after.score, id__gt=after.pk))
+    return later.exclude(pk=after.pk).first() or queue().exclude(pk=after.pk).first()
+
+
+def get_pair(pair_id: int) -> DuplicatePair:
+    return get_object_or_404(DuplicatePair.objects.select_related("left", "right"), pk=pair_id)
+
+
+@dataclass
+class FieldRow:
+    label: str
+    left: str
+    right: str
+    same: bool
+
+
+def _shown(initiative: Initiative, name: str) -> str:
+    if name == "category":
+        return initiative.category.label if initiative.category else _("à classer")
+    if name == "commune":
+        return str(initiative.commune) if initiative.commune else "—"
+    value = getattr(initiative, name)
+    if value in (None, ""):
+        return "—"
+    return str(value)[:400]
+
+
+def side_by_side(pair: DuplicatePair) -> list[FieldRow]:
+    rows = []
+    for name in SHOWN_FIELDS:
+        label = str(Initiative._meta.get_field(name).verbose_name)
+        left, right = _shown(pair.left, name), _shown(pair.right, name)
+        rows.append(FieldRow(label.capitalize(), left, right, left == right))
+    sources = [
+        ", ".join(sorted(i.source_records.values_list("source__name", flat=True))) or "—"
+        for i in (pair.left, pair.right)
+    ]
+    rows.append(FieldRow(_("Sources"), sources[0], sources[1], sources[0] == sources[1]))
+    return rows
+
+
+def score_parts(pair: DuplicatePair) -> list[tuple[str, float]]:
+    parts = pair.components.get("parts", {})
+    return [(str(PART_LABELS.get(key, key)), value) for key, value in parts.items()]
+
+
+def pair_json(pair: DuplicatePair) -> dict[str, Any]:
+    return {
+        "pair": pair.pk,
+        "left": pair.left_id,
+        "right": pair.right_id,
+        "score": pair.score,
+        "status": pair.status,
+        "components": pair.components,
+    }
+
+
+def recent_merges() -> QuerySet[Merge]:
+    return Merge.objects.select_related("survivor", "absorbed").order_by("-merged_at", "-id")[:100]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dedupe"
+
+urlpatterns = [
+    path("", views.review_queue, name="queue"),
+    path("<int:pair_id>/", views.pair_detail, name="pair"),
+    path("<int:pair_id>/decider/", views.pair_decide, name="decide"),
+    path("fusions/", views.merges, name="merges"),
+    path("fusions/<int:merge_id>/annuler/", views.merge_undo, name="undo"),
+]

@@ -1,0 +1,79 @@
+"""Staff review of duplicate candidates: the queue, a pair side by side (merge / not a
+duplicate / later, by mouse or keyboard), recent merges with undo. Views parse, call a
+presenter or a service, render."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import presenters
+from .merges import MergeRefused, undo_merge
+from .models import DuplicatePair, Merge
+from .services import decide
+
+
+@staff_member_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("etat", "")
+    page = Paginator(presenters.queue(status), presenters.PAIRS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {"page": page, "status": status, "statuses": DuplicatePair.Status.choices}
+    return render(request, "dedupe/queue.html", context)
+
+
+@staff_member_required
+@require_GET
+def pair_detail(request: HttpRequest, pair_id: int) -> HttpResponse:
+    pair = presenters.get_pair(pair_id)
+    if request.GET.get("format") == "json":
+        return JsonResponse(presenters.pair_json(pair), json_dumps_params={"ensure_ascii": False})
+    context = {
+        "pair": pair,
+        "rows": presenters.side_by_side(pair),
+        "parts": presenters.score_parts(pair),
+        "open": pair.status in presenters.OPEN,
+    }
+    return render(request, "dedupe/pair.html", context)
+
+
+@staff_member_required
+@require_POST
+def pair_decide(request: HttpRequest, pair_id: int) -> HttpResponse:
+    pair = presenters.get_pair(pair_id)
+    decision = request.POST.get("decision", "")
+    survivor = request.POST.get("survivor", "")
+    try:
+        decide(pair, decision, request.user, int(survivor) if survivor.isdigit() else None)
+    except (MergeRefused, ValueError) as error:
+        messages.error(request, str(error))
+        return redirect("dedupe:pair", pair_id=pair.pk)
+    messages.success(request, _("Décision enregistrée pour la paire n° %(id)s.") % {"id": pair.pk})
+    following = presenters.next_pair(pair)
+    if following is None:
+        return redirect("dedupe:queue")
+    return redirect("dedupe:pair", pair_id=following.pk)
+
+
+@staff_member_required
+@require_GET
+def merges(request: HttpRequest) -> HttpResponse:
+    return render(request, "dedupe/merges.html", {"merges": presenters.recent_merges()})
+
+
+@staff_member_required
+@require_POST
+def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
+    merge = get_object_or_404(Merge, pk=merge_id)
+    try:
+        undo_merge(merge, request.user)
+    except MergeRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Fusion annulée : les deux fiches sont de nouveau séparées."))
+    return redirect("dedupe:merges")
