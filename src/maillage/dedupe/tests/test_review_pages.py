@@ -77,3 +77,14 @@ def test_an_unknown_decision_is_a_clear_error(queued, admin_client):
     assert "Décision inconnue" in response.content.decode()
     pair.refresh_from_db()
     assert pair.status == "to-review"
+
+
+@pytest.mark.django_db
+def test_the_pair_page_speaks_english_too(queued, admin_client):
+    from django.conf import settings
+
+    pair = DuplicatePair.objects.filter(status="to-review").first()
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = admin_client.get(f"/doublons/{pair.pk}/").content.decode()
+    assert "Side by side" in html
+    assert "Not a duplicate" in html
