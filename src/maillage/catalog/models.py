@@ -347,6 +347,9 @@ class Initiative(models.Model):
         related_name="absorbed",
         verbose_name=_("fusionnée dans"),
     )
+    # Field → id of the source record whose value the field holds, for initiatives fed by
+    # several sources (after a merge); empty when one source feeds it all.
+    field_sources = models.JSONField(_("provenance des champs"), default=dict, blank=True)
 
     history = INITIATIVE_HISTORY
 

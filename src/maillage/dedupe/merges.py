@@ -58,14 +58,15 @@ def merge_pair(
             old = getattr(survivor, name)
             filled[name] = old.isoformat() if hasattr(old, "isoformat") else old
             setattr(survivor, name, getattr(absorbed, name))
-    if filled:
-        _save(
-            survivor,
-            list(filled),
-            _("fusion : complétée par la fiche n° %(id)s") % {"id": absorbed.pk},
-            user,
-        )
-    moved = list(absorbed.source_records.values_list("id", flat=True))
+    moved = sorted(absorbed.source_records.values_list("id", flat=True))
+    sources_before = dict(survivor.field_sources)
+    survivor.field_sources = _provenance(survivor, filled, moved)
+    _save(
+        survivor,
+        [*filled, "field_sources"],
+        _("fusion : complétée par la fiche n° %(id)s") % {"id": absorbed.pk},
+        user,
+    )
     SourceRecord.objects.filter(pk__in=moved).update(initiative=survivor)
     absorbed.archived_at = timezone.now()
     absorbed.merged_into = survivor
@@ -82,7 +83,24 @@ def merge_pair(
     return Merge.objects.create(
         pair=pair, survivor=survivor, absorbed=absorbed, automatic=automatic,
         merged_by=pair.decided_by, filled=filled, moved_records=moved,
+        field_sources_before=sources_before,
     )  # fmt: skip
+
+
+def _provenance(survivor: Initiative, filled: dict[str, Any], moved: list[int]) -> dict[str, int]:
+    """Which record each field's value now comes from: the absorbed one's for the fields it
+    filled, the survivor's own (oldest live record) for the others — written out, so that
+    the next harvest of either source knows whose value it would replace."""
+    own = survivor.source_records.filter(archived_at__isnull=True).order_by("pk")
+    mine = own.values_list("pk", "imported").first()
+    sources = dict(survivor.field_sources)
+    if mine is not None:
+        for name in mine[1]:
+            sources.setdefault(name, mine[0])
+    if moved:
+        for name in filled:
+            sources[name] = moved[0]
+    return sources
 
 
 @transaction.atomic
@@ -98,13 +116,13 @@ def undo_merge(merge: Merge, user: Any = None) -> None:
         if getattr(survivor, name) == getattr(absorbed, name):
             setattr(survivor, name, old)
             restored.append(name)
-    if restored:
-        _save(
-            survivor,
-            restored,
-            _("fusion annulée avec la fiche n° %(id)s") % {"id": absorbed.pk},
-            user,
-        )
+    survivor.field_sources = merge.field_sources_before
+    _save(
+        survivor,
+        [*restored, "field_sources"],
+        _("fusion annulée avec la fiche n° %(id)s") % {"id": absorbed.pk},
+        user,
+    )
     SourceRecord.objects.filter(pk__in=merge.moved_records).update(initiative=absorbed)
     absorbed.archived_at = None
     absorbed.merged_into = None

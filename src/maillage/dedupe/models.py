@@ -86,6 +86,7 @@ class Merge(models.Model):
     # Field values of the survivor that the merge filled in, as they were: {field: old}.
     filled = models.JSONField(_("champs complétés"), default=dict)
     moved_records = models.JSONField(_("fiches de source rattachées"), default=list)
+    field_sources_before = models.JSONField(default=dict)
     undone_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
 
     class Meta:

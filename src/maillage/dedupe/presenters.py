@@ -67,7 +67,7 @@ def _shown(initiative: Initiative, name: str) -> str:
 def side_by_side(pair: DuplicatePair) -> list[FieldRow]:
     rows = []
     for name in SHOWN_FIELDS:
-        label = str(Initiative._meta.get_field(name).verbose_name)
+        label = str(getattr(Initiative._meta.get_field(name), "verbose_name", name))
         left, right = _shown(pair.left, name), _shown(pair.right, name)
         rows.append(FieldRow(label.capitalize(), left, right, left == right))
     sources = [

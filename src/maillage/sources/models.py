@@ -34,6 +34,14 @@ class Source(models.Model):
             "Une fiche absente des imports suivants est archivée (jamais supprimée) après ce délai."
         ),
     )
+    trust = models.PositiveSmallIntegerField(
+        _("confiance (0 à 100)"),
+        default=50,
+        help_text=_(
+            "Quand deux sources d'une même initiative (fusionnée) donnent des valeurs "
+            "différentes, vérifiées le même jour, celle de la source la plus sûre l'emporte."
+        ),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:
@@ -128,6 +136,9 @@ class SourceRecord(models.Model):
     )
     missing_since = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # When the source last vouched for these values: its own "last updated" date when it
+    # gives one, else the day an import brought them. Decides between two sources.
+    verified_on = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("fiche d'une source")

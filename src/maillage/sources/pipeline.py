@@ -45,17 +45,18 @@ class Prepared:
     rejected: str = ""  # the reason, when the row cannot be imported
     digest: str = ""  # hash of the raw row and the parse settings
     unchanged: bool = False  # same raw row as last time: not even parsed again
+    verified_on: str | None = None  # ISO date the source gives as its row's last update
 
     def to_wire(self) -> tuple[Any, ...]:
         """Everything but the row, as a tuple: what the parsing process sends back (the
         parent still holds the row; tuples pickle much faster than dataclasses)."""
         return (self.remote_id, self.values, self.reasons, self.rejected, self.digest,
-                self.unchanged)  # fmt: skip
+                self.unchanged, self.verified_on)  # fmt: skip
 
     @classmethod
     def from_wire(cls, row: RawRow, wire: tuple[Any, ...]) -> "Prepared":
-        remote_id, values, reasons, rejected, digest, unchanged = wire
-        return cls(row, remote_id, values, reasons, rejected, digest, unchanged)
+        remote_id, values, reasons, rejected, digest, unchanged, verified_on = wire
+        return cls(row, remote_id, values, reasons, rejected, digest, unchanged, verified_on)
 
 
 @dataclass
@@ -217,5 +218,7 @@ def _finish(
                 % {"field": name, "limit": limit}
             )
     item.values = values
+    if candidate.source_updated_on is not None:
+        item.verified_on = candidate.source_updated_on.isoformat()
     if not item.remote_id:
         item.remote_id = _derived_remote_id(candidate)

@@ -18,6 +18,7 @@ from maillage.catalog.models import Initiative
 from . import fastwrite
 from .models import HarvestItem, HarvestJob, Outcome, SourceRecord, UnchangedRows
 from .pipeline import Prepared, raw_hash
+from .survival import owner_of, survives
 
 DELETED_BY_STAFF = gettext_lazy(
     "ignorée : l'initiative issue de cette fiche a été supprimée par l'équipe ; "
@@ -185,6 +186,9 @@ def write_batch(
     for merged in to_merge:
         if merged.initiative_id in initiatives:
             merged.initiative = initiatives[merged.initiative_id]
+            merged.source = job.source
+    siblings = _siblings(list(initiatives)) if initiatives else {}
+    today = timezone.localdate()
     new: list[Prepared] = []
     changed: list[tuple[Prepared, SourceRecord, list[str]]] = []
     for p in usable:
@@ -218,12 +222,16 @@ def write_batch(
         if record.raw_hash == digest and not revived:
             items.append(_item(p, Outcome.UNCHANGED, initiative_id=record.initiative_id))
             continue
-        diff, conflicts = _merge(record, p.values)
+        others = [r for r in siblings.get(record.initiative_id or 0, []) if r.pk != record.pk]
+        verified = datetime.date.fromisoformat(p.verified_on) if p.verified_on else today
+        diff, conflicts, notes, moved = _merge(record, p.values, others, verified)
+        p.reasons += notes
+        record.verified_on = verified
         if revived:
             p.reasons.append(_("réapparue dans la source : désarchivée"))
         record.raw_hash = digest
         outcome = Outcome.UPDATED if diff or revived else Outcome.UNCHANGED
-        changed.append((p, record, list(diff)))
+        changed.append((p, record, [*diff, *(["field_sources"] if moved else [])]))
         items.append(
             _item(p, outcome, diff=diff, conflicts=conflicts, initiative_id=record.initiative_id)
         )
@@ -240,36 +248,72 @@ def write_batch(
     return items
 
 
-def _merge(record: SourceRecord, values: dict[str, Any]) -> tuple[dict, list]:
-    """Apply what the source changed, except where staff changed the same field since.
+def _merge(
+    record: SourceRecord,
+    values: dict[str, Any],
+    siblings: list[SourceRecord] | None = None,
+    verified_on: datetime.date | None = None,
+) -> tuple[dict, list, list[str], bool]:
+    """Apply what the source changed, except where staff changed the same field since, and,
+    on an initiative fed by several sources, where another source's value survives
+    (see survival.py).
 
-    Returns the diff applied ({field: [before, after]}) and the conflicts kept for review.
+    Returns the diff applied ({field: [before, after]}), the conflicts kept for review,
+    notes on the values another source kept, and whether the fields' provenance changed.
     """
     initiative = record.initiative
     assert initiative is not None
+    siblings = siblings or []
     before = record.imported
     diff: dict[str, list[Any]] = {}
     conflicts: list[dict[str, Any]] = []
+    notes: list[str] = []
+    moved = False
     for name, value in values.items():
         if before.get(name) == value:
             continue  # the source did not change this field
         current = _model_value(initiative, name)
-        if name in before and current != before[name]:
+        other = owner_of(initiative, name, record, siblings)
+        previous = before if other is None else other.imported
+        if name in previous and current != previous[name]:
             conflicts.append(
-                {"field": name, "kept": current, "source": value, "previous_source": before[name]}
+                {"field": name, "kept": current, "source": value, "previous_source": previous[name]}
+            )
+            continue
+        if other is not None and not survives(record, verified_on, other):
+            notes.append(
+                _(
+                    "%(field)s : valeur de la source « %(source)s » gardée (plus récente ou plus sûre)"
+                )
+                % {"field": name, "source": other.source.name}
             )
             continue
         if current != value:
             diff[name] = [current, value]
             if name not in M2M_FIELDS:
                 _assign(initiative, name, value)
+        if siblings and initiative.field_sources.get(name) != record.pk:
+            initiative.field_sources = {**initiative.field_sources, name: record.pk}
+            moved = True
     record.imported = {**values, **{c["field"]: c["source"] for c in conflicts}}
-    return diff, conflicts
+    return diff, conflicts, notes, moved
+
+
+def _siblings(initiative_ids: list[int]) -> dict[int, list[SourceRecord]]:
+    """The live records of these initiatives (two or more after a merge), by initiative."""
+    found: dict[int, list[SourceRecord]] = {}
+    records = SourceRecord.objects.filter(
+        initiative_id__in=initiative_ids, archived_at__isnull=True
+    ).select_related("source")
+    for sibling in records:
+        assert sibling.initiative_id is not None
+        found.setdefault(sibling.initiative_id, []).append(sibling)
+    return found
 
 
 INITIATIVE_FIELDS = [f.attname for f in Initiative._meta.concrete_fields]
 RECORD_COLUMNS = ["source_id", "remote_id", "initiative_id", "raw_hash", "imported",
-                  "first_seen_job_id", "last_changed_job_id"]  # fmt: skip
+                  "first_seen_job_id", "last_changed_job_id", "verified_on"]  # fmt: skip
 
 
 def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
@@ -281,6 +325,7 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
     defaults = fastwrite.column_defaults(Initiative, exclude=set(M2M_FIELDS))
     defaults.update(first_seen_on=timezone.localdate().isoformat(), created_at=now, updated_at=now)
     ids = fastwrite.reserve_ids(Initiative, len(new))
+    today = timezone.localdate().isoformat()
     columns = operator.itemgetter(*INITIATIVE_FIELDS)  # the many-to-many values are left out
     rows = [columns({**defaults, **p.values, "id": pk}) for p, pk in zip(new, ids, strict=True)]
     # No history record yet: written when the initiative first changes (catalog.history).
@@ -290,7 +335,16 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
         SourceRecord,
         RECORD_COLUMNS,
         (
-            (job.source_id, p.remote_id, pk, p.digest, imported(p.values), job.pk, job.pk)
+            (
+                job.source_id,
+                p.remote_id,
+                pk,
+                p.digest,
+                imported(p.values),
+                job.pk,
+                job.pk,
+                p.verified_on or today,
+            )  # fmt: skip
             for p, pk in zip(new, ids, strict=True)
         ),
     )
@@ -330,7 +384,7 @@ def _write_changes(
         record.archived_at = None
     SourceRecord.objects.bulk_update(
         [r for _p, r, _f in changed],
-        ["raw_hash", "imported", "last_changed_job", "archived_at"],
+        ["raw_hash", "imported", "last_changed_job", "archived_at", "verified_on"],
     )
 
 
