@@ -15,8 +15,7 @@ from .models import DuplicatePair, Merge
 PAIRS_PER_PAGE = 50
 OPEN = [DuplicatePair.Status.TO_REVIEW, DuplicatePair.Status.LATER, DuplicatePair.Status.UNDONE]
 SHOWN_FIELDS = ["name", "category", "status", "address", "postcode", "commune", "lon", "lat",
-                "website", "siret", "rna", "osm_id", "network", "created_on", "description",
-                "source_name"]  # fmt: skip
+                "website", "siret", "rna", "osm_id", "network", "created_on", "description"]  # fmt: skip
 PART_LABELS = {
     "bias": gettext_lazy("point de départ (la plupart des voisins sont distincts)"),
     "distance": gettext_lazy("distance"),
