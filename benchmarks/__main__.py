@@ -9,6 +9,7 @@
   1,000,000, 5 % bad rows) imported by `maillage import csv` into a fresh SQLite database,
   next to a raw sqlite3 executemany of the same rows (the ceiling), then re-imported
   (see benchmarks/imports.py).
+- dedupe: duplicates injected into real records, Maillage vs splink, 200,000 records timed.
 
 `python -m benchmarks --only imports` runs one benchmark (repeatable); default: all.
 """
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.dedupe import bench_dedupe
 from benchmarks.imports import bench_imports
 from benchmarks.sampling import OUTSIDE_BOXES, population_points
 
@@ -146,6 +148,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "referential_load": bench_referential_load,
     "locate": bench_locate,
     "imports": bench_imports,
+    "dedupe": bench_dedupe,
 }
 
 
