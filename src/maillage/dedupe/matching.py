@@ -1,7 +1,7 @@
 """Find the duplicate candidates among records: block, score, then weigh ambiguity.
 
-After scoring, a pair whose two records are each other's best counterpart (the nearest
-alike record of another source) gets MUTUAL_BEST more weight: two sources describing the
+After scoring, a pair whose two records are each other's best counterpart in the other's
+source (the nearest alike record there) gets MUTUAL_BEST more weight: two sources describing the
 same box place it 20–150 m apart, and what tells that pair from two neighbouring boxes is
 that nothing else is as close. Pairs that are not mutual best keep their weight.
 """
@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from .blocking import candidate_pairs, drop_common_identifiers
 from .scoring import Record, Scored, prepare, score_pair
 
-MUTUAL_BEST = 1.5
+MUTUAL_BEST = 2.5
 # Default thresholds on the score (benchmarks/dedupe.py measures them).
-AUTO_MERGE = 0.97
+AUTO_MERGE = 0.925
 REVIEW = 0.5
 
 
@@ -25,23 +25,32 @@ def find_pairs(records: Sequence[Record], minimum: float = 0.0) -> list[Scored]:
     for record in records:
         prepare(record)
     scored = [score_pair(records[i], records[j]) for i, j in candidate_pairs(records)]
-    _reward_mutual_best(scored)
+    _reward_mutual_best(scored, records)
     kept = [s for s in scored if s.score >= minimum]
     kept.sort(key=lambda s: (-s.score, s.left, s.right))
     return kept
 
 
-def _reward_mutual_best(scored: list[Scored]) -> None:
-    best: dict[int, tuple[float, int]] = {}  # record → (weight, index of its best pair)
-    for index, pair in enumerate(scored):
-        weight = pair.components["weight"]
-        for end in (pair.left, pair.right):
-            if end not in best or weight > best[end][0]:
-                best[end] = (weight, index)
+def _reward_mutual_best(scored: list[Scored], records: Sequence[Record]) -> None:
+    """Per pair of sources: a record's best counterpart *in each other source*. Counted
+    globally, a box listed by two sources and copied into a third would lose the bonus
+    to whichever pair is closest."""
+    source_of = {r.id: r.sources for r in records}
+    best: dict[tuple[int, tuple[str, ...]], tuple[float, int]] = {}
     for index, pair in enumerate(scored):
         if not pair.components["cross_source"]:
             continue
-        if best[pair.left][1] == index and best[pair.right][1] == index:
+        weight = pair.components["weight"]
+        for end, other in ((pair.left, pair.right), (pair.right, pair.left)):
+            key = (end, source_of[other])
+            if key not in best or weight > best[key][0]:
+                best[key] = (weight, index)
+    for index, pair in enumerate(scored):
+        if not pair.components["cross_source"]:
+            continue
+        left_best = best[(pair.left, source_of[pair.right])][1]
+        right_best = best[(pair.right, source_of[pair.left])][1]
+        if left_best == index and right_best == index:
             weight = pair.components["weight"] + MUTUAL_BEST
             pair.components["weight"] = round(weight, 2)
             pair.components["parts"]["mutual_best"] = MUTUAL_BEST

@@ -19,7 +19,7 @@ from .names import distinctive, normalize
 EARTH_RADIUS_M = 6_371_000.0
 BIAS = -4.0  # the weight of no evidence: most pairs of neighbours are not duplicates
 # (maximum distance in metres, weight): the first bucket that holds the distance applies.
-DISTANCE_WEIGHTS = [(5, 5.0), (15, 4.0), (40, 3.0), (80, 2.0), (150, 1.0), (300, 0.0),
+DISTANCE_WEIGHTS = [(5, 5.0), (15, 4.0), (40, 3.0), (80, 2.5), (150, 1.5), (300, 0.5),
                     (500, -1.5)]  # fmt: skip
 FAR_WEIGHT = -4.0
 SAME_CATEGORY, SAME_FAMILY = 1.0, -1.5
@@ -92,7 +92,7 @@ def _name_weight(a: Record, b: Record) -> tuple[float, float | None]:
     if not a.distinctive and not b.distinctive:
         return 0.0, None  # both say only « boîte à livres » (in their commune): no evidence
     if not a.distinctive or not b.distinctive:
-        return -0.5, 0.0
+        return 0.0, 0.0  # one name is generic: sources name places differently, no evidence
     similarity = fuzz.token_set_ratio(a.distinctive, b.distinctive) / 100
     if similarity >= 0.95:
         return 3.0, similarity

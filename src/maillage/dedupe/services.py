@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.catalog.history import ensure_baseline
+
 from .loading import live_records
 from .matching import AUTO_MERGE, REVIEW, find_pairs, outcome
 from .merges import MergeRefused, merge_pair
@@ -52,26 +54,36 @@ def run_dedupe(
     )  # fmt: skip
     result = RunResult(run)
     kept = [s for s in scored if s.score >= review]
-    with transaction.atomic():
-        if not dry_run:
-            run.save()
-        for pair in kept:
-            status = decided.get((pair.left, pair.right))
-            decision = outcome(pair.score, auto, review)
-            if status is not None:
-                decision = "decided"
-            result.rows.append(_row(pair, decision, status, by_id))
-            if pair.components["cross_source"]:
-                run.cross_source_pairs += 1
-            if decision == "auto-merge":
-                run.auto_merged += 1
-            elif decision == "review":
-                run.to_review += 1
-            if not dry_run and status is None:
-                _store(run, pair, decision)
+    undecided: list[Scored] = []
+    for pair in kept:
+        status = decided.get((pair.left, pair.right))
+        decision = "decided" if status is not None else outcome(pair.score, auto, review)
+        result.rows.append(_row(pair, decision, status, by_id))
+        run.cross_source_pairs += pair.components["cross_source"]
+        run.auto_merged += decision == "auto-merge"
+        run.to_review += decision == "review"
+        if status is None:
+            undecided.append(pair)
+    if dry_run:
         run.finished_at = timezone.now()
-        if not dry_run:
-            run.save()
+        return result
+    with transaction.atomic():
+        run.save()
+        progress(f"enregistrement de {len(undecided)} paires")
+        stored = _store(run, undecided)
+        sure = [stored[(p.left, p.right)] for p in undecided if p.score >= auto]
+        progress(f"{len(sure)} fusions automatiques")
+        ensure_baseline({i for p in sure for i in (p.left_id, p.right_id)})
+        for sure_pair in sure:
+            try:
+                merge_pair(sure_pair, automatic=True, baseline=False)
+            except MergeRefused:
+                # One side was absorbed earlier in this run: the pair is stale. The next
+                # run scores the survivor against the other side afresh.
+                sure_pair.delete()
+                run.auto_merged -= 1
+        run.finished_at = timezone.now()
+        run.save()
     return result
 
 
@@ -84,19 +96,38 @@ def _decisions() -> dict[tuple[int, int], str]:
     }
 
 
-def _store(run: DedupeRun, pair: Scored, decision: str) -> None:
-    stored, _created = DuplicatePair.objects.update_or_create(
-        left_id=pair.left,
-        right_id=pair.right,
-        defaults={"score": pair.score, "components": pair.components, "found_by": run},
-    )
-    if decision == "auto-merge":
-        try:
-            merge_pair(stored, automatic=True)
-        except MergeRefused:
-            # One side was absorbed earlier in this run: the pair stays for a person.
-            run.auto_merged -= 1
-            run.to_review += 1
+def _store(run: DedupeRun, pairs: list[Scored]) -> dict[tuple[int, int], DuplicatePair]:
+    """Create or refresh the pairs in a few statements (thousands after a big import)."""
+    existing = {
+        (p.left_id, p.right_id): p
+        for p in DuplicatePair.objects.filter(
+            left_id__in={p.left for p in pairs}, right_id__in={p.right for p in pairs}
+        )
+    }
+    fresh: list[DuplicatePair] = []
+    refreshed: list[DuplicatePair] = []
+    for pair in pairs:
+        stored = existing.get((pair.left, pair.right))
+        if stored is None:
+            fresh.append(
+                DuplicatePair(
+                    left_id=pair.left,
+                    right_id=pair.right,
+                    score=pair.score,
+                    components=pair.components,
+                    found_by=run,
+                )  # fmt: skip
+            )
+        else:
+            stored.score, stored.components, stored.found_by = pair.score, pair.components, run
+            refreshed.append(stored)
+    DuplicatePair.objects.bulk_create(fresh, batch_size=1000)
+    DuplicatePair.objects.bulk_update(refreshed, ["score", "components", "found_by"], 1000)
+    # bulk_create does not give ids back on every database: read them again.
+    return {
+        (p.left_id, p.right_id): p
+        for p in DuplicatePair.objects.filter(found_by=run).select_related(None)
+    }
 
 
 def _row(
