@@ -34,6 +34,19 @@ def referential(db):
         load_referential(force=True)
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language (French): a page requested in English
+    leaves English active in this thread, and the import reasons written by a later test
+    would come out in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def pytest_collection_modifyitems(config, items):
     """Run browser tests last: their live server flushes the database after each test, so
     every test that relies on the session-loaded referential must run before them."""
