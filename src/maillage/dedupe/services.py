@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,6 +83,13 @@ def run_dedupe(
                 # run scores the survivor against the other side afresh.
                 sure_pair.delete()
                 run.auto_merged -= 1
+        # A pair waiting for review whose side was just absorbed is stale too.
+        DuplicatePair.objects.filter(status=DuplicatePair.Status.TO_REVIEW).filter(
+            Q(left__merged_into__isnull=False) | Q(right__merged_into__isnull=False)
+        ).delete()
+        run.to_review = DuplicatePair.objects.filter(
+            found_by=run, status=DuplicatePair.Status.TO_REVIEW
+        ).count()
         run.finished_at = timezone.now()
         run.save()
     return result

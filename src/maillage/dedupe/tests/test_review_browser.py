@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from maillage.dedupe.models import DuplicatePair
+from maillage.dedupe import presenters
 from maillage.dedupe.tests.test_review_pages import queued  # noqa: F401 (fixture)
 from maillage.portal.tests.test_browser import CHROMIUM, page  # noqa: F401 (fixture)
 
@@ -20,7 +20,7 @@ def test_keys_decide_and_move_to_the_next_pair(queued, live_server, page, admin_
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
     )
-    pairs = list(DuplicatePair.objects.filter(status="to-review").order_by("-score", "id")[:2])
+    pairs = list(presenters.queue()[:2])
     page.goto(f"{live_server.url}/doublons/{pairs[0].pk}/")
     page.keyboard.press("p")  # plus tard
     page.wait_for_url(f"**/doublons/{pairs[1].pk}/")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from maillage.catalog.models import Initiative
+from maillage.dedupe import presenters
 from maillage.dedupe.models import DuplicatePair, Merge
 from maillage.dedupe.services import run_dedupe
 from maillage.sources.harvest import ImportRequest, run_import
@@ -31,7 +32,7 @@ def test_pages_are_for_staff_only(client):
 def test_queue_pair_side_by_side_and_decisions(queued, admin_client):
     queue = admin_client.get("/doublons/")
     assert queue.status_code == 200
-    first = DuplicatePair.objects.filter(status="to-review").order_by("-score", "id").first()
+    first = presenters.queue().first()
     assert f'href="/doublons/{first.pk}/"' in queue.content.decode()
 
     page = admin_client.get(f"/doublons/{first.pk}/")
@@ -46,7 +47,7 @@ def test_queue_pair_side_by_side_and_decisions(queued, admin_client):
     answer = admin_client.post(f"/doublons/{first.pk}/decider/", {"decision": "not-duplicate"})
     first.refresh_from_db()
     assert first.status == "not-duplicate"
-    following = DuplicatePair.objects.filter(status="to-review").order_by("-score", "id").first()
+    following = presenters.queue().first()
     assert answer["Location"] == f"/doublons/{following.pk}/"
 
     # Merge, keeping fiche B: A is archived into B.
