@@ -9,6 +9,7 @@ update the one initiative. Both changes are in the history.
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,9 @@ from .models import DuplicatePair, Merge
 
 FILLABLE = ("description", "address", "postcode", "website", "siret", "rna", "osm_id",
             "network", "created_on", "opened_on", "carrier", "counterpart")  # fmt: skip
+
+
+STALE_WHEN_ABSORBED = [DuplicatePair.Status.TO_REVIEW, DuplicatePair.Status.LATER]
 
 
 class MergeRefused(Exception):
@@ -84,6 +88,10 @@ def merge_pair(
         user,
     )
     SourceRecord.objects.filter(pk__in=moved).update(initiative=survivor)
+    # Open pairs with the absorbed initiative are moot: the next run compares the survivor.
+    DuplicatePair.objects.filter(status__in=STALE_WHEN_ABSORBED).filter(
+        Q(left_id=absorbed.pk) | Q(right_id=absorbed.pk)
+    ).exclude(pk=pair.pk).delete()
     absorbed.archived_at = timezone.now()
     absorbed.merged_into = survivor
     _save(

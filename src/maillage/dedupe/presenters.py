@@ -31,8 +31,8 @@ PART_LABELS = {
 def queue(status: str = "") -> QuerySet[DuplicatePair]:
     pairs = DuplicatePair.objects.select_related("left", "right")
     wanted = [status] if status in OPEN else OPEN
-    live = pairs.filter(left__archived_at__isnull=True, right__archived_at__isnull=True)
-    return live.filter(status__in=wanted).order_by("-score", "id")
+    # No pair left open once a side is absorbed (merges.py drops them): no join to filter.
+    return pairs.filter(status__in=wanted).order_by("-score", "id")
 
 
 def next_pair(after: DuplicatePair) -> DuplicatePair | None:

@@ -8,16 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.catalog.history import ensure_baseline
+from maillage.catalog.models import Initiative
+from maillage.sources.fastwrite import refresh_statistics
+from maillage.sources.models import SourceRecord
 
 from .loading import live_records
 from .matching import AUTO_MERGE, REVIEW, find_pairs, outcome
 from .merges import MergeRefused, merge_pair
-from .models import DedupeRun, DuplicatePair
+from .models import DedupeRun, DuplicatePair, Merge
 from .scoring import Record, Scored
 
 # Pairs a person (or an undone merge) decided on: never merged automatically again.
@@ -83,13 +85,10 @@ def run_dedupe(
                 # run scores the survivor against the other side afresh.
                 sure_pair.delete()
                 run.auto_merged -= 1
-        # A pair waiting for review whose side was just absorbed is stale too.
-        DuplicatePair.objects.filter(status=DuplicatePair.Status.TO_REVIEW).filter(
-            Q(left__merged_into__isnull=False) | Q(right__merged_into__isnull=False)
-        ).delete()
         run.to_review = DuplicatePair.objects.filter(
             found_by=run, status=DuplicatePair.Status.TO_REVIEW
         ).count()
+        refresh_statistics(DuplicatePair, Merge, Initiative, SourceRecord)
         run.finished_at = timezone.now()
         run.save()
     return result

@@ -83,3 +83,15 @@ def column_defaults(model: type[models.Model], exclude: set[str]) -> dict[str, A
             None if value is None else field.get_db_prep_save(value, connection)
         )
     return defaults
+
+
+def refresh_statistics(*models_: type[models.Model]) -> None:
+    """PostgreSQL plans queries from table statistics that autovacuum refreshes only after
+    the transaction commits: after writing thousands of rows, the pages read right after
+    (in the same transaction, or before autovacuum runs) would get plans made for empty
+    tables. ANALYZE samples a bounded number of rows: cheap, and allowed in a transaction."""
+    if connection.vendor != "postgresql":
+        return
+    names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models_)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {names}")

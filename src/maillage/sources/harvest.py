@@ -22,7 +22,8 @@ from maillage.catalog.models import Category, Initiative
 
 from .backends import BackendOptions, get_backend
 from .errors import SourceFileError
-from .models import HarvestJob, Outcome, Source, SourceRecord
+from .fastwrite import refresh_statistics
+from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
 from .parallel import BatchPreparer
 from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
 from .quality import QualityContext
@@ -304,6 +305,7 @@ def _read(
             job.rows += len(batch)
             request.progress(job.rows)
         _archive(job, request, seen.keys(), tally)
+        refresh_statistics(Initiative, SourceRecord, HarvestItem, UnchangedRows)
     effective, parse_notes = preparer.final if preparer.forked else parse_state()
     job.mapping = effective or source.mapping or {}
     # Notes the reader made (encoding, blank lines) then those parsing made, once each.
