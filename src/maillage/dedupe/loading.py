@@ -26,7 +26,8 @@ def phone_digits(phone: str) -> str:
     return digits if len(digits) >= 9 else ""
 
 
-def live_records() -> list[Record]:
+def live_initiative_records() -> list[Record]:
+    """Every initiative neither archived nor merged, as matching needs it."""
     sources: dict[int, list[str]] = defaultdict(list)
     for initiative_id, source in SourceRecord.objects.filter(
         initiative__isnull=False, archived_at__isnull=True

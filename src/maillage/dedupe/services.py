@@ -16,7 +16,7 @@ from maillage.catalog.models import Initiative
 from maillage.sources.fastwrite import refresh_statistics
 from maillage.sources.models import SourceRecord
 
-from .loading import live_records
+from .loading import live_initiative_records
 from .matching import AUTO_MERGE, REVIEW, find_pairs, outcome
 from .merges import MergeRefused, merge_pair
 from .models import DedupeRun, DuplicatePair, Merge
@@ -46,7 +46,7 @@ def run_dedupe(
     progress: Callable[[str], None] = lambda message: None,
 ) -> RunResult:
     progress("chargement des initiatives")
-    records = live_records()
+    records = live_initiative_records()
     by_id = {r.id: r for r in records}
     progress(f"comparaison de {len(records)} initiatives")
     scored = find_pairs(records)

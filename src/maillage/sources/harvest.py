@@ -278,12 +278,11 @@ def _read(
     ctx = QualityContext()
     seen: dict[str, int] = {}
     columns: dict[str, None] = {}
-    known_notes = len(getattr(backend, "notes", []))
 
     def parse_state() -> tuple[Any, list[str]]:
         """What parsing taught the backend: the mapping with the unmatched values, notes."""
-        notes = [str(n) for n in getattr(backend, "notes", [])[known_notes:]]
-        return getattr(backend, "effective_mapping", None), notes
+        notes = getattr(backend, "notes", [])
+        return getattr(backend, "effective_mapping", None), [str(n) for n in notes]
 
     preparer = BatchPreparer(
         prepare=lambda rows, hashes: prepare_batch(
@@ -295,9 +294,7 @@ def _read(
     with transaction.atomic():
         for batch, known, prepared in preparer.run(_with_known(source, backend, request.path)):
             looked_up = {row.remote_id for row in batch if row.remote_id}
-            items = write_batch(
-                job, prepared, settings.signature, seen, request.dry_run, known, looked_up
-            )
+            items = write_batch(job, prepared, seen, request.dry_run, known, looked_up)
             for row in (batch[0].data, *(i.raw for i in items if i.outcome == Outcome.REJECTED)):
                 for key in row:
                     columns.setdefault(str(key), None)

@@ -13,6 +13,7 @@ import os
 import queue
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from django.db import connections
@@ -69,10 +70,10 @@ class BatchPreparer:
         iterator = iter(batches)
         head = [b for b in (next(iterator, None), next(iterator, None)) if b is not None]
         if len(head) < 2 or not fork_available():
-            for rows, hashes, extra in _chain(head, iterator):
+            for rows, hashes, extra in chain(head, iterator):
                 yield rows, extra, self.prepare(rows, hashes)
             return
-        yield from self._in_child(_chain(head, iterator))
+        yield from self._in_child(chain(head, iterator))
 
     def _in_child(self, batches: Iterator[Batch]) -> Iterator[Done]:
         self.before_fork()
@@ -144,11 +145,6 @@ class BatchPreparer:
             # Skip the interpreter's shutdown: it would close the parent's database
             # connection, inherited by the fork.
             os._exit(status)
-
-
-def _chain(head: list[Batch], rest: Iterator[Batch]) -> Iterator[Batch]:
-    yield from head
-    yield from rest
 
 
 def _next_task(todo: Any, parent: int) -> Any:

@@ -17,7 +17,7 @@ from maillage.catalog.models import Initiative
 
 from . import fastwrite
 from .models import HarvestItem, HarvestJob, Outcome, SourceRecord, UnchangedRows
-from .pipeline import Prepared, raw_hash
+from .pipeline import Prepared
 from .survival import owner_of, survives
 
 DELETED_BY_STAFF = gettext_lazy(
@@ -138,7 +138,6 @@ def _item(prepared: Prepared, outcome: str, **extra: Any) -> ItemRow:
 def write_batch(
     job: HarvestJob,
     prepared: list[Prepared],
-    signature: str,
     seen: dict[str, int],
     dry_run: bool,
     known: dict[str, KnownRecord] | None = None,
@@ -192,7 +191,7 @@ def write_batch(
     new: list[Prepared] = []
     changed: list[tuple[Prepared, SourceRecord, list[str]]] = []
     for p in usable:
-        p.digest = digest = p.digest or raw_hash(p.row, signature)
+        digest = p.digest  # hashed with the parse settings in prepare_batch
         if p.unchanged:
             # The row is byte for byte the one stored with an earlier job's item: not copied.
             stored = known[p.remote_id]

@@ -1,5 +1,9 @@
 """Names, scores and blocks on small hand-made cases taken from the real data's habits."""
 
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
 from maillage.dedupe.blocking import candidate_pairs
 from maillage.dedupe.matching import find_pairs, outcome
 from maillage.dedupe.names import distinctive, normalize
@@ -76,3 +80,9 @@ def test_mutual_best_counterparts_across_sources_gain_weight():
     assert "mutual_best" in pairs[(1, 2)].components["parts"]
     assert "mutual_best" not in pairs[(1, 3)].components["parts"]
     assert pairs[(1, 2)].score > pairs[(1, 3)].score
+
+
+def test_impossible_thresholds_are_a_clear_error():
+    with pytest.raises(CommandError, match="Seuils impossibles") as error:
+        call_command("dedupe", "--dry-run", "--auto", "0.4", "--review", "0.6")
+    assert error.value.returncode == 2

@@ -4,7 +4,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from maillage.dedupe.matching import AUTO_MERGE, REVIEW
 from maillage.dedupe.services import run_dedupe, write_report
@@ -23,6 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--review", type=float, default=REVIEW, help="Seuil de relecture.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        auto, review = options["auto"], options["review"]
+        if not (0 <= review <= auto <= 1):
+            raise CommandError(
+                f"Seuils impossibles : --review {review} et --auto {auto} doivent vérifier "
+                "0 ≤ relecture ≤ fusion ≤ 1.",
+                returncode=2,
+            )
         start = time.perf_counter()
 
         def progress(message: str) -> None:
