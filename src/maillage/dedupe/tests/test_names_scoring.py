@@ -82,6 +82,25 @@ def test_mutual_best_counterparts_across_sources_gain_weight():
     assert pairs[(1, 2)].score > pairs[(1, 3)].score
 
 
+def test_mutual_best_needs_the_third_source_to_agree():
+    """c (source c) matches a (source a) 30 m away; b (source b) lies 250 m from c, next to
+    d (source a). c–b are each other's best in their sources, but c has a better
+    counterpart in source a, a, that is not b's: no bonus for c–b. With b next to a and no
+    d, the three agree and c–b keeps it."""
+    kind = {"category": "boites-a-livres"}
+    a = _record(1, "Boîte à livres — Rennes", -1.6725, 48.1035, **kind)
+    c = _record(3, "Boîte à livres — Rennes", -1.6725, 48.10377, sources=("c",), **kind)
+    far_b = _record(2, "Boîte à livres — Rennes", -1.6725, 48.1060, sources=("b",), **kind)
+    d = _record(4, "Boîte à livres — Rennes", -1.6727, 48.1061, **kind)
+    pairs = {(p.left, p.right): p for p in find_pairs([a, far_b, c, d])}
+    assert "mutual_best" in pairs[(2, 4)].components["parts"]
+    assert "mutual_best" in pairs[(1, 3)].components["parts"]
+    assert "mutual_best" not in pairs[(2, 3)].components["parts"]
+    near_b = _record(2, "Boîte à livres — Rennes", -1.6727, 48.1035, sources=("b",), **kind)
+    pairs = {(p.left, p.right): p for p in find_pairs([a, near_b, c])}
+    assert all("mutual_best" in p.components["parts"] for p in pairs.values())
+
+
 def test_impossible_thresholds_are_a_clear_error():
     with pytest.raises(CommandError, match="Seuils impossibles") as error:
         call_command("dedupe", "--dry-run", "--auto", "0.4", "--review", "0.6")
