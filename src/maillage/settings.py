@@ -95,7 +95,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A 64 MB page cache (2 MB by default): an import's index updates stay in memory.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
+            ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
@@ -117,6 +120,17 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+
+# Largest file accepted by the import pages (the command line has no limit); an oversized
+# upload is refused while it arrives, before it is stored (maillage.sources.uploads).
+MAILLAGE_IMPORT_MAX_UPLOAD_BYTES = int(
+    os.environ.get("MAILLAGE_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+)
+FILE_UPLOAD_HANDLERS = [
+    "maillage.sources.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -67,9 +68,11 @@ class ExchangeModeAdmin(ReadOnlyTypologyAdmin):
 @admin.register(Initiative)
 class InitiativeAdmin(SimpleHistoryAdmin, CatalogAdmin):
     form = InitiativeAdminForm
-    list_display = ["name", "category", "commune", "status", "updated_at"]
+    list_display = ["name", "category", "commune", "status", "published", "updated_at"]
     list_select_related = ["category", "commune"]
+    actions = ["publish"]
     list_filter = [
+        "published",
         "category__family",
         "category",
         "status",
@@ -89,6 +92,7 @@ class InitiativeAdmin(SimpleHistoryAdmin, CatalogAdmin):
             {
                 "fields": [
                     "status",
+                    "published",
                     "created_on",
                     "opened_on",
                     "closed_on",
@@ -135,6 +139,15 @@ class InitiativeAdmin(SimpleHistoryAdmin, CatalogAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Initiative]:
         return super().get_queryset(request).select_related("category__family", "commune")
+
+    @admin.action(description=_("Publier les initiatives sélectionnées (après relecture)"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> None:
+        count = services.publish_initiatives(queryset, user=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d initiative publiée.", "%(count)d initiatives publiées.", count)
+            % {"count": count},
+        )
 
     def save_model(self, request: HttpRequest, obj: Initiative, form: Any, change: bool) -> None:
         services.save_initiative(obj, user=request.user, save_m2m=form.save_m2m)

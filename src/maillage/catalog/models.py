@@ -159,6 +159,13 @@ INITIATIVE_HISTORY = HistoricalRecords(
 )
 
 
+class InitiativeQuerySet(models.QuerySet["Initiative"]):
+    def public(self) -> "InitiativeQuerySet":
+        """What the public pages, the API and the figures count: live, not merged into another,
+        and published (a source under moderation holds its new initiatives for review)."""
+        return self.filter(archived_at__isnull=True, merged_into__isnull=True, published=True)
+
+
 class Initiative(models.Model):
     name = models.CharField(_("nom"), max_length=255)
     description = models.TextField(_("description"), blank=True)
@@ -346,12 +353,23 @@ class Initiative(models.Model):
         on_delete=models.SET_NULL,
         related_name="absorbed",
         verbose_name=_("fusionnée dans"),
+        db_index=False,  # nearly always null: a partial index (Meta) costs imports nothing
+    )
+    published = models.BooleanField(
+        _("publiée"),
+        default=True,
+        help_text=_(
+            "Décochée, l'initiative n'apparaît ni sur les pages publiques, ni dans l'API, ni "
+            "dans les chiffres : c'est le cas des nouvelles fiches d'une source en modération, "
+            "jusqu'à leur relecture."
+        ),
     )
     # Field → id of the source record whose value the field holds, for initiatives fed by
     # several sources (after a merge); empty when one source feeds it all.
     field_sources = models.JSONField(_("provenance des champs"), default=dict, blank=True)
 
     history = INITIATIVE_HISTORY
+    objects = InitiativeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("initiative")
@@ -368,6 +386,11 @@ class Initiative(models.Model):
             models.Index(fields=["category", "status"]),
             # Few initiatives have a SIRET: only those are indexed (for matching identifiers).
             models.Index(fields=["siret"], condition=~models.Q(siret=""), name="initiative_siret"),
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="initiative_merged_into",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from maillage.territories.locator import locate_point
 from maillage.territories.models import Territory
@@ -219,3 +221,25 @@ def record_footprint(
         defaults={"value": value, **fields},
     )
     return footprint, created
+
+
+@transaction.atomic
+def publish_initiatives(initiatives: Iterable[Initiative], *, user: Any = None) -> int:
+    """Publish initiatives held for review (a source under moderation); each gets a history
+    record saying who published it. Returns how many were published."""
+    held = [i for i in initiatives if not i.published]
+    if not held:
+        return 0
+    ensure_baseline(i.pk for i in held)
+    now = timezone.now()
+    for initiative in held:
+        initiative.published = True
+        initiative.updated_at = now  # bulk updates skip auto_now
+    bulk_update_with_history(
+        held,
+        Initiative,
+        ["published", "updated_at"],
+        default_user=user if getattr(user, "is_authenticated", False) else None,
+        default_change_reason=_("publiée après relecture"),
+    )
+    return len(held)

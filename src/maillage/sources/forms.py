@@ -52,6 +52,16 @@ def parse_mapping(text: str) -> dict[str, Any]:
     return data
 
 
+def _too_large(size: int, at_least: bool = False) -> str:
+    shown = filesizeformat(size)
+    if at_least:  # refused mid-way: only what arrived is known
+        shown = _("au moins %(size)s") % {"size": shown}
+    return _(
+        "Le fichier fait %(size)s : c'est plus que la taille maximale acceptée (%(limit)s). "
+        "Découpez-le ou importez-le avec la commande « maillage import »."
+    ) % {"size": shown, "limit": filesizeformat(max_upload_bytes())}
+
+
 class NewImportForm(forms.Form):
     backend = forms.ChoiceField(
         label=gettext_lazy("Format du fichier"),
@@ -93,6 +103,19 @@ class NewImportForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Ce que toute réutilisation doit citer ; affichée sur /sources/."),
     )
+    moderation = forms.ChoiceField(
+        label=gettext_lazy("Modération"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("— inchangée (publiée directement pour une nouvelle source) —")),
+            *Source.Moderation.choices,
+        ],
+        help_text=gettext_lazy(
+            "« À relire avant publication » : les nouvelles initiatives de la source restent "
+            "hors des pages publiques et des chiffres jusqu'à ce que l'équipe les publie "
+            "(administration, action « Publier »)."
+        ),
+    )
     category = forms.ChoiceField(
         label=gettext_lazy("Catégorie de toutes les lignes"),
         required=False,
@@ -126,8 +149,11 @@ class NewImportForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, refused_size: int | None = None, **kwargs: Any) -> None:
+        """`refused_size`: the file was refused while it arrived (see uploads.py)."""
         super().__init__(*args, **kwargs)
+        if refused_size is not None:  # the file never reached the form
+            self.fields["file"].error_messages["required"] = _too_large(refused_size, at_least=True)
         backend_field = self.fields["backend"]
         category_field = self.fields["category"]
         assert isinstance(backend_field, forms.ChoiceField)
@@ -157,14 +183,7 @@ class NewImportForm(forms.Form):
         upload: UploadedFile = self.cleaned_data["file"]
         limit = max_upload_bytes()
         if upload.size is not None and upload.size > limit:
-            raise forms.ValidationError(
-                _(
-                    "Le fichier fait %(size)s : c'est plus que la taille maximale acceptée "
-                    "(%(limit)s). Découpez-le ou importez-le avec la commande « maillage import »."
-                ),
-                code="file-too-large",
-                params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
-            )
+            raise forms.ValidationError(_too_large(upload.size), code="file-too-large")
         return upload
 
     def clean_mapping_file(self) -> dict[str, Any] | None:
@@ -225,4 +244,5 @@ class NewImportForm(forms.Form):
             attribution=data.get("attribution", ""),
             category=data.get("category", ""),
             mapping=mapping,
+            moderation=data.get("moderation", ""),
         )

@@ -58,6 +58,7 @@ class ImportRequest:
     dry_run: bool = False
     user: Any = None
     licence: str = ""
+    moderation: str = ""  # "" keeps the source's
     progress: Progress = field(default=lambda rows: None)
 
 
@@ -150,6 +151,9 @@ def get_or_create_source(request: ImportRequest) -> Source:
     if request.licence and request.licence != source.licence:
         source.licence = request.licence
         changed.append("licence")
+    if request.moderation and request.moderation != source.moderation:
+        source.moderation = request.moderation
+        changed.append("moderation")
     if str(request.path) != source.location:
         source.location = str(request.path)
         changed.append("location")

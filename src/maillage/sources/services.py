@@ -1,6 +1,7 @@
 """Writes of the staff import pages: save the uploaded file, set up the source, create the
 pending job, and start it in the background once the transaction is committed."""
 
+import datetime
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
@@ -16,6 +18,9 @@ from . import background
 from .models import HarvestJob, Source
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# A background job claims its pending row within a second or two of being spawned; one still
+# pending after this long never started (its process could not run: see its log).
+NEVER_STARTED_AFTER = datetime.timedelta(minutes=2)
 FINISHED = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 
 
@@ -37,6 +42,7 @@ class NewImport:
     attribution: str = ""
     category: str = ""
     mapping: dict[str, Any] | None = None
+    moderation: str = ""  # "" keeps the source's
 
 
 def max_upload_bytes() -> int:
@@ -100,7 +106,7 @@ def create_import(new: NewImport, upload: UploadedFile, user: Any) -> HarvestJob
         source.mapping = new.mapping or {}
         source.default_category = new.category
         changed = ["location", "mapping", "default_category"]
-        for name in ("label", "licence", "attribution"):
+        for name in ("label", "licence", "attribution", "moderation"):
             value = getattr(new, name)
             if value:  # an empty field keeps what the source already says
                 setattr(source, name, value)
@@ -164,3 +170,18 @@ def confirm_import(dry_run: HarvestJob, user: Any) -> HarvestJob:
         )
         _start_after_commit(job)
     return job
+
+
+def close_jobs_that_never_started() -> int:
+    """Close, as failed with the reason, the pending jobs whose background process never
+    claimed them, so that no job page waits forever. Returns how many were closed."""
+    limit = timezone.now() - NEVER_STARTED_AFTER
+    return HarvestJob.objects.filter(status=HarvestJob.Status.PENDING, created_at__lt=limit).update(
+        status=HarvestJob.Status.FAILED,
+        finished_at=timezone.now(),
+        error=_(
+            "le processus d'import n'a pas démarré dans les %(minutes)s minutes : lisez son "
+            "journal ci-dessous, corrigez la cause, puis déposez le fichier de nouveau"
+        )
+        % {"minutes": int(NEVER_STARTED_AFTER.total_seconds() // 60)},
+    )

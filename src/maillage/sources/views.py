@@ -25,6 +25,7 @@ from . import presenters, services
 from .forms import NewImportForm
 from .models import Outcome, Source
 from .selectors import REPORT_COLUMNS, report_rows
+from .uploads import refused_upload
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -51,6 +52,7 @@ def _csv_response(rows: Iterable[list[Any]], filename: str) -> StreamingHttpResp
 @staff_member_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
+    services.close_jobs_that_never_started()
     sources = presenters.sources_overview()
     context = {"sources": sources, "jobs": presenters.recent_jobs()}
     return render(request, "sources/index.html", context)
@@ -59,7 +61,9 @@ def index(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def new_import(request: HttpRequest) -> HttpResponse:
-    form = NewImportForm(request.POST or None, request.FILES or None)
+    form = NewImportForm(
+        request.POST or None, request.FILES or None, refused_size=refused_upload(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             job = services.create_import(form.to_request(), form.cleaned_data["file"], request.user)
@@ -82,6 +86,7 @@ def new_import(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_GET
 def job_detail(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    services.close_jobs_that_never_started()
     job = presenters.get_job(job_id)
     if request.GET.get("format") == "json":
         return JsonResponse(presenters.job_json(job), json_dumps_params={"ensure_ascii": False})

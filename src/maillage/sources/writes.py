@@ -16,10 +16,14 @@ from maillage.catalog.history import ensure_baseline
 from maillage.catalog.models import Initiative
 
 from . import fastwrite
-from .models import HarvestItem, HarvestJob, Outcome, SourceRecord, UnchangedRows
+from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
 from .pipeline import Prepared
 from .survival import owner_of, survives
 
+HELD_FOR_REVIEW = gettext_lazy(
+    "à relire avant publication : la source est en modération ; l'initiative n'est pas "
+    "publiée tant que l'équipe ne l'a pas relue"
+)
 DELETED_BY_STAFF = gettext_lazy(
     "ignorée : l'initiative issue de cette fiche a été supprimée par l'équipe ; "
     "elle n'est pas recréée"
@@ -188,6 +192,7 @@ def write_batch(
             merged.source = job.source
     siblings = _siblings(list(initiatives)) if initiatives else {}
     today = timezone.localdate()
+    held = job.source.moderation == Source.Moderation.REVIEW
     new: list[Prepared] = []
     changed: list[tuple[Prepared, SourceRecord, list[str]]] = []
     for p in usable:
@@ -214,6 +219,8 @@ def write_batch(
             continue
         if record is None:
             new.append(p)
+            if held:
+                p.reasons.append(str(HELD_FOR_REVIEW))
             # The full preview of a new record is only worth its space in a dry run.
             items.append(_item(p, Outcome.NEW, diff={"new": p.values} if dry_run else {}))
             continue
@@ -322,7 +329,13 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
         return {}
     now = fastwrite.db_datetime(timezone.now())
     defaults = fastwrite.column_defaults(Initiative, exclude=set(M2M_FIELDS))
-    defaults.update(first_seen_on=timezone.localdate().isoformat(), created_at=now, updated_at=now)
+    defaults.update(
+        first_seen_on=timezone.localdate().isoformat(),
+        created_at=now,
+        updated_at=now,
+        # A source under moderation: its new initiatives wait for a person (catalog admin).
+        published=job.source.moderation != Source.Moderation.REVIEW,
+    )
     ids = fastwrite.reserve_ids(Initiative, len(new))
     today = timezone.localdate().isoformat()
     columns = operator.itemgetter(*INITIATIVE_FIELDS)  # the many-to-many values are left out

@@ -14,12 +14,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import StopUpload
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 from django.urls import reverse
 
 from maillage.catalog.models import Initiative
 from maillage.portal.tests.a11y import accessibility_problems
+from maillage.sources import services
 from maillage.sources.background import (
     execute_job,
     progress_path,
@@ -27,6 +30,7 @@ from maillage.sources.background import (
     write_progress,
 )
 from maillage.sources.models import HarvestJob, Source
+from maillage.sources.uploads import SizeLimitedUploadHandler, refused_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +114,32 @@ def test_a_file_over_the_size_limit_is_refused_clearly(admin_client, bnlc, setti
     response = admin_client.post(reverse("imports:new"), _form(file=_upload(bnlc)))
     assert response.status_code == 400
     html = response.content.decode()
+    assert "Le fichier fait au moins" in html  # refused while it arrived
     assert "c&#x27;est plus que la taille maximale acceptée (1000" in html
     assert HarvestJob.objects.count() == 0
+    assert not (Path(django_settings.DATA_DIR) / "uploads").exists()
+    # The fields sent before the file were kept, and only the file is in error.
+    assert 'value="bnlc-test"' in html
+    assert html.count('aria-invalid="true"') == 1
+
+
+def test_the_upload_handler_stops_storing_at_the_limit(settings):
+    settings.MAILLAGE_IMPORT_MAX_UPLOAD_BYTES = 100_000
+    request = RequestFactory().post("/")
+    handler = SizeLimitedUploadHandler(request)
+    handler.handle_raw_input(None, {}, 150_000, b"x")
+    handler.new_file("file", "gros.csv", "text/csv", 150_000)
+    assert handler.receive_data_chunk(b"a" * 65_536, 0) == b"a" * 65_536
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(b"a" * 65_536, 65_536)
+    assert refused_upload(request) == 131_072
+    # A request that announces far more than the limit is refused before its first byte.
+    early = RequestFactory().post("/")
+    handler = SizeLimitedUploadHandler(early)
+    handler.handle_raw_input(None, {}, 50_000_000, b"x")
+    with pytest.raises(StopUpload):
+        handler.new_file("file", "enorme.csv", "text/csv", None)
+    assert refused_upload(early) is not None
 
 
 def test_a_source_keeps_its_format(admin_client, bnlc):
@@ -273,6 +301,26 @@ def test_pages_are_translated_into_english(admin_client, bnlc, settings):
     form = admin_client.post(reverse("imports:new"), _form()).content.decode()
     assert "The form has errors" in form
     assert "Choose the file to import." in form
+
+
+def test_a_job_whose_process_never_started_is_closed_with_the_reason(
+    admin_client, bnlc, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # the process is never spawned
+        admin_client.post(reverse("imports:new"), _form(file=_upload(bnlc)))
+    job = HarvestJob.objects.get()
+    url = reverse("imports:job", args=[job.pk])
+    admin_client.get(url)
+    job.refresh_from_db()
+    assert job.status == HarvestJob.Status.PENDING  # just created: it may still start
+    HarvestJob.objects.filter(pk=job.pk).update(
+        created_at=job.created_at - services.NEVER_STARTED_AFTER
+    )
+    html = admin_client.get(url).content.decode()
+    job.refresh_from_db()
+    assert job.status == HarvestJob.Status.FAILED
+    assert job.finished_at is not None
+    assert "n&#x27;a pas démarré dans les 2 minutes" in html
 
 
 def test_start_job_in_background_runs_the_job_in_a_detached_process(

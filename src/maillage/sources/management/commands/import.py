@@ -31,6 +31,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--licence", default="", help="Licence des données de la source.")
         parser.add_argument(
+            "--moderation",
+            choices=["publish", "review"],
+            default="",
+            help="review : les nouvelles initiatives attendent une relecture avant publication.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Essai à blanc : rapport sans rien écrire."
         )
         parser.add_argument("--report", type=Path, help="CSV du rapport ligne par ligne.")
@@ -62,6 +68,7 @@ class Command(BaseCommand):
             category=category,
             dry_run=options["dry_run"],
             licence=options["licence"],
+            moderation=options["moderation"],
             progress=progress,
         )
         try:
