@@ -1,0 +1,177 @@
+"""What the indicators are computed from, read once into arrays: the referential (every
+territory, and for each commune its EPCI, département, région) and the public inventory (one
+row per live, published, unmerged initiative placed in a commune)."""
+
+import datetime
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection
+from django.db.models import BooleanField, CharField, ExpressionWrapper, Q
+from django.db.models.functions import Cast, Substr
+
+from maillage.catalog.models import Category, Family, Initiative
+from maillage.territories.models import Level, Territory
+
+from .reach import METROPOLE
+
+ANCESTOR_LEVELS = ("epci", "departement", "region")
+
+
+@dataclass
+class Referential:
+    ids: list[str]  # every territory; the arrays below follow this order
+    level: np.ndarray  # str
+    name: list[str]
+    population: np.ndarray  # float, NaN when unknown
+    area_km2: np.ndarray  # float, NaN when unknown
+    communes: np.ndarray  # territory index of each commune, in commune order
+    # (communes × 5): territory index of the commune itself, its EPCI, département, région
+    # and France; -1 where it has none.
+    ancestors: np.ndarray
+    commune_lon: np.ndarray
+    commune_lat: np.ndarray
+    commune_group: np.ndarray  # projection group: "metro" or the overseas département's code
+    commune_index: dict[str, int]  # commune id → commune order
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class Typology:
+    categories: list[str]
+    families: list[str]
+    family_of: np.ndarray  # category index → family index
+
+
+@dataclass
+class Inventory:
+    commune: np.ndarray  # commune order (int32)
+    category: np.ndarray  # category index, -1 « à classer »
+    lon: np.ndarray
+    lat: np.ndarray
+    projet: np.ndarray  # bool: status « projet »
+    created_year: np.ndarray  # int16: year of creation or opening, 0 when unknown
+    recent: np.ndarray  # bool: first seen in the last 12 months
+    verified: np.ndarray  # bool: verified in the last 12 months
+    source: np.ndarray  # index into sources
+    sources: list[tuple[str, str]]  # (source name, licence)
+
+    @property
+    def size(self) -> int:
+        return len(self.commune)
+
+
+def load_referential() -> Referential:
+    rows = list(
+        Territory.objects.order_by("level", "code").values_list(
+            "id", "level", "name", "population", "area_km2", "epci_id", "departement_id",
+            "region_id", "point_lon", "point_lat", "zone", "code",
+        )
+    )  # fmt: skip
+    ids = [r[0] for r in rows]
+    index = {tid: i for i, tid in enumerate(ids)}
+    country = index.get("fr", -1)
+    communes = [i for i, r in enumerate(rows) if r[1] == Level.COMMUNE]
+    ancestors = np.full((len(communes), 5), -1, dtype=np.int64)
+    lon = np.full(len(communes), np.nan)
+    lat = np.full(len(communes), np.nan)
+    group = np.empty(len(communes), dtype=object)
+    for n, i in enumerate(communes):
+        tid, _lvl, _name, _pop, _area, epci, dep, reg, plon, plat, zone, _code = rows[i]
+        ancestors[n] = [i, index.get(epci, -1), index.get(dep, -1), index.get(reg, -1), country]
+        lon[n] = np.nan if plon is None else plon
+        lat[n] = np.nan if plat is None else plat
+        group[n] = METROPOLE if zone in ("", "metro") else (dep or tid)
+    return Referential(
+        ids=ids,
+        level=np.array([r[1] for r in rows], dtype=object),
+        name=[r[2] for r in rows],
+        population=np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float),
+        area_km2=np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=float),
+        communes=np.array(communes, dtype=np.int64),
+        ancestors=ancestors,
+        commune_lon=lon,
+        commune_lat=lat,
+        commune_group=group,
+        commune_index={ids[i]: n for n, i in enumerate(communes)},
+    )
+
+
+def load_typology() -> Typology:
+    families = list(Family.objects.order_by("position", "code").values_list("code", flat=True))
+    categories = list(
+        Category.objects.filter(retired=False)
+        .order_by("family__position", "position", "code")
+        .values_list("code", "family_id")
+    )
+    family_index = {code: i for i, code in enumerate(families)}
+    return Typology(
+        categories=[c for c, _f in categories],
+        families=families,
+        family_of=np.array([family_index[f] for _c, f in categories], dtype=np.int64),
+    )
+
+
+def _public_rows(today: datetime.date) -> tuple[str, tuple]:
+    """The SQL of the inventory query: the ORM writes it for both databases, and a plain cursor
+    runs it (a million model rows would cost more than every figure)."""
+    year_ago = today - datetime.timedelta(days=365)
+    text: CharField = CharField()
+    query = (
+        Initiative.objects.public()
+        .filter(commune__isnull=False)
+        .annotate(
+            projet=ExpressionWrapper(Q(status="projet"), output_field=BooleanField()),
+            created=Substr(Cast("created_on", text), 1, 4),
+            opened=Substr(Cast("opened_on", text), 1, 4),
+            recent=ExpressionWrapper(Q(first_seen_on__gte=year_ago), output_field=BooleanField()),
+            verified=ExpressionWrapper(
+                Q(last_verified_on__gte=year_ago), output_field=BooleanField()
+            ),
+        )
+        .order_by()
+        .values_list(
+            "commune_id", "category_id", "lon", "lat", "projet", "created", "opened", "recent",
+            "verified", "source_name", "source_licence",
+        )
+    )  # fmt: skip
+    sql, params = query.query.sql_with_params()
+    return sql, params
+
+
+def load_inventory(referential: Referential, typology: Typology, today: datetime.date) -> Inventory:
+    sql, params = _public_rows(today)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        empty = np.zeros(0)
+        return Inventory(
+            commune=empty.astype(np.int64), category=empty.astype(np.int64), lon=empty,
+            lat=empty, projet=empty.astype(bool), created_year=empty.astype(np.int16),
+            recent=empty.astype(bool), verified=empty.astype(bool),
+            source=empty.astype(np.int64), sources=[],
+        )  # fmt: skip
+    columns = list(zip(*rows, strict=True))
+    commune_index = referential.commune_index
+    category_index = {code: i for i, code in enumerate(typology.categories)}
+    sources: dict[tuple[str, str], int] = {}
+    source = [
+        sources.setdefault(pair, len(sources)) for pair in zip(columns[9], columns[10], strict=True)
+    ]
+    created = [int(c or o or 0) for c, o in zip(columns[5], columns[6], strict=True)]
+    return Inventory(
+        commune=np.array([commune_index.get(c, -1) for c in columns[0]], dtype=np.int64),
+        category=np.array([category_index.get(c, -1) for c in columns[1]], dtype=np.int64),
+        lon=np.array(columns[2], dtype=float),
+        lat=np.array(columns[3], dtype=float),
+        projet=np.array(columns[4], dtype=bool),
+        created_year=np.array(created, dtype=np.int16),
+        recent=np.array([bool(v) for v in columns[7]], dtype=bool),
+        verified=np.array([bool(v) for v in columns[8]], dtype=bool),
+        source=np.array(source, dtype=np.int64),
+        sources=list(sources),
+    )

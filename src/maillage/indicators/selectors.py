@@ -1,0 +1,227 @@
+"""Reads of the indicators: a territory's stored figures made readable, and compared with its
+peers (computed on the fly from the peers' stored figures: at most a few dozen rows)."""
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from maillage.catalog.models import Category, Family, PlatformFootprint
+from maillage.territories.models import Territory
+
+from .compute import FIELDS
+from .models import DataChange, IndicatorRun, TerritoryFigures
+from .peers import PEERS_BY_LEVEL
+
+COMPARED = ("count", "per_10k", "commune_share", "reach_share", "created_3y")
+GAP_SHARE = 0.6  # a category absent here but present in at least 60 % of the peers
+STRENGTH_PERCENTILE = 90.0  # top decile of the peers, per 10,000 inhabitants
+MAX_CHOSEN_PEERS = 50
+
+
+class FiguresNotComputed(Exception):
+    """No indicator run yet (stable code `figures-not-computed`)."""
+
+    code = "figures-not-computed"
+
+
+@dataclass
+class Stored:
+    territory: Territory
+    figures: dict[str, Any]
+
+
+def latest_run() -> IndicatorRun | None:
+    return IndicatorRun.objects.order_by("-id").first()
+
+
+def is_stale(run: IndicatorRun | None) -> bool:
+    """The inventory changed after these figures were computed."""
+    if run is None:
+        return True
+    change = DataChange.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+    return change is not None and change > run.computed_at
+
+
+def stored(territory_ids: list[str]) -> dict[str, Stored]:
+    rows = TerritoryFigures.objects.filter(territory_id__in=territory_ids).select_related(
+        "territory"
+    )
+    return {r.territory_id: Stored(r.territory, r.figures) for r in rows}
+
+
+def _scope(figures: dict[str, Any], key: str) -> dict[str, Any]:
+    values = figures["scopes"].get(key)
+    if values is None:
+        return {name: (None if name == "growth_3y" else 0) for name in FIELDS}
+    return dict(zip(FIELDS, values, strict=True))
+
+
+def _codes() -> tuple[list[str], list[str]]:
+    families = list(Family.objects.order_by("position", "code").values_list("code", flat=True))
+    categories = list(
+        Category.objects.filter(retired=False)
+        .order_by("family__position", "position", "code")
+        .values_list("code", flat=True)
+    )
+    return families, categories
+
+
+def _percentile(value: float, others: list[float]) -> float | None:
+    """Percentile rank among the peers: the share below, ties counted half."""
+    if not others:
+        return None
+    below = sum(1 for v in others if v < value)
+    equal = sum(1 for v in others if v == value)
+    return round(100.0 * (below + 0.5 * equal) / len(others), 1)
+
+
+def compare(
+    own: dict[str, Any], peers: list[dict[str, Any]], scopes: list[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """For each scope and compared figure: value, peer median, percentile, ratio to the
+    median. A figure without population (shares, per 10,000) is left out."""
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    for key in scopes:
+        mine = _scope(own, key)
+        theirs = [_scope(p, key) for p in peers]
+        result[key] = {}
+        for name in COMPARED:
+            value = mine[name]
+            others = [t[name] for t in theirs if t[name] is not None]
+            if value is None or not others:
+                continue
+            median = statistics.median(others)
+            result[key][name] = {
+                "value": value,
+                "median": round(median, 4),
+                "percentile": _percentile(value, others),
+                "ratio": round(value / median, 3) if median else None,
+            }
+    return result
+
+
+def gaps_and_strengths(
+    own: dict[str, Any], peers: list[dict[str, Any]], categories: list[str], compared: dict
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    gaps = []
+    for code in categories:
+        key = f"cat:{code}"
+        if _scope(own, key)["count"]:
+            continue
+        present = sum(1 for p in peers if _scope(p, key)["count"])
+        if peers and present / len(peers) >= GAP_SHARE:
+            gaps.append({"category": code, "peers_with_it": present, "peers": len(peers)})
+    strengths = [
+        {"scope": key, "per_10k": figure["value"], "percentile": figure["percentile"]}
+        for key, figures in compared.items()
+        if (figure := figures.get("per_10k"))
+        and figure["value"]
+        and (figure["percentile"] or 0) >= STRENGTH_PERCENTILE
+    ]
+    return gaps, strengths
+
+
+def _readable(figures: dict[str, Any], families: list[str], categories: list[str]) -> dict:
+    return {
+        "all": _scope(figures, "all"),
+        "families": {code: _scope(figures, f"fam:{code}") for code in families},
+        "categories": {code: _scope(figures, f"cat:{code}") for code in categories},
+    }
+
+
+def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[str, Any]:
+    """Every figure of one territory with its peer comparison, as a JSON-ready dict (the
+    `maillage indicators` output and the portrait page's JSON twin)."""
+    run = latest_run()
+    if run is None:
+        raise FiguresNotComputed(
+            _(
+                "Les indicateurs n'ont pas encore été calculés : lancez « maillage indicators --recompute »."
+            )
+        )
+    rows = stored([territory_id])
+    if territory_id not in rows:
+        raise FiguresNotComputed(
+            _("Aucun chiffre pour %(id)s : relancez « maillage indicators --recompute ».")
+            % {"id": territory_id}
+        )
+    own = rows[territory_id]
+    figures = own.figures
+    chosen = [p for p in (chosen_peers or []) if p != territory_id][:MAX_CHOSEN_PEERS]
+    peer_ids = chosen or figures.get("peers", [])
+    peer_rows = stored(peer_ids)
+    peers = [peer_rows[p] for p in peer_ids if p in peer_rows]
+    families, categories = _codes()
+    scopes = ["all", *(f"fam:{c}" for c in families), *(f"cat:{c}" for c in categories)]
+    compared = compare(figures, [p.figures for p in peers], scopes)
+    gaps, strengths = gaps_and_strengths(figures, [p.figures for p in peers], categories, compared)
+    territory = own.territory
+    population, area = figures.get("population"), figures.get("area_km2")
+    total = figures["initiatives"]
+    dated = _scope(figures, "all")["dated"]
+    verified = _scope(figures, "all")["verified"]
+    return {
+        "territory": {
+            "id": territory.id,
+            "name": territory.name,
+            "level": territory.level,
+            "population": population,
+            "area_km2": area,
+            "density": round(population / area, 1) if population and area else None,
+            "density_class": figures.get("density_class"),
+        },
+        "computed_at": run.computed_at.isoformat(),
+        "reference_date": run.reference_date.isoformat(),
+        "stale": is_stale(run),
+        **_readable(figures, families, categories),
+        "diversity": {"categories": figures["diversity"][0], "shannon": figures["diversity"][1]},
+        "emergence": {"creations_per_year": figures.get("creations", {})},
+        "completeness": {
+            "initiatives": total,
+            "dated_share": round(dated / total, 4) if total else None,
+            "verified_12_months_share": round(verified / total, 4) if total else None,
+            "activity_data_share": None,  # activity reports are not recorded yet
+        },
+        "sources": [
+            {"name": name, "licence": licence, "count": count}
+            for name, licence, count in figures.get("sources", [])
+        ],
+        "footprints": footprints(territory.id),
+        "peers": {
+            "chosen_by": "user" if chosen else "rule",
+            "rule": None if chosen else peer_rule(territory.level),
+            "members": [{"id": p.territory.id, "name": p.territory.name} for p in peers],
+            "indicators": compared,
+            "gaps": gaps,
+            "strengths": strengths,
+        },
+    }
+
+
+def peer_rule(level: str) -> str:
+    k = PEERS_BY_LEVEL.get(level)
+    if k is None:
+        return _("pas de pairs à ce niveau")
+    return _(
+        "les %(k)s territoires du même niveau et de la même classe de densité les plus "
+        "proches en population"
+    ) % {"k": k}
+
+
+def footprints(territory_id: str) -> list[dict[str, Any]]:
+    rows = PlatformFootprint.objects.filter(territory_id=territory_id).order_by(
+        "platform", "metric", "-date"
+    )
+    return [
+        {
+            "platform": f.platform,
+            "metric": f.metric,
+            "value": f.value,
+            "unit": f.unit,
+            "date": f.date.isoformat(),
+            "source": f.source_name,
+        }
+        for f in rows
+    ]

@@ -1,0 +1,58 @@
+"""Writes of the indicators: recompute every territory's figures, and note that the inventory
+changed (which makes the stored figures out of date)."""
+
+import datetime
+import time
+from collections.abc import Callable
+
+import orjson
+from django.db import transaction
+from django.utils import timezone
+
+from maillage.sources import fastwrite
+
+from . import compute, inputs
+from .models import DataChange, IndicatorRun, TerritoryFigures
+
+Progress = Callable[[str], None]
+
+
+def note_data_change(reason: str = "") -> None:
+    """Called by every write that changes what the figures count (imports, merges, edits,
+    publications). One row, updated in place: cheap enough for every save."""
+    now = timezone.now()
+    updated = DataChange.objects.filter(pk=1).update(changed_at=now, reason=reason[:200])
+    if not updated:
+        DataChange.objects.create(pk=1, changed_at=now, reason=reason[:200])
+
+
+@transaction.atomic
+def recompute(today: datetime.date | None = None, progress: Progress | None = None) -> IndicatorRun:
+    """Compute every indicator of every territory and replace the stored figures in one
+    transaction (readers see the old figures until it commits)."""
+    say = progress or (lambda message: None)
+    today = today or timezone.localdate()
+    started = time.perf_counter()
+    say("lecture du référentiel et de l'inventaire…")
+    referential = inputs.load_referential()
+    typology = inputs.load_typology()
+    inventory = inputs.load_inventory(referential, typology, today)
+    say(f"{inventory.size} initiatives, {referential.size} territoires : calcul…")
+    run = IndicatorRun.objects.create(
+        computed_at=timezone.now(),
+        reference_date=today,
+        initiatives=int((inventory.commune >= 0).sum()),
+        territories=referential.size,
+    )
+    TerritoryFigures.objects.all().delete()
+    # orjson writes NaN as null (see compute.documents); both databases take the JSON text.
+    rows = [
+        (territory_id, run.pk, orjson.dumps(document).decode())
+        for territory_id, document in compute.documents(referential, inventory, typology, today)
+    ]
+    say("écriture…")
+    fastwrite.insert(TerritoryFigures, ["territory_id", "run_id", "figures"], rows)
+    run.seconds = round(time.perf_counter() - started, 3)
+    run.save(update_fields=["seconds"])
+    IndicatorRun.objects.exclude(pk=run.pk).delete()
+    return run
