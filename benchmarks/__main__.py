@@ -10,6 +10,10 @@
   next to a raw sqlite3 executemany of the same rows (the ceiling), then re-imported
   (see benchmarks/imports.py).
 - dedupe: duplicates injected into real records, Maillage vs splink, 200,000 records timed.
+- indicators: `maillage indicators --recompute` over 1,000,000 generated initiatives
+  (MAILLAGE_BENCH_INDICATOR_ROWS) on SQLite and PostgreSQL, DuckDB computing the same core
+  figures as the reference (ratio, agreement), portrait latency, where the time goes
+  (see benchmarks/indicators.py).
 
 `python -m benchmarks --only imports` runs one benchmark (repeatable); default: all.
 """
@@ -31,6 +35,7 @@ import numpy as np
 
 from benchmarks.dedupe import bench_dedupe
 from benchmarks.imports import bench_imports
+from benchmarks.indicators import bench_indicators
 from benchmarks.sampling import OUTSIDE_BOXES, population_points
 
 SEED = 20260101
@@ -149,6 +154,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "locate": bench_locate,
     "imports": bench_imports,
     "dedupe": bench_dedupe,
+    "indicators": bench_indicators,
 }
 
 
