@@ -23,6 +23,7 @@ setup: $(STAMP)
 	@$(BIN)/maillage migrate --no-input -v 0 >&2
 	@$(BIN)/maillage load-referential >&2
 	@$(BIN)/maillage load-demo >&2
+	@$(BIN)/maillage indicators --recompute >/dev/null
 	@$(BIN)/maillage collectstatic --no-input -v 0 >&2
 
 run: setup

@@ -10,5 +10,6 @@ urlpatterns = [
     path("typologie/", include("maillage.catalog.urls")),
     path("imports/", include("maillage.sources.urls")),
     path("doublons/", include("maillage.dedupe.urls")),
+    path("", include("maillage.indicators.urls")),
     path("", include("maillage.portal.urls")),
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from maillage.indicators.services import note_data_change
 from maillage.territories.locator import locate_point
 from maillage.territories.models import Territory
 from maillage.territories.selectors import resolve_commune_code
@@ -121,6 +122,7 @@ def save_initiative(
     finally:
         del initiative.skip_history_when_saving  # type: ignore[attr-defined]
     INITIATIVE_HISTORY.create_historical_record(initiative, "+" if created else "~")
+    note_data_change("fiche modifiée")
     return initiative
 
 
@@ -242,4 +244,5 @@ def publish_initiatives(initiatives: Iterable[Initiative], *, user: Any = None) 
         default_user=user if getattr(user, "is_authenticated", False) else None,
         default_change_reason=_("publiée après relecture"),
     )
+    note_data_change("initiatives publiées")
     return len(held)

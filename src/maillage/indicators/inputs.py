@@ -4,18 +4,19 @@ row per live, published, unmerged initiative placed in a commune)."""
 
 import datetime
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 from django.db import connection
-from django.db.models import BooleanField, CharField, ExpressionWrapper, Q
-from django.db.models.functions import Cast, Substr
+from django.db.models import BooleanField, CharField, ExpressionWrapper, IntegerField, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Substr
 
 from maillage.catalog.models import Category, Family, Initiative
 from maillage.territories.models import Level, Territory
 
 from .reach import METROPOLE
 
-ANCESTOR_LEVELS = ("epci", "departement", "region")
+SOURCE_SEPARATOR = "\x1f"  # between a source's name and its licence, in one column
 
 
 @dataclass
@@ -120,22 +121,28 @@ def _public_rows(today: datetime.date) -> tuple[str, tuple]:
     runs it (a million model rows would cost more than every figure)."""
     year_ago = today - datetime.timedelta(days=365)
     text: CharField = CharField()
+    number: IntegerField = IntegerField()
     query = (
         Initiative.objects.public()
         .filter(commune__isnull=False)
         .annotate(
             projet=ExpressionWrapper(Q(status="projet"), output_field=BooleanField()),
-            created=Substr(Cast("created_on", text), 1, 4),
-            opened=Substr(Cast("opened_on", text), 1, 4),
+            # The year of creation, else of opening, else 0: the dates as ISO text, cut.
+            year=Coalesce(
+                Cast(Substr(Cast("created_on", text), 1, 4), number),
+                Cast(Substr(Cast("opened_on", text), 1, 4), number),
+                Value(0),
+            ),
             recent=ExpressionWrapper(Q(first_seen_on__gte=year_ago), output_field=BooleanField()),
             verified=ExpressionWrapper(
                 Q(last_verified_on__gte=year_ago), output_field=BooleanField()
             ),
+            source=Concat("source_name", Value(SOURCE_SEPARATOR), "source_licence"),
         )
         .order_by()
         .values_list(
-            "commune_id", "category_id", "lon", "lat", "projet", "created", "opened", "recent",
-            "verified", "source_name", "source_licence",
+            "commune_id", "category_id", "lon", "lat", "projet", "year", "recent", "verified",
+            "source",
         )
     )  # fmt: skip
     sql, params = query.query.sql_with_params()
@@ -156,22 +163,24 @@ def load_inventory(referential: Referential, typology: Typology, today: datetime
             source=empty.astype(np.int64), sources=[],
         )  # fmt: skip
     columns = list(zip(*rows, strict=True))
-    commune_index = referential.commune_index
+    n = len(rows)
     category_index = {code: i for i, code in enumerate(typology.categories)}
-    sources: dict[tuple[str, str], int] = {}
-    source = [
-        sources.setdefault(pair, len(sources)) for pair in zip(columns[9], columns[10], strict=True)
-    ]
-    created = [int(c or o or 0) for c, o in zip(columns[5], columns[6], strict=True)]
+    sources: dict[str, int] = {}
+    for key in set(columns[8]):
+        sources[key] = len(sources)
+
+    def indexes(values: tuple, index: dict[str, int]) -> np.ndarray:
+        return np.fromiter(map(index.get, values, repeat(-1)), dtype=np.int64, count=n)
+
     return Inventory(
-        commune=np.array([commune_index.get(c, -1) for c in columns[0]], dtype=np.int64),
-        category=np.array([category_index.get(c, -1) for c in columns[1]], dtype=np.int64),
+        commune=indexes(columns[0], referential.commune_index),
+        category=indexes(columns[1], category_index),
         lon=np.array(columns[2], dtype=float),
         lat=np.array(columns[3], dtype=float),
         projet=np.array(columns[4], dtype=bool),
-        created_year=np.array(created, dtype=np.int16),
-        recent=np.array([bool(v) for v in columns[7]], dtype=bool),
-        verified=np.array([bool(v) for v in columns[8]], dtype=bool),
-        source=np.array(source, dtype=np.int64),
-        sources=list(sources),
+        created_year=np.array(columns[5], dtype=np.int16),
+        recent=np.array(columns[6], dtype=bool),  # None (no date) is False
+        verified=np.array(columns[7], dtype=bool),
+        source=indexes(columns[8], sources),
+        sources=[tuple(key.split(SOURCE_SEPARATOR, 1)) for key in sources],  # type: ignore[misc]
     )

@@ -225,3 +225,44 @@ def footprints(territory_id: str) -> list[dict[str, Any]]:
         }
         for f in rows
     ]
+
+
+POINTS_LIMIT = 5000
+
+
+def public_in(territory: Territory) -> Any:
+    """The public initiatives placed in a territory (its communes)."""
+    from maillage.catalog.models import Initiative
+
+    base = Initiative.objects.public()
+    match territory.level:
+        case "com":
+            return base.filter(commune_id=territory.id)
+        case "epci":
+            return base.filter(commune__epci_id=territory.id)
+        case "dep":
+            return base.filter(commune__departement_id=territory.id)
+        case "reg":
+            return base.filter(commune__region_id=territory.id)
+    return base.filter(commune__isnull=False)
+
+
+def points(territory: Territory, limit: int = POINTS_LIMIT) -> dict[str, Any]:
+    """The initiatives with a point, as GeoJSON; none beyond `limit` (the map then says so
+    and the choropleth carries the figures)."""
+    located = public_in(territory).filter(lon__isnull=False)
+    total = located.count()
+    features = []
+    if total <= limit:
+        for pk, name, category, lon, lat in located.values_list(
+            "id", "name", "category_id", "lon", "lat"
+        ):
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": pk,
+                    "properties": {"name": name, "category": category or "a-classer"},
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                }
+            )
+    return {"type": "FeatureCollection", "total": total, "limit": limit, "features": features}

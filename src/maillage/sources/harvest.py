@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category, Initiative
+from maillage.indicators.services import note_data_change
 
 from .backends import BackendOptions, get_backend
 from .errors import SourceFileError
@@ -187,6 +188,8 @@ def run_import(request: ImportRequest, job: HarvestJob | None = None) -> Harvest
     )
     job.finished_at = timezone.now()
     job.save()
+    if not request.dry_run and counts["new"] + counts["updated"] + counts["archived"]:
+        note_data_change(f"import {source.name} #{job.pk}")
     return job
 
 

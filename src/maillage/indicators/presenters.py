@@ -1,0 +1,119 @@
+"""What the portrait and compare pages show, built from selectors.portrait(): labels in the
+active language, table rows, bar charts as plain numbers (drawn as SVG by the templates), and
+the values of the sub-territories for the choropleth."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from maillage.catalog.models import Category, Family
+from maillage.territories.models import Territory
+from maillage.territories.selectors import children
+
+from .selectors import stored
+
+# The figures a user can map and compare, with their label and unit.
+MAPPABLE = {
+    "count": gettext_lazy("Initiatives actives"),
+    "per_10k": gettext_lazy("Initiatives pour 10 000 habitants"),
+    "commune_share": gettext_lazy("Part des habitants dans une commune qui en a une"),
+    "reach_share": gettext_lazy("Part des habitants à distance de marche ou de trajet court"),
+    "created_3y": gettext_lazy("Créations des trois dernières années"),
+}
+SHARES = {"commune_share", "reach_share"}
+CHART_WIDTH = 100.0  # bars are drawn in percent of the largest value
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    figures: dict[str, Any]
+    compared: dict[str, Any]
+    indent: bool = False
+
+
+@dataclass
+class Bar:
+    label: str
+    value: float
+    width: float
+
+
+@dataclass
+class PortraitPage:
+    data: dict[str, Any]
+    rows: list[Row]
+    family_bars: list[Bar]
+    creation_bars: list[Bar]
+    gaps: list[str]
+    strengths: list[str]
+    choropleth: dict[str, Any] = field(default_factory=dict)
+
+
+def labels() -> dict[str, str]:
+    """Scope key → label in the active language."""
+    result = {"all": _("Toutes les pratiques")}
+    for family in Family.objects.all():
+        result[f"fam:{family.code}"] = family.label
+    for category in Category.objects.filter(retired=False):
+        result[f"cat:{category.code}"] = category.label
+    return result
+
+
+def _bars(pairs: list[tuple[str, float]]) -> list[Bar]:
+    top = max((v for _l, v in pairs), default=0) or 1
+    return [Bar(label, value, round(CHART_WIDTH * value / top, 2)) for label, value in pairs]
+
+
+def _rows(data: dict[str, Any], names: dict[str, str]) -> list[Row]:
+    compared = data["peers"]["indicators"]
+    rows = [Row("all", names["all"], data["all"], compared.get("all", {}))]
+    family_of = dict(Category.objects.filter(retired=False).values_list("code", "family_id"))
+    for family, figures in data["families"].items():
+        rows.append(
+            Row(f"fam:{family}", names[f"fam:{family}"], figures, compared.get(f"fam:{family}", {}))
+        )
+        for code, category_figures in data["categories"].items():
+            if family_of.get(code) == family and (
+                category_figures["count"] or category_figures["reach_share"]
+            ):
+                key = f"cat:{code}"
+                rows.append(Row(key, names[key], category_figures, compared.get(key, {}), True))
+    return rows
+
+
+def choropleth(territory: Territory, scope: str, indicator: str) -> dict[str, Any]:
+    """Values of the sub-territories for one scope and indicator, keyed by territory id."""
+    kids = list(children(territory).values_list("id", "name"))
+    figures = stored([tid for tid, _name in kids])
+    position = {"count": 0, "per_10k": 1, "commune_share": 2, "reach_share": 3, "created_3y": 5}
+    values = {}
+    for tid, name in kids:
+        row = figures.get(tid)
+        scoped = row.figures["scopes"].get(scope) if row else None
+        value = scoped[position[indicator]] if scoped else (0 if row else None)
+        values[tid] = {"name": name, "value": value}
+    return {"scope": scope, "indicator": indicator, "values": values}
+
+
+def portrait_page(
+    data: dict[str, Any], territory: Territory, scope: str, indicator: str
+) -> PortraitPage:
+    names = labels()
+    families = [
+        (names[f"fam:{code}"], float(figures["count"]))
+        for code, figures in data["families"].items()
+    ]
+    creations = data["emergence"]["creations_per_year"].get("all", {})
+    return PortraitPage(
+        data=data,
+        rows=_rows(data, names),
+        family_bars=_bars(families),
+        creation_bars=_bars([(year, float(n)) for year, n in sorted(creations.items())]),
+        gaps=[names.get(f"cat:{g['category']}", g["category"]) for g in data["peers"]["gaps"]],
+        strengths=[names.get(s["scope"], s["scope"]) for s in data["peers"]["strengths"]],
+        choropleth=choropleth(territory, scope, indicator),
+    )

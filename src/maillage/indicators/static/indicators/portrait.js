@@ -1,0 +1,70 @@
+/* Portrait map: the sub-territories shaded by the chosen figure (values come with the page,
+   the same as its table), and the initiatives as points when there are not too many.
+   Progressive enhancement: without JavaScript the page has the table. */
+(function () {
+  "use strict";
+  var el = document.getElementById("carte");
+  var source = document.getElementById("valeurs-carte");
+  if (!el || !window.L || !window.fetch) {
+    return;
+  }
+  var data = el.dataset;
+  var values = source ? JSON.parse(source.textContent) : {};
+  var status = document.getElementById("carte-etat");
+  var map = L.map(el, { zoomSnap: 0.25, scrollWheelZoom: false, preferCanvas: true });
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution(data.attribution || "");
+  var bbox = (data.bbox || "").split(",").map(Number);
+  if (bbox.length === 4 && bbox.every(isFinite)) {
+    map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]], { padding: [12, 12] });
+  } else {
+    map.setView([46.6, 2.4], 5);
+  }
+  // Five classes by quantiles of the non-empty values; blue scale readable in grey.
+  var colours = ["#e3e3fd", "#b1b1f9", "#8585f6", "#5555e8", "#000091"];
+  var numbers = Object.keys(values)
+    .map(function (k) { return values[k].value; })
+    .filter(function (v) { return v !== null && v > 0; })
+    .sort(function (a, b) { return a - b; });
+  var breaks = [1, 2, 3, 4].map(function (i) {
+    return numbers.length ? numbers[Math.floor((numbers.length * i) / 5)] : 0;
+  });
+  function colour(v) {
+    if (v === null || v === undefined) { return "#ffffff"; }
+    if (v <= 0) { return "#f6f6f6"; }
+    var i = 0;
+    while (i < breaks.length && v > breaks[i]) { i += 1; }
+    return colours[i];
+  }
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: "application/geo+json" } }).then(function (r) {
+      if (!r.ok) { throw new Error(url + " → " + r.status); }
+      return r.json();
+    });
+  }
+  getJSON(data.childrenUrl).then(function (collection) {
+    L.geoJSON(collection, {
+      style: function (feature) {
+        var row = values[feature.id] || {};
+        return { color: "#666", weight: 0.6, fillColor: colour(row.value), fillOpacity: 0.85 };
+      },
+      onEachFeature: function (feature, layer) {
+        var row = values[feature.id] || {};
+        layer.bindTooltip(feature.properties.name + " : " + (row.value === null || row.value === undefined ? "—" : row.value));
+      },
+    }).addTo(map);
+  }).catch(function (err) { console.warn("Maillage : contours indisponibles", err); });
+  getJSON(data.pointsUrl).then(function (collection) {
+    if (!collection.features.length && collection.total > collection.limit) {
+      if (status) { status.textContent = data.tooMany; }
+      return;
+    }
+    L.geoJSON(collection, {
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, { radius: 3, color: "#ce0500", weight: 1, fillOpacity: 0.8 });
+      },
+      onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.name); },
+    }).addTo(map);
+    el.setAttribute("data-loaded", "true");
+  }).catch(function (err) { console.warn("Maillage : initiatives indisponibles", err); });
+})();

@@ -1,0 +1,121 @@
+"""The portrait page, its JSON twin, the initiatives' GeoJSON, the compare page and the
+`maillage indicators` command, on the bundled demo sources."""
+
+import json
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from maillage.catalog.models import Initiative
+from maillage.catalog.services import update_initiative
+from maillage.indicators.selectors import latest_run, portrait
+from maillage.portal.tests.a11y import accessibility_problems
+from maillage.territories.models import Territory
+
+URL = "/territoires/{}/portrait/"
+
+
+def test_portrait_page_shows_figures_peers_and_sources_accessibly(client, demo_figures):
+    response = client.get(URL.format("dep:64"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert accessibility_problems(html) == []
+    assert "Portrait : Pyrénées-Atlantiques" in html
+    assert "Comparaison avec des territoires semblables" in html
+    assert "Licence Ouverte 2.0" in html  # sources behind the figures
+    assert 'id="valeurs-carte"' in html  # the choropleth's values, also given as a table
+    assert "/territoires/dep:64/enfants.geojson" in html
+
+
+def test_the_json_twin_is_what_the_command_prints(client, demo_figures, capsys):
+    data = client.get(URL.format("dep:64"), {"format": "json"}).json()
+    call_command("indicators", "dep:64", "--json")
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == data
+    assert data["territory"]["id"] == "dep:64"
+    for key in ("families", "categories"):
+        for figures in data[key].values():
+            assert {"count", "per_10k"} <= set(figures)
+    assert data["categories"]["covoiturage"]["count"] > 0
+    assert len(data["peers"]["members"]) == 10
+    peer = data["peers"]["indicators"]["all"]["per_10k"]
+    assert {"value", "median", "percentile", "ratio"} <= set(peer)
+
+
+def test_peers_share_level_and_density_class_and_are_closest_in_population(demo_figures):
+    data = portrait("epci:200039204")
+    members = Territory.objects.filter(id__in=[m["id"] for m in data["peers"]["members"]])
+    assert len(members) == 20
+    assert {m.level for m in members} == {"epci"}
+    own = Territory.objects.get(id="epci:200039204")
+    density = own.population / own.area_km2
+    assert 25 <= density < 150  # « peu dense »
+    assert all(25 <= m.population / m.area_km2 < 150 for m in members)
+
+
+def test_user_chosen_peers_replace_the_rule(client, demo_figures):
+    data = client.get(
+        URL.format("dep:64"), {"format": "json", "pairs": "dep:40, dep:65,dep:32"}
+    ).json()
+    assert data["peers"]["chosen_by"] == "user"
+    assert [m["id"] for m in data["peers"]["members"]] == ["dep:40", "dep:65", "dep:32"]
+
+
+def test_gaps_are_categories_most_peers_have(demo_figures):
+    data = portrait("com:64443", ["com:64430", "com:64131"])  # Pardies vs Orthez and Biron
+    # Both peers have a carpool place, Pardies has none: a gap. Pardies' fab lab is a strength.
+    assert {g["category"] for g in data["peers"]["gaps"]} == {"covoiturage"}
+    assert "cat:fablab" in {s["scope"] for s in data["peers"]["strengths"]}
+
+
+def test_initiatives_as_geojson(client, demo_figures):
+    collection = client.get("/territoires/epci:200039204/initiatives.geojson").json()
+    assert collection["total"] == 4
+    assert {f["properties"]["category"] for f in collection["features"]} == {
+        "covoiturage", "coworking", "fablab",
+    }  # fmt: skip
+
+
+def test_compare_page(client, demo_figures):
+    response = client.get("/territoires/comparer/", {"t": "dep:64, dep:40,dep:65"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert accessibility_problems(html) == []
+    assert html.count('<th scope="col"><a href="/territoires/dep:') == 3
+    data = client.get("/territoires/comparer/", {"t": "dep:64,dep:40", "format": "json"}).json()
+    assert [p["territory"]["id"] for p in data["territories"]] == ["dep:64", "dep:40"]
+    alone = client.get("/territoires/comparer/", {"t": "dep:64"})
+    assert alone.status_code == 400
+    assert "Choisissez au moins 2 territoires" in alone.content.decode()
+
+
+def test_unknown_territory_and_missing_figures(client, referential):
+    assert client.get(URL.format("dep:999")).status_code == 404
+    response = client.get(URL.format("dep:64"), {"format": "json"})
+    assert response.status_code == 503  # nothing computed yet
+    assert "maillage indicators --recompute" in response.json()["message"]
+    with pytest.raises(CommandError, match="--recompute"):
+        call_command("indicators")
+
+
+def test_figures_are_marked_stale_when_the_inventory_changes(demo_figures, capsys):
+    assert portrait("dep:64")["stale"] is False
+    initiative = Initiative.objects.filter(commune__departement_id="dep:64").first()
+    update_initiative(initiative, name=initiative.name + " (rebaptisée)")
+    assert portrait("dep:64")["stale"] is True
+    run = latest_run()
+    call_command("indicators", "dep:64")  # recomputes first, and says so
+    assert "recalcul" in capsys.readouterr().err
+    assert latest_run().pk != run.pk
+    assert portrait("dep:64")["stale"] is False
+
+
+def test_portrait_in_english(client, demo_figures):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(URL.format("dep:64")).content.decode()
+    assert '<html lang="en">' in html
+    assert "Key figures" in html
+    assert "Comparison with similar territories" in html
+    assert "Shared mobility" in html
