@@ -3,9 +3,14 @@
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from maillage.indicators.selectors import FiguresNotComputed
 from maillage.territories.selectors import InvalidTerritoryId, TerritoryNotFound
 
-STATUS: dict[type[Exception], int] = {InvalidTerritoryId: 400, TerritoryNotFound: 404}
+STATUS: dict[type[Exception], int] = {
+    InvalidTerritoryId: 400,
+    TerritoryNotFound: 404,
+    FiguresNotComputed: 503,
+}
 
 
 def register_error_handlers(api: NinjaAPI) -> None:

@@ -7,13 +7,15 @@ adds up exactly. A territory's figures are one compact document (`TerritoryFigur
     {"population": int | None, "area_km2": float | None, "initiatives": int,
      "scopes": {"all" | "fam:<code>" | "cat:<code>": [count, per_10k, commune_share,
                 reach_share, projects, created_3y, growth_3y, recent, dated, verified]},
+     "reach_only": {scope: reach_share},
      "diversity": [categories present, Shannon index],
      "creations": {"all" | "<family>": {year: count}},
      "sources": [[name, licence, count], …],
      "peers": [territory id, …], "density_class": str, "population_class": int}
 
-Only scopes with at least one initiative, or with people within reach, are stored (a missing
-scope is all zeros), which keeps a commune's document small. Shares are of the population
+Only scopes with at least one initiative are stored in full (a missing scope is all zeros);
+a scope without an initiative here but with people within reach of one elsewhere keeps only
+that share, in `reach_only` {scope: share}. This keeps a commune's document small. Shares are of the population
 (0–1), null without population; growth_3y is null when no initiative has a known creation year
 before the three-year window.
 """
@@ -219,13 +221,15 @@ def documents(
     counts = np.stack(
         [m.count, m.projects, m.created_3y, m.recent, m.dated, m.verified], axis=2
     ).astype(np.int64)
-    kept = (m.count > 0) | (m.reach_pop > 0)  # reach without a local initiative is still reach
+    counted = m.count > 0
+    # People within reach of a practice that has no initiative here: only that share is kept.
+    reach_only = ~counted & (m.reach_pop > 0)
     n_families = len(typology.families)
     per_category = m.count[:, 1 + n_families :]
     diversity = (per_category > 0).sum(axis=1)
     creation_keys = ["all", *typology.families]
     for t, territory_id in enumerate(referential.ids):
-        columns = np.flatnonzero(kept[t])
+        columns = np.flatnonzero(counted[t])
         scopes = {}
         # NaN (no population, nothing to grow from) stays NaN here: the JSON writer makes it
         # null, which is much cheaper than testing a million values in Python.
@@ -237,6 +241,10 @@ def documents(
                 count, per_10k, commune_share, reach_share, projects, created, growth, recent,
                 dated, verified,
             ]  # fmt: skip
+        nearby = np.flatnonzero(reach_only[t])
+        reach = dict(
+            zip([m.scopes[s] for s in nearby.tolist()], shares[t, nearby, 2].tolist(), strict=True)
+        )
         yield (
             territory_id,
             {
@@ -244,6 +252,7 @@ def documents(
                 "area_km2": _floats(np.round(referential.area_km2[t : t + 1], 2))[0],
                 "initiatives": int(m.count[t, 0]),
                 "scopes": scopes,
+                "reach_only": reach,
                 "diversity": [int(diversity[t]), round(shannon(per_category[t]), 4)],
                 "creations": _creation_series(creations[t], years, creation_keys),
                 "sources": [

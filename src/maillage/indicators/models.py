@@ -56,3 +56,45 @@ class DataChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.changed_at:%Y-%m-%d %H:%M} {self.reason}"
+
+
+class CountSnapshot(models.Model):
+    """A count published by a source at a date, for a territory (and a category, or all the
+    practices the source covers): the time series that per-initiative dates cannot give,
+    such as a map's number of entries over the years."""
+
+    source = models.CharField(_("source"), max_length=200)
+    licence = models.CharField(_("licence"), max_length=100, blank=True)
+    territory = models.ForeignKey(
+        "territories.Territory",
+        on_delete=models.PROTECT,
+        related_name="count_snapshots",
+        verbose_name=_("territoire"),
+    )
+    category = models.ForeignKey(
+        "catalog.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("catégorie"),
+        help_text=_("Vide : toutes les pratiques que la source recense."),
+    )
+    date = models.DateField(_("date"))
+    count = models.PositiveIntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("comptage publié")
+        verbose_name_plural = _("comptages publiés")
+        ordering = ["source", "territory_id", "category_id", "date"]
+        # A series is replaced whole by each import of its source (history.py); the constraint
+        # guards the rows that have a category (NULLs are distinct in SQL).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "territory", "category", "date"],
+                name="one_count_per_source_territory_category_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} · {self.territory_id} · {self.date}: {self.count}"

@@ -12,7 +12,7 @@ from maillage.catalog.models import Category, Family
 from maillage.territories.models import Territory
 from maillage.territories.selectors import children
 
-from .selectors import stored
+from .selectors import scope_figures, stored
 
 # The figures a user can map and compare, with their label and unit.
 MAPPABLE = {
@@ -51,6 +51,7 @@ class PortraitPage:
     gaps: list[str]
     strengths: list[str]
     choropleth: dict[str, Any] = field(default_factory=dict)
+    series: list[dict[str, Any]] = field(default_factory=list)
 
 
 def labels() -> dict[str, str]:
@@ -89,12 +90,10 @@ def choropleth(territory: Territory, scope: str, indicator: str) -> dict[str, An
     """Values of the sub-territories for one scope and indicator, keyed by territory id."""
     kids = list(children(territory).values_list("id", "name"))
     figures = stored([tid for tid, _name in kids])
-    position = {"count": 0, "per_10k": 1, "commune_share": 2, "reach_share": 3, "created_3y": 5}
     values = {}
     for tid, name in kids:
         row = figures.get(tid)
-        scoped = row.figures["scopes"].get(scope) if row else None
-        value = scoped[position[indicator]] if scoped else (0 if row else None)
+        value = scope_figures(row.figures, scope)[indicator] if row else None
         values[tid] = {"name": name, "value": value}
     return {"scope": scope, "indicator": indicator, "values": values}
 
@@ -116,4 +115,15 @@ def portrait_page(
         gaps=[names.get(f"cat:{g['category']}", g["category"]) for g in data["peers"]["gaps"]],
         strengths=[names.get(s["scope"], s["scope"]) for s in data["peers"]["strengths"]],
         choropleth=choropleth(territory, scope, indicator),
+        series=[
+            {
+                "source": entry["source"],
+                "licence": entry["licence"],
+                "label": names.get(f"cat:{entry['category']}", names["all"])
+                if entry["category"]
+                else _("toutes les pratiques de la source"),
+                "bars": _bars([(day, float(count)) for day, count in entry["points"]]),
+            }
+            for entry in data["time_series"]
+        ],
     )

@@ -11,7 +11,7 @@ from maillage.catalog.models import Category, Family, PlatformFootprint
 from maillage.territories.models import Territory
 
 from .compute import FIELDS
-from .models import DataChange, IndicatorRun, TerritoryFigures
+from .models import CountSnapshot, DataChange, IndicatorRun, TerritoryFigures
 from .peers import PEERS_BY_LEVEL
 
 COMPARED = ("count", "per_10k", "commune_share", "reach_share", "created_3y")
@@ -51,10 +51,12 @@ def stored(territory_ids: list[str]) -> dict[str, Stored]:
     return {r.territory_id: Stored(r.territory, r.figures) for r in rows}
 
 
-def _scope(figures: dict[str, Any], key: str) -> dict[str, Any]:
+def scope_figures(figures: dict[str, Any], key: str) -> dict[str, Any]:
     values = figures["scopes"].get(key)
     if values is None:
-        return {name: (None if name == "growth_3y" else 0) for name in FIELDS}
+        scope = {name: (None if name == "growth_3y" else 0) for name in FIELDS}
+        scope["reach_share"] = figures.get("reach_only", {}).get(key, 0)
+        return scope
     return dict(zip(FIELDS, values, strict=True))
 
 
@@ -84,8 +86,8 @@ def compare(
     median. A figure without population (shares, per 10,000) is left out."""
     result: dict[str, dict[str, dict[str, Any]]] = {}
     for key in scopes:
-        mine = _scope(own, key)
-        theirs = [_scope(p, key) for p in peers]
+        mine = scope_figures(own, key)
+        theirs = [scope_figures(p, key) for p in peers]
         result[key] = {}
         for name in COMPARED:
             value = mine[name]
@@ -108,9 +110,9 @@ def gaps_and_strengths(
     gaps = []
     for code in categories:
         key = f"cat:{code}"
-        if _scope(own, key)["count"]:
+        if scope_figures(own, key)["count"]:
             continue
-        present = sum(1 for p in peers if _scope(p, key)["count"])
+        present = sum(1 for p in peers if scope_figures(p, key)["count"])
         if peers and present / len(peers) >= GAP_SHARE:
             gaps.append({"category": code, "peers_with_it": present, "peers": len(peers)})
     strengths = [
@@ -125,9 +127,9 @@ def gaps_and_strengths(
 
 def _readable(figures: dict[str, Any], families: list[str], categories: list[str]) -> dict:
     return {
-        "all": _scope(figures, "all"),
-        "families": {code: _scope(figures, f"fam:{code}") for code in families},
-        "categories": {code: _scope(figures, f"cat:{code}") for code in categories},
+        "all": scope_figures(figures, "all"),
+        "families": {code: scope_figures(figures, f"fam:{code}") for code in families},
+        "categories": {code: scope_figures(figures, f"cat:{code}") for code in categories},
     }
 
 
@@ -160,8 +162,8 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
     territory = own.territory
     population, area = figures.get("population"), figures.get("area_km2")
     total = figures["initiatives"]
-    dated = _scope(figures, "all")["dated"]
-    verified = _scope(figures, "all")["verified"]
+    dated = scope_figures(figures, "all")["dated"]
+    verified = scope_figures(figures, "all")["verified"]
     return {
         "territory": {
             "id": territory.id,
@@ -189,6 +191,7 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
             for name, licence, count in figures.get("sources", [])
         ],
         "footprints": footprints(territory.id),
+        "time_series": time_series(territory.id),
         "peers": {
             "chosen_by": "user" if chosen else "rule",
             "rule": None if chosen else peer_rule(territory.level),
@@ -208,6 +211,27 @@ def peer_rule(level: str) -> str:
         "les %(k)s territoires du même niveau et de la même classe de densité les plus "
         "proches en population"
     ) % {"k": k}
+
+
+def time_series(territory_id: str) -> list[dict[str, Any]]:
+    """Counts published by sources over time for this territory (see history.py)."""
+    series: dict[tuple[str, str | None], dict[str, Any]] = {}
+    rows = CountSnapshot.objects.filter(territory_id=territory_id).order_by(
+        "source", "category_id", "date"
+    )
+    for row in rows:
+        key = (row.source, row.category_id)
+        entry = series.setdefault(
+            key,
+            {
+                "source": row.source,
+                "licence": row.licence,
+                "category": row.category_id,
+                "points": [],
+            },
+        )
+        entry["points"].append([row.date.isoformat(), row.count])
+    return list(series.values())
 
 
 def footprints(territory_id: str) -> list[dict[str, Any]]:

@@ -56,3 +56,20 @@ def recompute(today: datetime.date | None = None, progress: Progress | None = No
     run.save(update_fields=["seconds"])
     IndicatorRun.objects.exclude(pk=run.pk).delete()
     return run
+
+
+# Up to this many initiatives a recompute takes a second or two: a page may wait for it.
+INLINE_RECOMPUTE_MAX = 100_000
+
+
+def refresh_if_stale() -> bool:
+    """Recompute now when the inventory changed since the last run and it is small enough for
+    a page to wait; a larger one keeps its figures, marked out of date, until `maillage
+    indicators --recompute` (run after imports). Returns whether it recomputed."""
+    from .selectors import is_stale, latest_run
+
+    run = latest_run()
+    if run is None or not is_stale(run) or run.initiatives > INLINE_RECOMPUTE_MAX:
+        return False
+    recompute()
+    return True

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from maillage.territories.selectors import TerritoryNotFound, resolve_territory
 
-from . import presenters, selectors
+from . import presenters, selectors, services
 
 COMPARE_MIN, COMPARE_MAX = 2, 4
 
@@ -43,6 +43,7 @@ def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
     if resolved.alias is not None:
         return redirect("indicators:portrait", territory_id=territory.id)
     chosen = _ids(request.GET.get("pairs", ""))
+    services.refresh_if_stale()
     try:
         data = selectors.portrait(territory.id, chosen or None)
     except selectors.FiguresNotComputed as error:
@@ -85,6 +86,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     asked = [tid for value in request.GET.getlist("t") for tid in _ids(value)]
     problems: list[str] = []
     portraits = []
+    services.refresh_if_stale()
     for tid in asked[:COMPARE_MAX]:
         try:
             territory = resolve_territory(tid).territory

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
+from maillage.indicators import history
+
 from .harvest import ImportRequest, file_sha256, run_import
 from .models import HarvestJob, Source
 from .selectors import job_summary
@@ -40,6 +42,34 @@ DEMO_SOURCES = [
         attribution="CGET / ANCT, Mission Coworking : Territoires, Travail, Numérique, 2019",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class DemoSeries:
+    source: str
+    file: str
+    licence: str
+    territory: str
+
+
+# Counts over time published by a source (indicators.history), replaced whole at each load.
+DEMO_SERIES = [
+    DemoSeries(
+        source="maplab-bzh", file="maplab-bzh-history.csv", licence="CC-BY", territory="reg:53"
+    ),
+]
+
+
+def load_demo_series(progress: Callable[[str], None] = lambda m: None) -> list[dict[str, Any]]:
+    folder = Path(settings.BUNDLED_DATA_DIR) / "demo"
+    results = []
+    for demo in DEMO_SERIES:
+        progress(f"Série {demo.source}…")
+        series = history.read_features(folder / demo.file, demo.territory)
+        results.append(
+            {"source": demo.source, **history.import_series(series, demo.source, demo.licence)}
+        )
+    return results
 
 
 def load_demo_sources(progress: Callable[[str], None] = lambda m: None) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from maillage.catalog.models import Initiative
-from maillage.catalog.services import update_initiative
+from maillage.catalog.services import create_initiative, update_initiative
 from maillage.indicators.selectors import latest_run, portrait
 from maillage.portal.tests.a11y import accessibility_problems
 from maillage.territories.models import Territory
@@ -119,3 +119,29 @@ def test_portrait_in_english(client, demo_figures):
     assert "Key figures" in html
     assert "Comparison with similar territories" in html
     assert "Shared mobility" in html
+
+
+def test_rest_api_gives_the_same_figures(client, demo_figures):
+    data = client.get("/api/v1/territories/dep:64/indicators").json()
+    assert data == client.get(URL.format("dep:64"), {"format": "json"}).json()
+    chosen = client.get("/api/v1/territories/dep:64/indicators", {"peers": "dep:40"}).json()
+    assert [m["id"] for m in chosen["peers"]["members"]] == ["dep:40"]
+    missing = client.get("/api/v1/territories/dep:999/indicators")
+    assert (missing.status_code, missing.json()["code"]) == (404, "territory-not-found")
+    schema = client.get("/api/v1/schema/").json()
+    assert "/api/v1/territories/{territory_id}/indicators" in schema["paths"]
+
+
+def test_rest_api_says_when_nothing_is_computed(client, referential):
+    response = client.get("/api/v1/territories/dep:64/indicators")
+    assert (response.status_code, response.json()["code"]) == (503, "figures-not-computed")
+
+
+def test_a_small_inventory_is_recomputed_when_the_portrait_is_read(client, demo_figures):
+    before = client.get(URL.format("com:64443"), {"format": "json"}).json()
+    assert before["all"]["count"] == 1
+    create_initiative(name="Repair café de Pardies", category="repair-cafe", insee_code="64443")
+    after = client.get(URL.format("com:64443"), {"format": "json"}).json()
+    assert after["stale"] is False
+    assert after["all"]["count"] == 2
+    assert after["categories"]["repair-cafe"]["count"] == 1

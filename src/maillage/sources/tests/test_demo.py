@@ -10,8 +10,12 @@ from maillage.sources.models import HarvestJob
 @pytest.mark.django_db
 def test_demo_sources_load_once_and_show_their_attribution(client, capsys):
     call_command("load-demo")
-    first = json.loads(capsys.readouterr().out)
+    loaded = json.loads(capsys.readouterr().out)
+    first = loaded["sources"]
     assert [r["source"] for r in first] == ["bnlc", "tiers-lieux-cget-2019"]
+    # The #MapLabBZH series: 120 readable versions of the map, the last of each day kept.
+    assert loaded["series"][0]["source"] == "maplab-bzh"
+    assert loaded["series"][0]["skipped"] == 10
     assert first[0]["outcomes"]["new"] == 2472
     # 1,512 census rows; those without a place or a name are rejected with their reason.
     assert first[1]["rows"] == 1512
@@ -19,7 +23,8 @@ def test_demo_sources_load_once_and_show_their_attribution(client, capsys):
     count = Initiative.objects.count()
     call_command("load-demo")
     second = json.loads(capsys.readouterr().out)
-    assert {r["status"] for r in second} == {"up-to-date"}
+    assert {r["status"] for r in second["sources"]} == {"up-to-date"}
+    assert second["series"][0]["replaced"] == loaded["series"][0]["stored"]
     assert Initiative.objects.count() == count
     assert HarvestJob.objects.count() == 2
     page = client.get("/sources/")

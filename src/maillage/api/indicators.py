@@ -1,0 +1,37 @@
+"""Indicator endpoints: thin handlers over maillage.indicators.selectors (the same JSON as
+`maillage indicators TERRITORY --json` and the portrait page's JSON twin)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from maillage.indicators import selectors, services
+from maillage.territories.selectors import resolve_territory
+
+from .schemas import Error
+
+router = Router(tags=["indicateurs"])
+
+
+@router.get(
+    "/territories/{territory_id}/indicators",
+    response={200: dict[str, Any], 400: Error, 404: Error, 503: Error},
+    summary="Indicateurs d'un territoire, comparés à ses pairs",
+    description=(
+        "Nombre d'initiatives publiées et actives, pour 10 000 habitants, part des habitants "
+        "dans une commune qui en a une et à portée d'une, émergence, diversité, complétude, "
+        "sources, séries publiées, et comparaison avec les pairs (médiane, rang centile, "
+        "rapport, manques, points forts), pour toutes les pratiques, chaque famille et chaque "
+        "catégorie. Schéma des champs : README, « maillage indicators »."
+    ),
+)
+def get_indicators(
+    request: HttpRequest,
+    territory_id: str,
+    peers: str = Query("", description="Pairs choisis, séparés par des virgules (dep:29,dep:22)"),
+) -> dict[str, Any]:
+    territory = resolve_territory(territory_id).territory
+    chosen = [p.strip() for p in peers.split(",") if p.strip()]
+    services.refresh_if_stale()
+    return selectors.portrait(territory.id, chosen or None)
