@@ -6,6 +6,7 @@ initiatives, on SQLite and PostgreSQL, against the same core figures computed by
    with `sqlite3` `executemany` into `catalog_initiative`: published, live, unmerged, in a
    real commune drawn ∝ population, the point ~1 km around the commune's point (normal),
    a non-retired category drawn with realistic weights (≈ 5 % « à classer »), ≈ 5 % « projet »,
+   3 % « ferme » and 2 % « en-sommeil » (only « actif » is counted),
    a creation date for ≈ 30 % (1995 – last year), first seen in the last 3 years, verified
    (last 2 years) for ≈ 15 %, one of 5 sources with their licences.
 3. `maillage indicators --recompute` as a subprocess, twice (empty figures table, then
@@ -66,6 +67,8 @@ TARGETS = {
 PGBIN = Path("/usr/lib/postgresql/15/bin")
 UNCLASSIFIED_SHARE = 0.05
 PROJECT_SHARE = 0.05
+CLOSED_SHARE = 0.03  # status « ferme »: created once, no longer counted
+DORMANT_SHARE = 0.02  # « en-sommeil »
 DATED_SHARE = 0.30
 VERIFIED_SHARE = 0.15
 SPREAD_KM = 1.0
@@ -182,7 +185,13 @@ def generate(n: int, ref: dict[str, Any], today: datetime.date) -> dict[str, Any
     weights = np.array([WEIGHTS.get(c, 1.0) for c in codes])
     category = rng.choice(len(codes), size=n, p=weights / weights.sum())
     unclassified = rng.random(n) < UNCLASSIFIED_SHARE
-    status = np.where(rng.random(n) < PROJECT_SHARE, "projet", "actif")
+    draw = rng.random(n)
+    status = np.select(
+        [draw < PROJECT_SHARE, draw < PROJECT_SHARE + CLOSED_SHARE,
+         draw < PROJECT_SHARE + CLOSED_SHARE + DORMANT_SHARE],
+        ["projet", "ferme", "en-sommeil"],
+        "actif",
+    )  # fmt: skip
 
     first = datetime.date(1995, 1, 1).toordinal()
     last_year_end = datetime.date(today.year - 1, 12, 31).toordinal()
@@ -441,6 +450,7 @@ def stored_sqlite(db: Path) -> tuple[dict[str, dict], str | None]:
 DUCKDB_SQL = """
 WITH inv AS (
     SELECT i.commune_id, c.code AS cat, c.family_id AS fam,
+           i.status = 'actif' AS active,
            i.status = 'projet' AS projet,
            i.first_seen_on >= $year_ago AS recent,
            i.last_verified_on >= $year_ago AS verified,
@@ -451,20 +461,20 @@ WITH inv AS (
       AND i.commune_id IS NOT NULL
 ),
 scoped AS (
-    SELECT commune_id, 'all' AS scope, projet, recent, verified, dated FROM inv
+    SELECT commune_id, 'all' AS scope, active, projet, recent, verified, dated FROM inv
     UNION ALL
-    SELECT commune_id, 'fam:' || fam, projet, recent, verified, dated FROM inv
+    SELECT commune_id, 'fam:' || fam, active, projet, recent, verified, dated FROM inv
     WHERE fam IS NOT NULL
     UNION ALL
-    SELECT commune_id, 'cat:' || cat, projet, recent, verified, dated FROM inv
+    SELECT commune_id, 'cat:' || cat, active, projet, recent, verified, dated FROM inv
     WHERE cat IS NOT NULL
 ),
 per_commune AS (
-    SELECT commune_id, scope, count(*) AS n,
+    SELECT commune_id, scope, count(*) FILTER (WHERE active) AS n,
            count(*) FILTER (WHERE projet) AS projects,
-           count(*) FILTER (WHERE recent) AS recent,
-           count(*) FILTER (WHERE dated) AS dated,
-           count(*) FILTER (WHERE verified) AS verified
+           count(*) FILTER (WHERE active AND recent) AS recent,
+           count(*) FILTER (WHERE active AND dated) AS dated,
+           count(*) FILTER (WHERE active AND verified) AS verified
     FROM scoped GROUP BY ALL
 ),
 links AS (
@@ -483,7 +493,8 @@ pop AS (
     SELECT territory_id, sum(population) AS population FROM links GROUP BY ALL
 ),
 summed AS (
-    SELECT l.territory_id, p.scope, sum(p.n) AS n, sum(l.population) AS commune_pop,
+    SELECT l.territory_id, p.scope, sum(p.n) AS n,
+           coalesce(sum(l.population) FILTER (WHERE p.n > 0), 0) AS commune_pop,
            sum(p.projects) AS projects, sum(p.recent) AS recent, sum(p.dated) AS dated,
            sum(p.verified) AS verified
     FROM per_commune p JOIN links l USING (commune_id)
@@ -495,6 +506,7 @@ SELECT s.territory_id, s.scope, s.n::BIGINT AS count,
        s.projects::BIGINT AS projects, s.recent::BIGINT AS recent, s.dated::BIGINT AS dated,
        s.verified::BIGINT AS verified
 FROM summed s JOIN pop USING (territory_id)
+WHERE s.n > 0 OR s.projects > 0
 """
 
 

@@ -1,5 +1,11 @@
 """Every indicator of every territory, from the arrays of inputs.py, with numpy only.
 
+What is counted: published, live initiatives placed in a commune. `count`, the shares of the
+population, reach, diversity and completeness (`recent`, `dated`, `verified`) concern the
+**active** ones (status « actif »); `projects` counts status « projet »; creations
+(`created_3y`, `growth_3y`, `creations`) count every initiative with a known year of creation
+or opening except projects — a closed one was created too.
+
 Counts are first made per commune (a communes × categories matrix), then summed up to each
 EPCI, département, région and France through the commune's ancestors, so that every level
 adds up exactly. A territory's figures are one compact document (`TerritoryFigures.figures`):
@@ -100,20 +106,24 @@ def matrices(
     n_communes, n_cat = len(referential.communes), len(typology.categories)
     placed = inventory.commune >= 0
     inv = _subset(inventory, placed)
-    ones = np.ones(inv.size)
 
     def summed(values: np.ndarray) -> np.ndarray:
         return _up(_widen(_per_commune(values, inv, n_communes, n_cat), typology), referential)
 
+    # Creations: every initiative with a known year but projects (not created yet), closed
+    # ones included (they were created). Counts, presence, reach and completeness: the active.
+    created = (inv.created_year > 0) & ~inv.projet
     first_window_year = year - GROWTH_YEARS
-    in_window = (inv.created_year >= first_window_year) & (inv.created_year < year)
-    before = (inv.created_year > 0) & (inv.created_year < first_window_year)
-    counts_commune = _per_commune(ones, inv, n_communes, n_cat)
+    in_window = created & (inv.created_year >= first_window_year) & (inv.created_year < year)
+    before = created & (inv.created_year < first_window_year)
+    active = inv.active
+    counts_commune = _per_commune(active.astype(float), inv, n_communes, n_cat)
     present = _widen(counts_commune, typology) > 0
     pop = np.nan_to_num(referential.population[referential.communes])
     reach = within_reach(
         referential.commune_group, referential.commune_lon, referential.commune_lat,
-        inv.commune, inv.category, inv.lon, inv.lat, typology.categories,
+        inv.commune[active], inv.category[active], inv.lon[active], inv.lat[active],
+        typology.categories,
     )  # fmt: skip
     reach_wide = _widen_bool(reach, typology)
     return Matrices(
@@ -126,9 +136,9 @@ def matrices(
         projects=summed(inv.projet.astype(float)),
         created_3y=summed(in_window.astype(float)),
         dated_before=summed(before.astype(float)),
-        recent=summed(inv.recent.astype(float)),
-        dated=summed((inv.created_year > 0).astype(float)),
-        verified=summed(inv.verified.astype(float)),
+        recent=summed((active & inv.recent).astype(float)),
+        dated=summed((active & (inv.created_year > 0)).astype(float)),
+        verified=summed((active & inv.verified).astype(float)),
     )
 
 
@@ -143,7 +153,8 @@ def _widen_bool(reach: np.ndarray, typology: Typology) -> np.ndarray:
 def _subset(inventory: Inventory, keep: np.ndarray) -> Inventory:
     return Inventory(
         commune=inventory.commune[keep], category=inventory.category[keep],
-        lon=inventory.lon[keep], lat=inventory.lat[keep], projet=inventory.projet[keep],
+        lon=inventory.lon[keep], lat=inventory.lat[keep], active=inventory.active[keep],
+        projet=inventory.projet[keep],
         created_year=inventory.created_year[keep], recent=inventory.recent[keep],
         verified=inventory.verified[keep], source=inventory.source[keep],
         sources=inventory.sources,
@@ -163,7 +174,9 @@ def _creations(
 ) -> tuple[list[int], np.ndarray]:
     """Creations per year, per territory, for « all » and each family:
     (years, territories × (1 + families) × years)."""
-    inv = _subset(inventory, (inventory.commune >= 0) & (inventory.created_year > 0))
+    inv = _subset(
+        inventory, (inventory.commune >= 0) & (inventory.created_year > 0) & ~inventory.projet
+    )
     if not inv.size:
         return [], np.zeros((referential.size, 1 + len(typology.families), 0))
     years = sorted({int(y) for y in np.unique(inv.created_year)})
@@ -221,7 +234,9 @@ def documents(
     counts = np.stack(
         [m.count, m.projects, m.created_3y, m.recent, m.dated, m.verified], axis=2
     ).astype(np.int64)
-    counted = m.count > 0
+    # A scope is stored in full when it has something to say: active initiatives, projects,
+    # or creations (closed initiatives were created too).
+    counted = (counts > 0).any(axis=2) | (m.dated_before > 0)
     # People within reach of a practice that has no initiative here: only that share is kept.
     reach_only = ~counted & (m.reach_pop > 0)
     n_families = len(typology.families)

@@ -53,6 +53,7 @@ class Inventory:
     category: np.ndarray  # category index, -1 « à classer »
     lon: np.ndarray
     lat: np.ndarray
+    active: np.ndarray  # bool: status « actif » (what the counts count)
     projet: np.ndarray  # bool: status « projet »
     created_year: np.ndarray  # int16: year of creation or opening, 0 when unknown
     recent: np.ndarray  # bool: first seen in the last 12 months
@@ -126,6 +127,7 @@ def _public_rows(today: datetime.date) -> tuple[str, tuple]:
         Initiative.objects.public()
         .filter(commune__isnull=False)
         .annotate(
+            active=ExpressionWrapper(Q(status="actif"), output_field=BooleanField()),
             projet=ExpressionWrapper(Q(status="projet"), output_field=BooleanField()),
             # The year of creation, else of opening, else 0: the dates as ISO text, cut.
             year=Coalesce(
@@ -141,8 +143,8 @@ def _public_rows(today: datetime.date) -> tuple[str, tuple]:
         )
         .order_by()
         .values_list(
-            "commune_id", "category_id", "lon", "lat", "projet", "year", "recent", "verified",
-            "source",
+            "commune_id", "category_id", "lon", "lat", "active", "projet", "year", "recent",
+            "verified", "source",
         )
     )  # fmt: skip
     sql, params = query.query.sql_with_params()
@@ -158,7 +160,7 @@ def load_inventory(referential: Referential, typology: Typology, today: datetime
         empty = np.zeros(0)
         return Inventory(
             commune=empty.astype(np.int64), category=empty.astype(np.int64), lon=empty,
-            lat=empty, projet=empty.astype(bool), created_year=empty.astype(np.int16),
+            lat=empty, active=empty.astype(bool), projet=empty.astype(bool), created_year=empty.astype(np.int16),
             recent=empty.astype(bool), verified=empty.astype(bool),
             source=empty.astype(np.int64), sources=[],
         )  # fmt: skip
@@ -166,7 +168,7 @@ def load_inventory(referential: Referential, typology: Typology, today: datetime
     n = len(rows)
     category_index = {code: i for i, code in enumerate(typology.categories)}
     sources: dict[str, int] = {}
-    for key in set(columns[8]):
+    for key in set(columns[9]):
         sources[key] = len(sources)
 
     def indexes(values: tuple, index: dict[str, int]) -> np.ndarray:
@@ -177,10 +179,11 @@ def load_inventory(referential: Referential, typology: Typology, today: datetime
         category=indexes(columns[1], category_index),
         lon=np.array(columns[2], dtype=float),
         lat=np.array(columns[3], dtype=float),
-        projet=np.array(columns[4], dtype=bool),
-        created_year=np.array(columns[5], dtype=np.int16),
-        recent=np.array(columns[6], dtype=bool),  # None (no date) is False
-        verified=np.array(columns[7], dtype=bool),
-        source=indexes(columns[8], sources),
+        active=np.array(columns[4], dtype=bool),
+        projet=np.array(columns[5], dtype=bool),
+        created_year=np.array(columns[6], dtype=np.int16),
+        recent=np.array(columns[7], dtype=bool),  # None (no date) is False
+        verified=np.array(columns[8], dtype=bool),
+        source=indexes(columns[9], sources),
         sources=[tuple(key.split(SOURCE_SEPARATOR, 1)) for key in sources],  # type: ignore[misc]
     )

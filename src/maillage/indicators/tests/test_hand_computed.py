@@ -95,20 +95,36 @@ def test_population_within_reach_is_measured_from_distances(lacq_orthez):
     assert expected > lacq_orthez["categories"]["covoiturage"]["commune_share"]
 
 
-def test_emergence_from_known_dates(demo_figures):
-    # Dates as a project officer would enter them on two of the four real records.
+def test_statuses_and_emergence_from_known_dates(demo_figures):
+    # Statuses and dates as a project officer would enter them on the four real records.
     fablab = Initiative.objects.get(name="mini Fablab de Pardies")
     update_initiative(fablab, created_on=datetime.date(2024, 3, 1))
     coworking = Initiative.objects.get(name="Espace de travail partagé et de coworking")
-    update_initiative(coworking, opened_on=datetime.date(2016, 9, 1), status="projet")
+    update_initiative(coworking, opened_on=datetime.date(2016, 9, 1))
+    closed = Initiative.objects.get(name="Aire de covoiturage Sortie 8 Orthez")
+    update_initiative(
+        closed,
+        status="ferme",
+        created_on=datetime.date(2010, 5, 1),
+        closed_on=datetime.date(2020, 1, 1),
+    )
+    project = Initiative.objects.get(name="Rond Point François Mitterand")
+    update_initiative(project, status="projet")
     recompute(today=REFERENCE_DATE)
     data = portrait(EPCI)
-    assert data["all"]["created_3y"] == 1  # 2024 is in 2023–2025
-    assert data["all"]["growth_3y"] == 1.0  # one created in the window, one dated before
+    # Counted: the active ones only, the fab lab and the coworking space.
+    assert data["all"]["count"] == 2
+    assert data["families"]["mobilite"]["count"] == 0
+    assert data["all"]["commune_share"] == 0.223  # Orthez + Pardies: 11,811 / 52,961
     assert data["all"]["projects"] == 1
-    assert data["all"]["dated"] == 2
+    assert data["families"]["mobilite"]["projects"] == 1
+    # Created: the closed one was created too; the project was not (yet).
     assert data["emergence"]["creations_per_year"] == {
-        "all": {"2016": 1, "2024": 1},
+        "all": {"2010": 1, "2016": 1, "2024": 1},
+        "mobilite": {"2010": 1},
         "lieux": {"2016": 1, "2024": 1},
     }
-    assert data["completeness"]["dated_share"] == 0.5
+    assert data["all"]["created_3y"] == 1  # 2024 is in 2023–2025
+    assert data["all"]["growth_3y"] == 0.5  # one created in the window, two dated before
+    assert data["all"]["dated"] == 2  # both active ones have a date
+    assert data["completeness"]["dated_share"] == 1.0

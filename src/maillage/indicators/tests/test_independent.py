@@ -6,19 +6,27 @@ import pytest
 
 from maillage.catalog.models import Category, Initiative
 from maillage.indicators.models import TerritoryFigures
+from maillage.indicators.services import recompute
 from maillage.territories.models import Territory
+
+from .conftest import REFERENCE_DATE
 
 
 @pytest.fixture
 def duck(demo_figures):
+    # Some closed and some planned ones among the real records: only the active are counted.
+    ids = list(Initiative.objects.order_by("pk").values_list("pk", flat=True))
+    Initiative.objects.filter(pk__in=ids[::50]).update(status="ferme")
+    Initiative.objects.filter(pk__in=ids[7::50]).update(status="projet")
+    recompute(today=REFERENCE_DATE)
     con = duckdb.connect()
-    con.execute("CREATE TABLE initiative (commune_id TEXT, category_id TEXT)")
+    con.execute("CREATE TABLE initiative (commune_id TEXT, category_id TEXT, status TEXT)")
     con.executemany(
-        "INSERT INTO initiative VALUES (?, ?)",
+        "INSERT INTO initiative VALUES (?, ?, ?)",
         list(
             Initiative.objects.public()
             .filter(commune__isnull=False)
-            .values_list("commune_id", "category_id")
+            .values_list("commune_id", "category_id", "status")
         ),
     )
     con.execute("CREATE TABLE commune (id TEXT, departement_id TEXT, population BIGINT)")
@@ -37,15 +45,16 @@ def duck(demo_figures):
     con.close()
 
 
-# Per département and scope (all, fam:<code>, cat:<code>): count, per 10,000 inhabitants,
-# share of the population living in a commune that has one.
+# Per département and scope (all, fam:<code>, cat:<code>): count of active initiatives, per
+# 10,000 inhabitants, share of the population living in a commune that has one.
 QUERY = """
-WITH tagged AS (
-    SELECT i.commune_id, 'all' AS scope FROM initiative i
+WITH active AS (SELECT * FROM initiative WHERE status = 'actif'),
+tagged AS (
+    SELECT i.commune_id, 'all' AS scope FROM active i
     UNION ALL
-    SELECT i.commune_id, 'fam:' || c.family FROM initiative i JOIN category c ON c.code = i.category_id
+    SELECT i.commune_id, 'fam:' || c.family FROM active i JOIN category c ON c.code = i.category_id
     UNION ALL
-    SELECT i.commune_id, 'cat:' || i.category_id FROM initiative i WHERE i.category_id IS NOT NULL
+    SELECT i.commune_id, 'cat:' || i.category_id FROM active i WHERE i.category_id IS NOT NULL
 ),
 per_commune AS (
     SELECT commune_id, scope, count(*) AS n FROM tagged GROUP BY ALL
