@@ -127,3 +127,18 @@ def portrait_page(
             for entry in data["time_series"]
         ],
     )
+
+
+def compare_rows(portraits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per family (after « all »), one cell per territory compared."""
+    if not portraits:
+        return []
+    names = labels()
+
+    def scoped(data: dict[str, Any], key: str) -> dict[str, Any]:
+        return data["all"] if key == "all" else data["families"][key.split(":", 1)[1]]
+
+    keys = ["all", *(f"fam:{code}" for code in portraits[0]["families"])]
+    return [
+        {"label": names.get(key, key), "cells": [scoped(p, key) for p in portraits]} for key in keys
+    ]

@@ -102,15 +102,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         status = 400 if asked and len(portraits) < COMPARE_MIN else 200
         return _json({"territories": portraits, "problems": problems}, status)
-    names = presenters.labels()
-    scopes = ["all", *(f"fam:{c}" for c in portraits[0]["families"])] if portraits else []
-    rows = [
-        {
-            "label": names.get(key, key),
-            "cells": [_scoped(p, key) for p in portraits],
-        }
-        for key in scopes
-    ]
+    rows = presenters.compare_rows(portraits)
     context = {
         "portraits": portraits,
         "rows": rows,
@@ -119,9 +111,3 @@ def compare(request: HttpRequest) -> HttpResponse:
     }
     status = 400 if asked and len(portraits) < COMPARE_MIN else 200
     return render(request, "indicators/compare.html", context, status=status)
-
-
-def _scoped(data: dict[str, Any], key: str) -> dict[str, Any]:
-    if key == "all":
-        return data["all"]
-    return data["families"][key.split(":", 1)[1]]
