@@ -132,4 +132,20 @@ def execute_job(job_id: int) -> HarvestJob:
         _fail_pending(job, repr(exc))
         raise
     write_progress(job.pk, job.rows)
+    if not job.dry_run:
+        _refresh_figures()
     return job
+
+
+def _refresh_figures() -> None:
+    """The import changed the inventory: the territorial figures are recomputed here, in the
+    background, so that no page waits for them. A failure leaves the import as it is (done,
+    committed) and the figures marked out of date, recomputed by the next attempt."""
+    from maillage.indicators.selectors import is_stale, latest_run
+    from maillage.indicators.services import recompute
+
+    if latest_run() is None or is_stale(latest_run()):
+        try:
+            recompute()
+        except Exception as exc:  # the import itself succeeded and must stay so
+            print(f"recalcul des indicateurs impossible : {exc!r}", file=sys.stderr)

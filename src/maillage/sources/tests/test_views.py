@@ -21,6 +21,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from maillage.catalog.models import Initiative
+from maillage.indicators.selectors import portrait as indicator_portrait
 from maillage.portal.tests.a11y import accessibility_problems
 from maillage.sources import services
 from maillage.sources.background import (
@@ -238,6 +239,10 @@ def test_dry_run_report_confirmation_and_downloads(admin_client, bnlc):
     execute_job(real.pk)
     real.refresh_from_db()
     assert real.outcomes["new"] == 2472
+    # The background job also brought the territorial figures up to date.
+    figures = indicator_portrait("dep:64")
+    assert figures["stale"] is False
+    assert figures["categories"]["covoiturage"]["count"] > 0
     assert Initiative.objects.filter(source_records__source__name="bnlc-test").count() == 2472
     html = admin_client.get(f"/imports/{dry.pk}/").content.decode()
     assert f'href="/imports/{real.pk}/"' in html  # the dry run links to its confirmation
