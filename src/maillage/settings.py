@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "maillage.catalog",
     "maillage.sources",
     "maillage.dedupe",
+    "maillage.impacts",
     "maillage.indicators",
     "maillage.portal",
 ]

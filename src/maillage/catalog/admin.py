@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from maillage.impacts.admin import ActivityReportInline
+
 from . import services
 from .forms import InitiativeAdminForm, https_by_default
 from .models import Category, ExchangeMode, Family, Initiative, PlatformFootprint
@@ -69,6 +71,7 @@ class ExchangeModeAdmin(ReadOnlyTypologyAdmin):
 class InitiativeAdmin(SimpleHistoryAdmin, CatalogAdmin):
     form = InitiativeAdminForm
     list_display = ["name", "category", "commune", "status", "published", "updated_at"]
+    inlines = [ActivityReportInline]
     list_select_related = ["category", "commune"]
     actions = ["publish"]
     list_filter = [

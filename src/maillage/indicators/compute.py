@@ -1,7 +1,8 @@
 """Every indicator of every territory, from the arrays of inputs.py, with numpy only.
 
 What is counted: published, live initiatives placed in a commune. `count`, the shares of the
-population, reach, diversity and completeness (`recent`, `dated`, `verified`) concern the
+population, reach, diversity and completeness (`recent`, `dated`, `verified`, `with_activity`:
+activity reported for this year or the last) concern the
 **active** ones (status « actif »); `projects` counts status « projet »; creations
 (`created_3y`, `growth_3y`, `creations`) count every initiative with a known year of creation
 or opening except projects — a closed one was created too.
@@ -12,7 +13,8 @@ adds up exactly. A territory's figures are one compact document (`TerritoryFigur
 
     {"population": int | None, "area_km2": float | None, "initiatives": int,
      "scopes": {"all" | "fam:<code>" | "cat:<code>": [count, per_10k, commune_share,
-                reach_share, projects, created_3y, growth_3y, recent, dated, verified]},
+                reach_share, projects, created_3y, growth_3y, recent, dated, verified,
+                with_activity]},
      "reach_only": {scope: reach_share},
      "diversity": [categories present, Shannon index],
      "creations": {"all" | "<family>": {year: count}},
@@ -39,7 +41,7 @@ from .reach import within_reach
 
 FIELDS = (
     "count", "per_10k", "commune_share", "reach_share", "projects", "created_3y", "growth_3y",
-    "recent", "dated", "verified",
+    "recent", "dated", "verified", "with_activity",
 )  # fmt: skip
 GROWTH_YEARS = 3
 
@@ -58,6 +60,7 @@ class Matrices:
     recent: np.ndarray
     dated: np.ndarray
     verified: np.ndarray
+    with_activity: np.ndarray
 
 
 def _per_commune(
@@ -139,6 +142,7 @@ def matrices(
         recent=summed((active & inv.recent).astype(float)),
         dated=summed((active & (inv.created_year > 0)).astype(float)),
         verified=summed((active & inv.verified).astype(float)),
+        with_activity=summed((active & inv.with_activity).astype(float)),
     )
 
 
@@ -157,6 +161,7 @@ def _subset(inventory: Inventory, keep: np.ndarray) -> Inventory:
         projet=inventory.projet[keep],
         created_year=inventory.created_year[keep], recent=inventory.recent[keep],
         verified=inventory.verified[keep], source=inventory.source[keep],
+        with_activity=inventory.with_activity[keep],
         sources=inventory.sources,
     )  # fmt: skip
 
@@ -232,7 +237,8 @@ def documents(
             axis=2,
         )
     counts = np.stack(
-        [m.count, m.projects, m.created_3y, m.recent, m.dated, m.verified], axis=2
+        [m.count, m.projects, m.created_3y, m.recent, m.dated, m.verified, m.with_activity],
+        axis=2,
     ).astype(np.int64)
     # A scope is stored in full when it has something to say: active initiatives, projects,
     # or creations (closed initiatives were created too).
@@ -248,13 +254,13 @@ def documents(
         scopes = {}
         # NaN (no population, nothing to grow from) stays NaN here: the JSON writer makes it
         # null, which is much cheaper than testing a million values in Python.
-        for s, (count, projects, created, recent, dated, verified), floats in zip(
+        for s, (count, projects, created, recent, dated, verified, activity), floats in zip(
             columns.tolist(), counts[t, columns].tolist(), shares[t, columns].tolist(), strict=True
         ):
             per_10k, commune_share, reach_share, growth = floats
             scopes[m.scopes[s]] = [
                 count, per_10k, commune_share, reach_share, projects, created, growth, recent,
-                dated, verified,
+                dated, verified, activity,
             ]  # fmt: skip
         nearby = np.flatnonzero(reach_only[t])
         reach = dict(

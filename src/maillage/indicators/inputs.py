@@ -8,10 +8,20 @@ from itertools import repeat
 
 import numpy as np
 from django.db import connection
-from django.db.models import BooleanField, CharField, ExpressionWrapper, IntegerField, Q, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
 
 from maillage.catalog.models import Category, Family, Initiative
+from maillage.impacts.models import ActivityReport
 from maillage.territories.models import Level, Territory
 
 from .reach import METROPOLE
@@ -58,6 +68,7 @@ class Inventory:
     created_year: np.ndarray  # int16: year of creation or opening, 0 when unknown
     recent: np.ndarray  # bool: first seen in the last 12 months
     verified: np.ndarray  # bool: verified in the last 12 months
+    with_activity: np.ndarray  # bool: activity reported for this year or the last
     source: np.ndarray  # index into sources
     sources: list[tuple[str, str]]  # (source name, licence)
 
@@ -139,12 +150,15 @@ def _public_rows(today: datetime.date) -> tuple[str, tuple]:
             verified=ExpressionWrapper(
                 Q(last_verified_on__gte=year_ago), output_field=BooleanField()
             ),
+            with_activity=Exists(
+                ActivityReport.objects.filter(initiative=OuterRef("pk"), year__gte=today.year - 1)
+            ),
             source=Concat("source_name", Value(SOURCE_SEPARATOR), "source_licence"),
         )
         .order_by()
         .values_list(
             "commune_id", "category_id", "lon", "lat", "active", "projet", "year", "recent",
-            "verified", "source",
+            "verified", "source", "with_activity",
         )
     )  # fmt: skip
     sql, params = query.query.sql_with_params()
@@ -162,6 +176,7 @@ def load_inventory(referential: Referential, typology: Typology, today: datetime
             commune=empty.astype(np.int64), category=empty.astype(np.int64), lon=empty,
             lat=empty, active=empty.astype(bool), projet=empty.astype(bool), created_year=empty.astype(np.int16),
             recent=empty.astype(bool), verified=empty.astype(bool),
+            with_activity=empty.astype(bool),
             source=empty.astype(np.int64), sources=[],
         )  # fmt: skip
     columns = list(zip(*rows, strict=True))
@@ -185,5 +200,6 @@ def load_inventory(referential: Referential, typology: Typology, today: datetime
         recent=np.array(columns[7], dtype=bool),  # None (no date) is False
         verified=np.array(columns[8], dtype=bool),
         source=indexes(columns[9], sources),
+        with_activity=np.array(columns[10], dtype=bool),
         sources=[tuple(key.split(SOURCE_SEPARATOR, 1)) for key in sources],  # type: ignore[misc]
     )

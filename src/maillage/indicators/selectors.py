@@ -57,7 +57,9 @@ def scope_figures(figures: dict[str, Any], key: str) -> dict[str, Any]:
         scope = {name: (None if name == "growth_3y" else 0) for name in FIELDS}
         scope["reach_share"] = figures.get("reach_only", {}).get(key, 0)
         return scope
-    return dict(zip(FIELDS, values, strict=True))
+    # Figures computed by an older version may lack the newest fields: zero until recomputed.
+    padded = [*values, *[0] * (len(FIELDS) - len(values))]
+    return dict(zip(FIELDS, padded, strict=True))
 
 
 def _codes() -> tuple[list[str], list[str]]:
@@ -164,6 +166,7 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
     total = figures["initiatives"]
     dated = scope_figures(figures, "all")["dated"]
     verified = scope_figures(figures, "all")["verified"]
+    with_activity = scope_figures(figures, "all")["with_activity"]
     return {
         "territory": {
             "id": territory.id,
@@ -184,7 +187,8 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
             "initiatives": total,
             "dated_share": round(dated / total, 4) if total else None,
             "verified_12_months_share": round(verified / total, 4) if total else None,
-            "activity_data_share": None,  # activity reports are not recorded yet
+            # Activity reported (maillage.impacts) for this year or the last.
+            "activity_data_share": round(with_activity / total, 4) if total else None,
         },
         "sources": [
             {"name": name, "licence": licence, "count": count}

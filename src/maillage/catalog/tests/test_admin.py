@@ -20,6 +20,7 @@ def form_data(**overrides):
         "carrier": "association",
         "network": "Repair Café",
         "status": "actif",
+        "published": "on",
         "lon": "-1.6778",
         "lat": "48.1173",
         "location_precision": "address",
@@ -28,6 +29,9 @@ def form_data(**overrides):
         "contact_is_personal": "on",
         "contact_legal_basis": "",
         "source_name": "Saisie",
+        # The activity reports' inline (maillage.impacts), left empty.
+        "activity_reports-TOTAL_FORMS": "0",
+        "activity_reports-INITIAL_FORMS": "0",
     }
     for key in (
         "created_on",

@@ -15,6 +15,7 @@ import pytest
 
 from maillage.catalog.models import Initiative
 from maillage.catalog.services import update_initiative
+from maillage.impacts.models import ActivityReport
 from maillage.indicators.selectors import portrait
 from maillage.indicators.services import recompute
 from maillage.territories.models import Territory
@@ -128,3 +129,17 @@ def test_statuses_and_emergence_from_known_dates(demo_figures):
     assert data["all"]["growth_3y"] == 0.5  # one created in the window, two dated before
     assert data["all"]["dated"] == 2  # both active ones have a date
     assert data["completeness"]["dated_share"] == 1.0
+
+
+def test_share_with_recent_activity_data(demo_figures):
+    fablab = Initiative.objects.get(name="mini Fablab de Pardies")
+    ActivityReport.objects.create(initiative=fablab, year=2025, metric="participants", value=120)
+    ActivityReport.objects.create(initiative=fablab, year=2025, metric="volunteers", value=8)
+    coworking = Initiative.objects.get(name="Espace de travail partagé et de coworking")
+    ActivityReport.objects.create(initiative=coworking, year=2019, metric="participants", value=40)
+    recompute(today=REFERENCE_DATE)
+    data = portrait(EPCI)
+    # One of the four active initiatives reported for 2025 or 2026; 2019 is too old.
+    assert data["all"]["with_activity"] == 1
+    assert data["completeness"]["activity_data_share"] == 0.25
+    assert data["families"]["lieux"]["with_activity"] == 1
