@@ -63,6 +63,7 @@ def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
         "data": data,
         "scope": scope,
         "indicator": indicator,
+        "indicator_label": presenters.MAPPABLE[indicator],
         "mappable": presenters.MAPPABLE.items(),
         "scope_labels": presenters.labels().items(),
         "chosen_peers": ", ".join(chosen),

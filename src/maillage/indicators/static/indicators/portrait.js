@@ -36,6 +36,23 @@
     while (i < breaks.length && v > breaks[i]) { i += 1; }
     return colours[i];
   }
+  // The legend: one line per class, with its bounds (the figures themselves are in the table).
+  if (numbers.length) {
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var box = L.DomUtil.create("div", "legend");
+      var bounds = [numbers[0]].concat(breaks, [numbers[numbers.length - 1]]);
+      var lines = [];
+      for (var i = 0; i < colours.length; i += 1) {
+        if (i > 0 && bounds[i] === bounds[i + 1]) { continue; }
+        lines.push('<i style="background:' + colours[i] + '"></i>' + bounds[i] + " – " + bounds[i + 1]);
+      }
+      lines.push('<i style="background:#f6f6f6"></i>0');
+      box.innerHTML = (data.legendTitle ? "<strong>" + data.legendTitle + "</strong><br>" : "") + lines.join("<br>");
+      return box;
+    };
+    legend.addTo(map);
+  }
   function getJSON(url) {
     return fetch(url, { headers: { Accept: "application/geo+json" } }).then(function (r) {
       if (!r.ok) { throw new Error(url + " → " + r.status); }
