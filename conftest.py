@@ -26,12 +26,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def referential(db):
-    """The referential; reloaded if a transactional test flushed it."""
+    """The referential and the typology; reloaded if a transactional test flushed them (a flush
+    also empties what the typology's data migration loaded)."""
+    from maillage.catalog.models import Category
+    from maillage.catalog.typology import sync_typology
     from maillage.territories.models import Territory
     from maillage.territories.services import load_referential
 
     if not Territory.objects.filter(id="fr").exists():
         load_referential(force=True)
+    if not Category.objects.exists():
+        sync_typology()
 
 
 @pytest.fixture(autouse=True)
