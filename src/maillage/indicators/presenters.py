@@ -47,6 +47,7 @@ class PortraitPage:
     data: dict[str, Any]
     rows: list[Row]
     family_bars: list[Bar]
+    category_bars: list[Bar]
     creation_bars: list[Bar]
     gaps: list[str]
     strengths: list[str]
@@ -111,6 +112,16 @@ def portrait_page(
         data=data,
         rows=_rows(data, names),
         family_bars=_bars(families),
+        category_bars=_bars(
+            sorted(
+                (
+                    (names[f"cat:{code}"], float(figures["count"]))
+                    for code, figures in data["categories"].items()
+                    if figures["count"]
+                ),
+                key=lambda pair: -pair[1],
+            )
+        ),
         creation_bars=_bars([(year, float(n)) for year, n in sorted(creations.items())]),
         gaps=[names.get(f"cat:{g['category']}", g["category"]) for g in data["peers"]["gaps"]],
         strengths=[names.get(s["scope"], s["scope"]) for s in data["peers"]["strengths"]],

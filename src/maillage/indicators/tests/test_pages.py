@@ -24,6 +24,7 @@ def test_portrait_page_shows_figures_peers_and_sources_accessibly(client, demo_f
     assert accessibility_problems(html) == []
     assert "Portrait : Pyrénées-Atlantiques" in html
     assert "Comparaison avec des territoires semblables" in html
+    assert "Initiatives par catégorie présente" in html  # the categories' chart
     assert "Licence Ouverte 2.0" in html  # sources behind the figures
     assert 'id="valeurs-carte"' in html  # the choropleth's values, also given as a table
     assert "/territoires/dep:64/enfants.geojson" in html
