@@ -15,7 +15,10 @@ _DIGITS = re.compile(r"\D+")
 def website_host(url: str) -> str:
     if not url:
         return ""
-    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    except ValueError:  # "Invalid IPv6 URL" and the like: no host to compare
+        return ""
     return host.lower().removeprefix("www.")
 
 

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from maillage.dedupe.blocking import candidate_pairs
+from maillage.dedupe.loading import website_host
 from maillage.dedupe.matching import find_pairs, outcome
 from maillage.dedupe.names import distinctive, normalize
 from maillage.dedupe.scoring import Record, prepare, score_pair
@@ -105,3 +106,9 @@ def test_impossible_thresholds_are_a_clear_error():
     with pytest.raises(CommandError, match="Seuils impossibles") as error:
         call_command("dedupe", "--dry-run", "--auto", "0.4", "--review", "0.6")
     assert error.value.returncode == 2
+
+
+def test_a_website_that_is_no_url_gives_no_host():
+    # urlsplit raises on these (an unclosed IPv6 bracket): the record simply has no host.
+    assert website_host("http://[fablab-vignes.org") == ""
+    assert website_host("www.Example.fr/contact") == "example.fr"

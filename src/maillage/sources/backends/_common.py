@@ -25,7 +25,9 @@ _POSTCODE = re.compile(r"^\d{5}$")
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 _DOMAIN = re.compile(r"^[\w.-]+\.[a-z]{2,}(/\S*)?$", re.IGNORECASE)
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# Up to the first character a URL cannot hold as is: the CGET census has wiki-link leftovers
+# such as « http://fablab-vignes.org|fablab-vignes.org]] ».
+_URL = re.compile(r"https?://[^\s|\[\]<>\"{}\\^`]+", re.IGNORECASE)
 _TYPOLOGY_FILE = Path(__file__).resolve().parents[2] / "catalog" / "data" / "typology.json"
 
 

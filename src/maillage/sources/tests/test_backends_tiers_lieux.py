@@ -106,6 +106,10 @@ def test_messy_values(from_csv):
     websites = [c.website for c in candidates if c.website]
     assert all(w.startswith(("http://", "https://")) for w in websites)
     assert "http://theschoolab.com/" in websites  # taken out of "Innovation studio http://…"
+    # Wiki-link leftovers « http://fablab-vignes.org|fablab-vignes.org]] » cut at the « | ».
+    assert "http://fablab-vignes.org" in websites
+    assert "https://kellefabrik.org/" in websites
+    assert not any(set(w) & set("|[]") for w in websites)
     notes = Counter(n.split(" : ")[0] for c in candidates for n in c.notes)
     assert notes["site web illisible"] == 5  # "en cours", an e-mail, a person's name…
     assert notes["précision inconnue"] == 81  # PRECISION 9, 8, 6, 4 on a 0–1 scale
