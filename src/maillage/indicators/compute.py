@@ -206,11 +206,6 @@ def _sources(referential: Referential, inventory: Inventory) -> np.ndarray:
     return _up(per_commune, referential)
 
 
-def _floats(values: np.ndarray) -> list[Any]:
-    """Rounded floats with None for NaN (no population, nothing to grow from)."""
-    return [None if v != v else v for v in values.tolist()]
-
-
 def documents(
     referential: Referential,
     inventory: Inventory,
@@ -249,6 +244,7 @@ def documents(
     per_category = m.count[:, 1 + n_families :]
     diversity = (per_category > 0).sum(axis=1)
     creation_keys = ["all", *typology.families]
+    area = referential.area_km2
     for t, territory_id in enumerate(referential.ids):
         columns = np.flatnonzero(counted[t])
         scopes = {}
@@ -270,7 +266,7 @@ def documents(
             territory_id,
             {
                 "population": int(population[t]) if population[t] > 0 else None,
-                "area_km2": _floats(np.round(referential.area_km2[t : t + 1], 2))[0],
+                "area_km2": None if np.isnan(area[t]) else round(float(area[t]), 2),
                 "initiatives": int(m.count[t, 0]),
                 "scopes": scopes,
                 "reach_only": reach,

@@ -100,9 +100,9 @@ def choropleth(territory: Territory, scope: str, indicator: str) -> dict[str, An
 
 
 def portrait_page(
-    data: dict[str, Any], territory: Territory, scope: str, indicator: str
+    data: dict[str, Any], territory: Territory, scope: str, indicator: str, names: dict[str, str]
 ) -> PortraitPage:
-    names = labels()
+    """`names`: labels() of the request (read once per page)."""
     families = [
         (names[f"fam:{code}"], float(figures["count"]))
         for code, figures in data["families"].items()

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from maillage.catalog.models import Category, Family, PlatformFootprint
+from maillage.catalog.models import Initiative, PlatformFootprint
 from maillage.territories.models import Territory
 
 from .compute import FIELDS
+from .inputs import load_typology
 from .models import CountSnapshot, DataChange, IndicatorRun, TerritoryFigures
 from .peers import PEERS_BY_LEVEL
 
@@ -45,8 +46,11 @@ def is_stale(run: IndicatorRun | None) -> bool:
 
 
 def stored(territory_ids: list[str]) -> dict[str, Stored]:
-    rows = TerritoryFigures.objects.filter(territory_id__in=territory_ids).select_related(
-        "territory"
+    # The territory's geometry and outline (the largest columns) are never needed here.
+    rows = (
+        TerritoryFigures.objects.filter(territory_id__in=territory_ids)
+        .select_related("territory")
+        .defer("territory__geometry", "territory__outline")
     )
     return {r.territory_id: Stored(r.territory, r.figures) for r in rows}
 
@@ -60,16 +64,6 @@ def scope_figures(figures: dict[str, Any], key: str) -> dict[str, Any]:
     # Figures computed by an older version may lack the newest fields: zero until recomputed.
     padded = [*values, *[0] * (len(FIELDS) - len(values))]
     return dict(zip(FIELDS, padded, strict=True))
-
-
-def _codes() -> tuple[list[str], list[str]]:
-    families = list(Family.objects.order_by("position", "code").values_list("code", flat=True))
-    categories = list(
-        Category.objects.filter(retired=False)
-        .order_by("family__position", "position", "code")
-        .values_list("code", flat=True)
-    )
-    return families, categories
 
 
 def _percentile(value: float, others: list[float]) -> float | None:
@@ -157,7 +151,8 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
     peer_ids = chosen or figures.get("peers", [])
     peer_rows = stored(peer_ids)
     peers = [peer_rows[p] for p in peer_ids if p in peer_rows]
-    families, categories = _codes()
+    typology = load_typology()  # the codes in the typology's order, as computed
+    families, categories = typology.families, typology.categories
     scopes = ["all", *(f"fam:{c}" for c in families), *(f"cat:{c}" for c in categories)]
     compared = compare(figures, [p.figures for p in peers], scopes)
     gaps, strengths = gaps_and_strengths(figures, [p.figures for p in peers], categories, compared)
@@ -200,6 +195,8 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
             "chosen_by": "user" if chosen else "rule",
             "rule": None if chosen else peer_rule(territory.level),
             "members": [{"id": p.territory.id, "name": p.territory.name} for p in peers],
+            # Chosen ids with no figures (mistyped, or not a territory): said, not dropped.
+            "not_found": [p for p in chosen if p not in peer_rows],
             "indicators": compared,
             "gaps": gaps,
             "strengths": strengths,
@@ -260,8 +257,6 @@ POINTS_LIMIT = 5000
 
 def public_in(territory: Territory) -> Any:
     """The public initiatives placed in a territory (its communes)."""
-    from maillage.catalog.models import Initiative
-
     base = Initiative.objects.public()
     match territory.level:
         case "com":

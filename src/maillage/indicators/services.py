@@ -62,14 +62,19 @@ def recompute(today: datetime.date | None = None, progress: Progress | None = No
 INLINE_RECOMPUTE_MAX = 100_000
 
 
-def refresh_if_stale() -> bool:
-    """Recompute now when the inventory changed since the last run and it is small enough for
-    a page to wait; a larger one keeps its figures, marked out of date, until `maillage
-    indicators --recompute` (run after imports). Returns whether it recomputed."""
+def refresh_if_stale(max_initiatives: int | None = INLINE_RECOMPUTE_MAX) -> bool:
+    """Recompute now when the inventory changed since the last run. Pages call it with the
+    default limit: a larger inventory keeps its figures, marked out of date, until `maillage
+    indicators --recompute`; background jobs call it without a limit, and also compute the
+    first figures. Returns whether it recomputed."""
     from .selectors import is_stale, latest_run
 
     run = latest_run()
-    if run is None or not is_stale(run) or run.initiatives > INLINE_RECOMPUTE_MAX:
+    if run is not None and not is_stale(run):
+        return False
+    if run is None and max_initiatives is not None:
+        return False  # nothing computed yet: `make setup` or the command does it
+    if run is not None and max_initiatives is not None and run.initiatives > max_initiatives:
         return False
     recompute()
     return True

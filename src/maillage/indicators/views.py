@@ -50,13 +50,14 @@ def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
         return _not_found(request, str(error), status=503)
     if _wants_json(request):
         return _json(data)
+    names = presenters.labels()
     scope = request.GET.get("perimetre", "all")
-    if scope not in presenters.labels():
+    if scope not in names:
         scope = "all"
     indicator = request.GET.get("indicateur", "per_10k")
     if indicator not in presenters.MAPPABLE:
         indicator = "per_10k"
-    page = presenters.portrait_page(data, territory, scope, indicator)
+    page = presenters.portrait_page(data, territory, scope, indicator, names)
     context = {
         "territory": territory,
         "page": page,
@@ -65,7 +66,7 @@ def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
         "indicator": indicator,
         "indicator_label": presenters.MAPPABLE[indicator],
         "mappable": presenters.MAPPABLE.items(),
-        "scope_labels": presenters.labels().items(),
+        "scope_labels": names.items(),
         "chosen_peers": ", ".join(chosen),
     }
     return render(request, "indicators/portrait.html", context)
@@ -100,15 +101,13 @@ def compare(request: HttpRequest) -> HttpResponse:
         )
     if asked and len(portraits) < COMPARE_MIN:
         problems.append(_("Choisissez au moins %(min)s territoires.") % {"min": COMPARE_MIN})
+    status = 400 if asked and len(portraits) < COMPARE_MIN else 200
     if _wants_json(request):
-        status = 400 if asked and len(portraits) < COMPARE_MIN else 200
         return _json({"territories": portraits, "problems": problems}, status)
-    rows = presenters.compare_rows(portraits)
     context = {
         "portraits": portraits,
-        "rows": rows,
+        "rows": presenters.compare_rows(portraits),
         "problems": problems,
         "asked": ", ".join(asked),
     }
-    status = 400 if asked and len(portraits) < COMPARE_MIN else 200
     return render(request, "indicators/compare.html", context, status=status)

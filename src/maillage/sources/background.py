@@ -18,6 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.indicators.services import refresh_if_stale
+
 from .errors import SourceFileError
 from .harvest import ImportRequest, JobNotPending, SourceBusy, run_import
 from .models import HarvestJob
@@ -141,11 +143,7 @@ def _refresh_figures() -> None:
     """The import changed the inventory: the territorial figures are recomputed here, in the
     background, so that no page waits for them. A failure leaves the import as it is (done,
     committed) and the figures marked out of date, recomputed by the next attempt."""
-    from maillage.indicators.selectors import is_stale, latest_run
-    from maillage.indicators.services import recompute
-
-    if latest_run() is None or is_stale(latest_run()):
-        try:
-            recompute()
-        except Exception as exc:  # the import itself succeeded and must stay so
-            print(f"recalcul des indicateurs impossible : {exc!r}", file=sys.stderr)
+    try:
+        refresh_if_stale(max_initiatives=None)
+    except Exception as exc:  # the import itself succeeded and must stay so
+        print(f"recalcul des indicateurs impossible : {exc!r}", file=sys.stderr)

@@ -62,6 +62,9 @@ def test_user_chosen_peers_replace_the_rule(client, demo_figures):
     ).json()
     assert data["peers"]["chosen_by"] == "user"
     assert [m["id"] for m in data["peers"]["members"]] == ["dep:40", "dep:65", "dep:32"]
+    assert data["peers"]["not_found"] == []
+    html = client.get(URL.format("dep:64"), {"pairs": "dep:40, dpt:65, dep:999"}).content.decode()
+    assert "Identifiants sans territoire ni chiffres, écartés : dpt:65, dep:999." in html
 
 
 def test_gaps_are_categories_most_peers_have(demo_figures):
