@@ -22,6 +22,7 @@ from maillage.catalog.models import Category, Initiative
 from maillage.indicators.services import note_data_change
 
 from .backends import BackendOptions, get_backend
+from .collector import collect_between_batches
 from .errors import SourceFileError
 from .fastwrite import refresh_statistics
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
@@ -298,7 +299,7 @@ def _read(
         before_fork=lambda: ctx.locator,
         finish=parse_state,
     )
-    with transaction.atomic():
+    with transaction.atomic(), collect_between_batches() as collect:
         for batch, known, prepared in preparer.run(_with_known(source, backend, request.path)):
             looked_up = {row.remote_id for row in batch if row.remote_id}
             items = write_batch(job, prepared, seen, request.dry_run, known, looked_up)
@@ -308,6 +309,7 @@ def _read(
             tally.add(items)
             job.rows += len(batch)
             request.progress(job.rows)
+            collect()
         _archive(job, request, seen.keys(), tally)
         refresh_statistics(Initiative, SourceRecord, HarvestItem, UnchangedRows)
     effective, parse_notes = preparer.final if preparer.forked else parse_state()
@@ -323,7 +325,7 @@ def _with_known(
     """The file's rows in batches, each with the stored hashes of its ids and their records."""
     for batch in _batches(iter(backend.rows(path)), BATCH_SIZE):
         known = _known_records(source, batch)
-        yield batch, {rid: k.raw_hash for rid, k in known.items() if k.can_skip}, known
+        yield batch, {rid: k.raw_hash if k.can_skip else "" for rid, k in known.items()}, known
 
 
 def _known_records(source: Source, batch: list[RawRow]) -> dict[str, KnownRecord]:

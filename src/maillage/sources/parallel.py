@@ -8,6 +8,7 @@ referential and the locator are loaded before the fork and shared copy-on-write,
 guard makes any query from the child fail loudly. A file of one batch is prepared in place.
 """
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -19,6 +20,7 @@ from typing import Any
 from django.db import connections
 from django.utils.translation import gettext as _
 
+from .collector import between_batches
 from .pipeline import Prepared
 from .records import RawRow
 
@@ -129,10 +131,12 @@ class BatchPreparer:
         for connection in connections.all(initialized_only=True):
             connection.execute_wrappers.append(_no_database)
         status = 0
+        gc.disable()  # see collector.py
         try:
             while (task := _next_task(todo, parent)) is not None:
                 rows, hashes = task
                 done.put(("batch", [p.to_wire() for p in self.prepare(rows, hashes)]))
+                between_batches()
             done.put(("end", self.finish()))
         except BaseException as exc:  # reported to the parent, which fails the job
             status = 1

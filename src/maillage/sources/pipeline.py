@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import orjson
 from django.utils.translation import gettext as _
 
 from .backends import Backend
@@ -34,29 +35,71 @@ COPIED_FIELDS = (
     "contact_phone",
 )  # fmt: skip
 UNCLASSIFIED = "a-classer"
+# The initiative columns an imported row gives, in the order of `Prepared.row` (the others
+# are the same for every new initiative of a job: see writes._insert_new). The values
+# absent from a row's `values` take their fallback.
+ROW_COLUMNS = (
+    *COPIED_FIELDS, "category_id", "category_rule", "commune_id", "commune_method",
+    "source_name", "source_licence", "source_url", "contact_is_personal", "contact_legal_basis",
+)  # fmt: skip
+ROW_FALLBACKS = {"contact_is_personal": False, "contact_legal_basis": ""}
+M2M_FIELDS = ("exchange_modes", "secondary_categories")
+
+
+def to_json(value: Any) -> str:
+    """JSON text as both databases take it (SQLite stores it, PostgreSQL's COPY parses it)."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+@dataclass(slots=True)
+class Encoded:
+    """A row ready to be written as a new initiative, in database form, made where parsing
+    runs (in the parsing process when there is one): the writer only adds ids."""
+
+    row: tuple[Any, ...]  # values of ROW_COLUMNS
+    links: tuple[list[str], list[str]]  # exchange modes, secondary categories
+    imported: str  # JSON text of `values`, kept on the source record
+    raw: str  # JSON text of the raw row, kept on the report row
 
 
 @dataclass
 class Prepared:
     row: RawRow
     remote_id: str = ""
-    values: dict[str, Any] = field(default_factory=dict)  # initiative field → JSON value
+    # initiative field → JSON value; left out of what the parsing process sends back for a
+    # row that has no stored record (it can only be new: `encoded` is all the writer needs)
+    values: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     rejected: str = ""  # the reason, when the row cannot be imported
     digest: str = ""  # hash of the raw row and the parse settings
     unchanged: bool = False  # same raw row as last time: not even parsed again
     verified_on: str | None = None  # ISO date the source gives as its row's last update
+    commune_id: str = ""
+    category: str = ""
+    category_rule: str = ""
+    encoded: Encoded | None = None
+    fresh: bool = False  # its id (known before parsing) has no stored record: it can only be new
 
     def to_wire(self) -> tuple[Any, ...]:
         """Everything but the row, as a tuple: what the parsing process sends back (the
         parent still holds the row; tuples pickle much faster than dataclasses)."""
-        return (self.remote_id, self.values, self.reasons, self.rejected, self.digest,
-                self.unchanged, self.verified_on)  # fmt: skip
+        encoded = self.encoded
+        return (
+            self.remote_id, {} if self.fresh else self.values, self.reasons, self.rejected,
+            self.digest, self.unchanged, self.verified_on, self.commune_id, self.category,
+            self.category_rule,
+            None if encoded is None
+            else (encoded.row, encoded.links, encoded.imported, encoded.raw),
+        )  # fmt: skip
 
     @classmethod
     def from_wire(cls, row: RawRow, wire: tuple[Any, ...]) -> "Prepared":
-        remote_id, values, reasons, rejected, digest, unchanged, verified_on = wire
-        return cls(row, remote_id, values, reasons, rejected, digest, unchanged, verified_on)
+        (remote_id, values, reasons, rejected, digest, unchanged, verified_on, commune_id,
+         category, category_rule, encoded) = wire  # fmt: skip
+        return cls(
+            row, remote_id, values, reasons, rejected, digest, unchanged, verified_on,
+            commune_id, category, category_rule, None if encoded is None else Encoded(*encoded),
+        )  # fmt: skip
 
 
 @dataclass
@@ -118,8 +161,9 @@ def prepare_batch(
     categories: set[str],
     known_hashes: dict[str, str] | None = None,
 ) -> list[Prepared]:
-    """`known_hashes` (remote id → hash of the row last imported) lets a re-import skip every
-    check of a row that did not change: that is what makes a monthly re-run cheap."""
+    """`known_hashes` (remote id → hash of the row last imported, "" when that record cannot
+    be skipped) lets a re-import skip every check of a row that did not change: that is what
+    makes a monthly re-run cheap."""
     prepared: list[Prepared] = []
     candidates: list[Candidate | None] = []
     known = known_hashes or {}
@@ -128,6 +172,7 @@ def prepare_batch(
         item = Prepared(
             row=row, remote_id=row.remote_id or "", digest=raw_hash(row, settings.signature)
         )
+        item.fresh = bool(item.remote_id) and item.remote_id not in known
         if item.remote_id and known.get(item.remote_id) == item.digest:
             item.unchanged = True
             prepared.append(item)
@@ -222,3 +267,11 @@ def _finish(
         item.verified_on = candidate.source_updated_on.isoformat()
     if not item.remote_id:
         item.remote_id = _derived_remote_id(candidate)
+    item.commune_id = placed.commune_id or ""
+    item.category, item.category_rule = (code, rule) if code else ("", "")
+    item.encoded = Encoded(
+        row=tuple([values.get(name, ROW_FALLBACKS.get(name)) for name in ROW_COLUMNS]),
+        links=(values["exchange_modes"], values["secondary_categories"]),
+        imported=to_json(values),
+        raw=to_json(item.row.data),
+    )

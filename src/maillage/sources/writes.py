@@ -1,11 +1,11 @@
 """Upsert of one batch by (source, remote id), with field-level respect of staff edits."""
 
 import datetime
-import operator
 from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from maillage.catalog.models import Initiative
 
 from . import fastwrite
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
-from .pipeline import Prepared
+from .pipeline import M2M_FIELDS, ROW_COLUMNS, Prepared, to_json
 from .survival import owner_of, survives
 
 HELD_FOR_REVIEW = gettext_lazy(
@@ -28,7 +28,6 @@ DELETED_BY_STAFF = gettext_lazy(
     "ignorée : l'initiative issue de cette fiche a été supprimée par l'équipe ; "
     "elle n'est pas recréée"
 )
-M2M_FIELDS = ("exchange_modes", "secondary_categories")
 DATE_FIELDS = {"created_on", "opened_on", "closed_on"}
 
 
@@ -38,7 +37,7 @@ class ItemRow:
 
     row_number: int
     remote_id: str
-    raw: dict[str, Any]
+    raw: dict[str, Any] | str  # str: already JSON text
     outcome: str
     reasons: list[str] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
@@ -66,12 +65,9 @@ class KnownRecord:
 
 
 ITEM_COLUMNS = [
-    "job_id", "row_number", "remote_id", "raw", "outcome", "reasons", "conflicts", "diff",
+    "row_number", "remote_id", "raw", "outcome", "reasons", "conflicts", "diff",
     "commune_id", "category", "category_rule", "initiative_id",
 ]  # fmt: skip
-ITEM_JSON = {
-    name: HarvestItem._meta.get_field(name) for name in ("raw", "reasons", "conflicts", "diff")
-}
 
 
 def _plain_unchanged(item: ItemRow) -> bool:
@@ -94,20 +90,18 @@ def insert_items(job: HarvestJob, items: list[ItemRow]) -> None:
             rows=[[i.row_number, i.remote_id, i.initiative_id, i.category] for i in plain],
         )
         items = [i for i in items if not _plain_unchanged(i)]
-    raw, reasons, conflicts, diff = (
-        fastwrite.json_writer(ITEM_JSON[n]) for n in ("raw", "reasons", "conflicts", "diff")
-    )
     fastwrite.insert(
         HarvestItem,
         ITEM_COLUMNS,
-        (
+        [
             (
-                job.pk, i.row_number, i.remote_id, raw(i.raw), i.outcome, reasons(i.reasons),
-                conflicts(i.conflicts), diff(i.diff), i.commune_id, i.category,
-                i.category_rule, i.initiative_id,
+                i.row_number, i.remote_id, i.raw if type(i.raw) is str else to_json(i.raw),
+                i.outcome, to_json(i.reasons), to_json(i.conflicts), to_json(i.diff),
+                i.commune_id, i.category, i.category_rule, i.initiative_id,
             )
             for i in items
-        ),
+        ],
+        constants={"job_id": job.pk},
     )  # fmt: skip
 
 
@@ -125,16 +119,17 @@ def _assign(initiative: Initiative, name: str, value: Any) -> None:
 
 
 def _item(prepared: Prepared, outcome: str, **extra: Any) -> ItemRow:
-    values = prepared.values
+    rejected, encoded = bool(prepared.rejected), prepared.encoded
     return ItemRow(
         row_number=prepared.row.number,
         remote_id=prepared.remote_id,
-        raw=prepared.row.data,
+        # already JSON when parsing encoded it (a repeated row is rejected after parsing)
+        raw=prepared.row.data if rejected or encoded is None else encoded.raw,
         outcome=outcome,
-        reasons=[prepared.rejected] if prepared.rejected else prepared.reasons,
-        commune_id=(values.get("commune_id") or "") if values else "",
-        category=(values.get("category_id") or "") if values else "",
-        category_rule=(values.get("category_rule") or "") if values else "",
+        reasons=[prepared.rejected] if rejected else prepared.reasons,
+        commune_id="" if rejected else prepared.commune_id,
+        category="" if rejected else prepared.category,
+        category_rule="" if rejected else prepared.category_rule,
         **extra,
     )
 
@@ -222,7 +217,8 @@ def write_batch(
             if held:
                 p.reasons.append(str(HELD_FOR_REVIEW))
             # The full preview of a new record is only worth its space in a dry run.
-            items.append(_item(p, Outcome.NEW, diff={"new": p.values} if dry_run else {}))
+            preview = {"new": orjson.loads(p.encoded.imported)} if dry_run and p.encoded else {}
+            items.append(_item(p, Outcome.NEW, diff=preview))
             continue
         revived = record.archived_at is not None
         if record.raw_hash == digest and not revived:
@@ -317,50 +313,55 @@ def _siblings(initiative_ids: list[int]) -> dict[int, list[SourceRecord]]:
     return found
 
 
-INITIATIVE_FIELDS = [f.attname for f in Initiative._meta.concrete_fields]
-RECORD_COLUMNS = ["source_id", "remote_id", "initiative_id", "raw_hash", "imported",
-                  "first_seen_job_id", "last_changed_job_id", "verified_on"]  # fmt: skip
+RECORD_COLUMNS = ["remote_id", "initiative_id", "raw_hash", "imported", "verified_on"]
 
 
 def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
-    """Insert the new initiatives, their source records and their many-to-many links;
-    returns row number → initiative id."""
+    """Insert the new initiatives, their source records and their many-to-many links, from
+    the rows parsing encoded; returns row number → initiative id."""
     if not new:
         return {}
     now = fastwrite.db_datetime(timezone.now())
-    defaults = fastwrite.column_defaults(Initiative, exclude=set(M2M_FIELDS))
-    defaults.update(
-        first_seen_on=timezone.localdate().isoformat(),
+    today = timezone.localdate().isoformat()
+    given = {"id", *ROW_COLUMNS, *M2M_FIELDS}
+    same_for_all = fastwrite.column_defaults(Initiative, exclude=given)
+    same_for_all.update(
+        first_seen_on=today,
         created_at=now,
         updated_at=now,
         # A source under moderation: its new initiatives wait for a person (catalog admin).
         published=job.source.moderation != Source.Moderation.REVIEW,
     )
     ids = fastwrite.reserve_ids(Initiative, len(new))
-    today = timezone.localdate().isoformat()
-    columns = operator.itemgetter(*INITIATIVE_FIELDS)  # the many-to-many values are left out
-    rows = [columns({**defaults, **p.values, "id": pk}) for p, pk in zip(new, ids, strict=True)]
+    encoded = [p.encoded for p in new]
+    assert all(e is not None for e in encoded), "a new row is always encoded by parsing"
     # No history record yet: written when the initiative first changes (catalog.history).
-    fastwrite.insert(Initiative, INITIATIVE_FIELDS, rows)
-    imported = fastwrite.json_writer(SourceRecord._meta.get_field("imported"))
+    fastwrite.insert(
+        Initiative,
+        ["id", *ROW_COLUMNS],
+        [(pk, *e.row) for e, pk in zip(encoded, ids, strict=True)],  # type: ignore[union-attr]
+        constants=same_for_all,
+    )
     fastwrite.insert(
         SourceRecord,
         RECORD_COLUMNS,
-        (
-            (
-                job.source_id,
-                p.remote_id,
-                pk,
-                p.digest,
-                imported(p.values),
-                job.pk,
-                job.pk,
-                p.verified_on or today,
-            )  # fmt: skip
-            for p, pk in zip(new, ids, strict=True)
-        ),
+        [
+            (p.remote_id, pk, p.digest, e.imported, p.verified_on or today)  # type: ignore[union-attr]
+            for p, e, pk in zip(new, encoded, ids, strict=True)
+        ],
+        constants={
+            "source_id": job.source_id,
+            "first_seen_job_id": job.pk,
+            "last_changed_job_id": job.pk,
+        },
     )
-    _insert_m2m([(pk, p.values) for p, pk in zip(new, ids, strict=True)], fresh=True)
+    _insert_m2m(
+        [
+            (pk, dict(zip(M2M_FIELDS, e.links, strict=True)))  # type: ignore[union-attr]
+            for e, pk in zip(encoded, ids, strict=True)
+        ],
+        fresh=True,
+    )
     return {p.row.number: pk for p, pk in zip(new, ids, strict=True)}
 
 
