@@ -3,17 +3,25 @@
 Left to itself, the collector ran thousands of times over a million-row import and walked
 the rows in flight again and again — a third of the import's processor time, for rows that
 hold no reference cycles (they are freed as soon as their batch is written). During an
-import it runs once per batch instead, on the young generations only: whatever cycle a
-batch made is still collected, and objects that outlive a batch are not walked again.
+import it runs every few batches instead, on the young generations only: whatever cycle the
+batches made is still collected, and objects that outlive them are not walked again.
 """
 
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+EVERY = 10  # batches
+
+
+class _Counter:
+    batches = 0
+
 
 def between_batches() -> None:
-    gc.collect(1)
+    _Counter.batches += 1
+    if _Counter.batches % EVERY == 0:
+        gc.collect(1)
 
 
 @contextmanager

@@ -299,8 +299,15 @@ def _read(
         before_fork=lambda: ctx.locator,
         finish=parse_state,
     )
+    if SourceRecord.objects.filter(source=source).exists():
+        batches = preparer.run(_with_known(source, backend, request.path))
+    else:  # nothing stored yet: nothing to look up, the parsing process can read the file
+        batches = preparer.run_reading(
+            lambda: _batches(iter(backend.rows(request.path)), BATCH_SIZE),
+            request.path.stat().st_size,
+        )
     with transaction.atomic(), collect_between_batches() as collect:
-        for batch, known, prepared in preparer.run(_with_known(source, backend, request.path)):
+        for batch, known, prepared in batches:
             looked_up = {row.remote_id for row in batch if row.remote_id}
             items = write_batch(job, prepared, seen, request.dry_run, known, looked_up)
             for row in (batch[0].data, *(i.raw for i in items if i.outcome == Outcome.REJECTED)):

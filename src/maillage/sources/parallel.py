@@ -2,10 +2,14 @@
 import overlap instead of taking turns.
 
 The parent reads the file's rows (cheap), looks up what is stored for their ids and writes;
-a forked child runs the expensive part — parsing, checks, locating, classifying — on batch
-n + 1 while the parent writes batch n. The child never touches the database: the
-referential and the locator are loaded before the fork and shared copy-on-write, and a
-guard makes any query from the child fail loudly. A file of one batch is prepared in place.
+a forked child runs the expensive part — parsing, checks, locating, classifying, encoding
+for the database — on batch n + 1 while the parent writes batch n. When nothing is stored
+for the source yet (its first import), there is nothing to look up: the child reads the file
+too, and the parent only writes (`run_reading`).
+
+The child never touches the database: the referential and the locator are loaded before the
+fork and shared copy-on-write, and a guard makes any query from the child fail loudly. A
+small file is prepared in place.
 """
 
 import gc
@@ -21,6 +25,7 @@ from django.db import connections
 from django.utils.translation import gettext as _
 
 from .collector import between_batches
+from .errors import SourceFileError
 from .pipeline import Prepared
 from .records import RawRow
 
@@ -30,8 +35,12 @@ Hashes = dict[str, str]
 Batch = tuple[list[RawRow], Hashes, Any]
 Done = tuple[list[RawRow], Any, list[Prepared]]
 Prepare = Callable[[list[RawRow], Hashes], list[Prepared]]
+Read = Callable[[], Iterable[list[RawRow]]]
 LOOKAHEAD = 2  # batches handed to the child ahead of the one being written
 POLL_SECONDS = 1.0
+# Below this size a file read by the child is prepared in place: starting a second process
+# would cost more than it saves.
+READ_IN_CHILD_MIN_BYTES = 1 << 20
 
 
 class ParsingProcessFailed(Exception):
@@ -77,6 +86,44 @@ class BatchPreparer:
             return
         yield from self._in_child(chain(head, iterator))
 
+    def run_reading(self, read: Read, size: int) -> Iterator[Done]:
+        """Like run, for batches that need no lookup (empty hashes, no extra): `read` gives
+        them, in the child when the file (of `size` bytes) is worth a second process."""
+        if size < READ_IN_CHILD_MIN_BYTES or not fork_available():
+            for rows in read():
+                yield rows, None, self.prepare(rows, {})
+            return
+        self.before_fork()
+        context = multiprocessing.get_context("fork")
+        credits: Any = context.Queue()
+        done: Any = context.Queue()
+        child = context.Process(
+            target=self._reading_child, args=(read, credits, done, os.getpid()), daemon=True
+        )
+        child.start()
+        self.forked = True
+        try:
+            for _batch in range(LOOKAHEAD + 1):
+                credits.put(True)
+            while (wires := self._message(done, child, "batch")) is not None:
+                credits.put(True)  # the child may read one batch more
+                rows = [RawRow(number, remote_id, data) for number, remote_id, data, _w in wires]
+                yield (
+                    rows,
+                    None,
+                    [
+                        Prepared.from_wire(row, wire)
+                        for row, (_n, _r, _d, wire) in zip(rows, wires, strict=True)
+                    ],
+                )
+            self.final = self._message(done, child, "end")
+            child.join()
+        finally:
+            if child.is_alive():
+                child.terminate()
+                child.join()
+            credits.cancel_join_thread()
+
     def _in_child(self, batches: Iterator[Batch]) -> Iterator[Done]:
         self.before_fork()
         context = multiprocessing.get_context("fork")
@@ -120,6 +167,8 @@ class BatchPreparer:
                         _("le processus d'analyse s'est arrêté (code %(code)s)")
                         % {"code": child.exitcode}
                     ) from None
+        if kind == "file-error":
+            raise SourceFileError(payload)
         if kind == "error":
             raise ParsingProcessFailed(
                 _("erreur dans le processus d'analyse : %(error)s") % {"error": payload}
@@ -128,16 +177,36 @@ class BatchPreparer:
         return payload
 
     def _child(self, todo: Any, done: Any, parent: int) -> None:
+        def work() -> None:
+            while (task := _next_task(todo, parent)) is not None:
+                rows, hashes = task
+                done.put(("batch", [p.to_wire() for p in self.prepare(rows, hashes)]))
+                between_batches()
+
+        self._child_main(work, done, parent)
+
+    def _reading_child(self, read: Read, credits: Any, done: Any, parent: int) -> None:
+        def work() -> None:
+            for rows in read():
+                _next_task(credits, parent)  # wait until the parent has room
+                prepared = self.prepare(rows, {})
+                done.put(("batch", [_with_row(p, i == 0) for i, p in enumerate(prepared)]))
+                between_batches()
+            done.put(("batch", None))
+
+        self._child_main(work, done, parent)
+
+    def _child_main(self, work: Callable[[], None], done: Any, parent: int) -> None:
         for connection in connections.all(initialized_only=True):
             connection.execute_wrappers.append(_no_database)
         status = 0
         gc.disable()  # see collector.py
         try:
-            while (task := _next_task(todo, parent)) is not None:
-                rows, hashes = task
-                done.put(("batch", [p.to_wire() for p in self.prepare(rows, hashes)]))
-                between_batches()
+            work()
             done.put(("end", self.finish()))
+        except SourceFileError as exc:  # the file read in the child is not what it claims
+            status = 1
+            done.put(("file-error", str(exc)))
         except BaseException as exc:  # reported to the parent, which fails the job
             status = 1
             done.put(("error", f"{type(exc).__name__}: {exc}"))
@@ -149,6 +218,15 @@ class BatchPreparer:
             # Skip the interpreter's shutdown: it would close the parent's database
             # connection, inherited by the fork.
             os._exit(status)
+
+
+def _with_row(prepared: Prepared, first: bool) -> tuple[Any, ...]:
+    """The wire of a row the parent has not read: its number and id, and its cells unless
+    parsing encoded them (as JSON text, in the wire) — a batch's first row always has its
+    cells: the parent lists the file's columns from them."""
+    row = prepared.row
+    data = row.data if prepared.encoded is None or first else {}
+    return row.number, row.remote_id, data, prepared.to_wire()
 
 
 def _next_task(todo: Any, parent: int) -> Any:

@@ -118,13 +118,21 @@ def _assign(initiative: Initiative, name: str, value: Any) -> None:
     setattr(initiative, name, value)
 
 
+def _raw(prepared: Prepared) -> dict[str, Any] | str:
+    """The row as received: JSON text already when parsing encoded it, except for a row
+    rejected after parsing (a repeated id), whose cells the job report lists."""
+    encoded = prepared.encoded
+    if encoded is None:
+        return prepared.row.data
+    return orjson.loads(encoded.raw) if prepared.rejected else encoded.raw
+
+
 def _item(prepared: Prepared, outcome: str, **extra: Any) -> ItemRow:
-    rejected, encoded = bool(prepared.rejected), prepared.encoded
+    rejected = bool(prepared.rejected)
     return ItemRow(
         row_number=prepared.row.number,
         remote_id=prepared.remote_id,
-        # already JSON when parsing encoded it (a repeated row is rejected after parsing)
-        raw=prepared.row.data if rejected or encoded is None else encoded.raw,
+        raw=_raw(prepared),
         outcome=outcome,
         reasons=[prepared.rejected] if rejected else prepared.reasons,
         commune_id="" if rejected else prepared.commune_id,

@@ -79,7 +79,8 @@ def _text(value: object) -> str:
 
 def _joined(data: dict[str, Any], columns: tuple[str, ...]) -> str:
     if len(columns) == 1:
-        return _text(data.get(columns[0]))
+        value = data.get(columns[0])
+        return value.strip() if type(value) is str else _text(value)  # CSV cells are text
     return " ".join(v for v in (_text(data.get(c)) for c in columns) if v)
 
 

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from maillage.catalog.models import Initiative
 from maillage.catalog.services import update_initiative
+from maillage.sources import parallel
 from maillage.sources.errors import SourceFileError
 from maillage.sources.harvest import ImportRequest, SourceBusy, run_import
 from maillage.sources.models import HarvestItem, HarvestJob, Source, SourceRecord
@@ -200,26 +201,36 @@ def test_two_runs_of_one_source_cannot_overlap(bnlc):
     assert "interrompu" in running.error
 
 
+@pytest.fixture(params=["in place", "second process"])
+def parsing(request, monkeypatch) -> str:
+    """A first import's file is parsed in place, or read and parsed by a second process."""
+    if request.param == "second process":
+        monkeypatch.setattr(parallel, "READ_IN_CHILD_MIN_BYTES", 0)
+    return str(request.param)
+
+
 @pytest.mark.django_db
-def test_a_file_that_is_not_what_it_claims_fails_the_job_and_changes_nothing(tmp_path):
+def test_a_file_that_is_not_what_it_claims_fails_the_job_and_changes_nothing(tmp_path, parsing):
     page = tmp_path / "bnlc.csv"
     page.write_text("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "utf-8")
-    with pytest.raises(SourceFileError):
+    with pytest.raises(SourceFileError, match="page HTML ou XML"):
         _import(page)
     job = HarvestJob.objects.get()
     assert job.status == HarvestJob.Status.FAILED
-    assert job.error
+    assert "page HTML ou XML" in job.error
     assert Initiative.objects.count() == 0
 
 
 @pytest.mark.django_db
-def test_repeated_rows_inside_a_file_are_rejected_with_the_line(bnlc, tmp_path):
+def test_repeated_rows_inside_a_file_are_rejected_with_the_line(bnlc, tmp_path, parsing):
     header, rows = _rows(bnlc)
     job = _import(_write(tmp_path / "a.csv", header, [rows[0], rows[1], rows[0]]))
     repeated = HarvestItem.objects.get(job=job, row_number=3)
     assert repeated.outcome == "rejected"
     assert "ligne répétée" in repeated.reasons[0]
     assert "1" in repeated.reasons[0]
+    assert repeated.raw == rows[0]  # the cells, as received
+    assert job.columns == header
 
 
 @pytest.mark.django_db

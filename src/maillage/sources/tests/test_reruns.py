@@ -133,27 +133,62 @@ def test_a_record_missing_then_back_is_no_longer_missing(bnlc, tmp_path):
     assert record.archived_at is None
 
 
+def _report(job: HarvestJob) -> list[tuple]:
+    return list(
+        HarvestItem.objects.filter(job=job)
+        .order_by("row_number")
+        .values_list(
+            "row_number", "remote_id", "raw", "outcome", "reasons", "commune_id", "category",
+            "category_rule", "diff",
+        )
+    )  # fmt: skip
+
+
+def _initiatives() -> list[tuple]:
+    return list(
+        Initiative.objects.order_by("source_records__remote_id").values_list(
+            "source_records__remote_id", "name", "commune_id", "category_id", "lon", "lat",
+            "status", "published", "source_name", "source_records__imported",
+        )
+    )  # fmt: skip
+
+
 @pytest.mark.django_db
-def test_parsing_in_a_second_process_gives_the_same_rows_as_in_place(bnlc, monkeypatch):
+def test_parsing_in_a_second_process_gives_the_same_rows_as_in_place(bnlc, tmp_path, monkeypatch):
+    """Both ways of parsing in a second process — it reads the file itself on a first import,
+    it parses rows the writer read on a re-import — give what parsing in place gives."""
     monkeypatch.setattr(harvest, "BATCH_SIZE", 400)  # 7 batches: the parsing process runs
-    forked = _import(bnlc)
+    monkeypatch.setattr(parallel, "READ_IN_CHILD_MIN_BYTES", 0)
+    changed, _remote_id = _copy_with_one_change(bnlc, tmp_path / "changed.csv", line=100)
+    preparers: list[parallel.BatchPreparer] = []
+
+    class Spied(parallel.BatchPreparer):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            preparers.append(self)
+
+    monkeypatch.setattr(harvest, "BatchPreparer", Spied)
+
+    def run_both() -> tuple[list, list, list, list]:
+        first = _import(bnlc)
+        after_first = _initiatives()
+        second = _import(changed)
+        jobs = [(_outcomes(j), j.mapping, j.notes, j.columns) for j in (first, second)]
+        return _report(first), after_first, _report(second), jobs
+
+    forked = run_both()
+    assert [p.forked for p in preparers] == [True, True]
     assert "fork" in parallel.multiprocessing.get_all_start_methods()
     monkeypatch.setattr(parallel, "fork_available", lambda: False)
     Initiative.objects.all().delete()
     SourceRecord.objects.all().delete()
-    in_place = _import(bnlc)
-    assert not any(REPLAY_NOTE in note for note in in_place.notes)
-
-    def rows(job: HarvestJob) -> list[tuple]:
-        return list(
-            HarvestItem.objects.filter(job=job)
-            .order_by("row_number")
-            .values_list("row_number", "remote_id", "outcome", "reasons", "commune_id", "category")
-        )
-
-    assert rows(forked) == rows(in_place)
-    assert forked.mapping == in_place.mapping
-    assert forked.notes == in_place.notes
+    in_place = run_both()
+    assert [p.forked for p in preparers[2:]] == [False, False]
+    assert forked == in_place
+    assert [job[0] for job in forked[3]] == [
+        {"new": 2472, "rejected": 1},
+        {"updated": 1, "unchanged": 2471, "rejected": 1},
+    ]
 
 
 @pytest.mark.django_db
