@@ -14,6 +14,14 @@ def parse_number(text: object) -> float | None:
     NaN or infinite. Thousands separators are not accepted (too ambiguous with commas)."""
     if text is None:
         return None
+    if type(text) is str and "_" not in text:
+        try:  # the usual "48.11": float() reads what the pattern below accepts, in C
+            value = float(text)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(value):
+                return value
     if isinstance(text, int | float):
         value = float(text)
     else:

@@ -299,7 +299,8 @@ def _read(
         before_fork=lambda: ctx.locator,
         finish=parse_state,
     )
-    if SourceRecord.objects.filter(source=source).exists():
+    first_import = not SourceRecord.objects.filter(source=source).exists()
+    if not first_import:
         batches = preparer.run(_with_known(source, backend, request.path))
     else:  # nothing stored yet: nothing to look up, the parsing process can read the file
         batches = preparer.run_reading(
@@ -317,7 +318,8 @@ def _read(
             job.rows += len(batch)
             request.progress(job.rows)
             collect()
-        _archive(job, request, seen.keys(), tally)
+        if not first_import:  # else every record of the source was just seen
+            _archive(job, request, seen.keys(), tally)
         refresh_statistics(Initiative, SourceRecord, HarvestItem, UnchangedRows)
     effective, parse_notes = preparer.final if preparer.forked else parse_state()
     job.mapping = effective or source.mapping or {}

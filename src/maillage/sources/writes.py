@@ -96,7 +96,9 @@ def insert_items(job: HarvestJob, items: list[ItemRow]) -> None:
         [
             (
                 i.row_number, i.remote_id, i.raw if type(i.raw) is str else to_json(i.raw),
-                i.outcome, to_json(i.reasons), to_json(i.conflicts), to_json(i.diff),
+                i.outcome, to_json(i.reasons) if i.reasons else "[]",
+                to_json(i.conflicts) if i.conflicts else "[]",
+                to_json(i.diff) if i.diff else "{}",
                 i.commune_id, i.category, i.category_rule, i.initiative_id,
             )
             for i in items
@@ -442,9 +444,11 @@ def archive_missing(job: HarvestJob, grace: datetime.timedelta, seen: Set[str]) 
         )
         if remote_id in seen
     ]
+    # Records this job created were seen by it: the database leaves them out of the scan.
     gone = [
         pk
         for pk, remote_id in active.filter(missing_since__isnull=True)
+        .exclude(first_seen_job=job)
         .values_list("id", "remote_id")
         .iterator(chunk_size=20000)
         if remote_id not in seen

@@ -354,11 +354,18 @@ class ValueTable:
     separator: str = ""
     constant: str | None = None  # {"value": code}
     unmatched: dict[str, int] = field(default_factory=dict)  # value seen → count
+    # value as met → its code by normalised key: a file repeats the same few values
+    _by_value: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def lookup(self, value: str) -> str | None:
         if value in self.values:
             return self.values[value]
-        return self.by_key.get(normalize(value))
+        if value in self._by_value:
+            return self._by_value[value]
+        code = self.by_key.get(normalize(value))
+        if len(self._by_value) < 10_000:
+            self._by_value[value] = code
+        return code
 
 
 @dataclass
