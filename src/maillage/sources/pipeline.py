@@ -246,6 +246,12 @@ def prepare_batch(
     return prepared
 
 
+def _secondary(proposed: list[str], categories: set[str], main: str) -> list[str]:
+    if not proposed:  # the usual case, without building a set
+        return []
+    return sorted({code for code in proposed if code in categories and code != main})
+
+
 def _finish(
     item: Prepared,
     candidate: Candidate,
@@ -284,8 +290,8 @@ def _finish(
         source_name=settings.source_name,
         source_licence=settings.source_licence,
         source_url=settings.source_url,
-        exchange_modes=sorted(set(candidate.exchange_modes)),
-        secondary_categories=sorted(set(candidate.secondary_categories) & categories - {code}),
+        exchange_modes=sorted(set(candidate.exchange_modes)) if candidate.exchange_modes else [],
+        secondary_categories=_secondary(candidate.secondary_categories, categories, code),
     )
     if not values["status"]:
         values["status"] = "actif"
