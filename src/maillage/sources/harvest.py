@@ -31,7 +31,14 @@ from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
 from .quality import QualityContext
 from .records import RawRow
 from .replay import identical_last_run, input_key, live_records, replayed_rows
-from .writes import ItemRow, KnownRecord, archive_missing, insert_items, write_batch
+from .writes import (
+    ItemRow,
+    KnownRecord,
+    archive_missing,
+    insert_items,
+    insert_unchanged,
+    write_batch,
+)
 
 BATCH_SIZE = 2000
 Progress = Callable[[int], None]
@@ -210,6 +217,11 @@ class Tally:
             for reason in item.reasons:
                 self.reasons[_reason_kind(reason)] += 1
 
+    def add_unchanged(self, rows: list[list[Any]]) -> None:
+        """Rows seen again as last time ([row_number, remote_id, initiative_id, category])."""
+        self.outcomes[Outcome.UNCHANGED] += len(rows)
+        self.categories.update(row[3] or UNCLASSIFIED for row in rows)
+
     def save_to(self, job: HarvestJob) -> None:
         job.outcomes = dict(self.outcomes)
         job.categories = dict(self.categories)
@@ -254,15 +266,18 @@ def _archive(job: HarvestJob, request: ImportRequest, seen: Set[str], tally: Tal
 
 
 def _replay(job: HarvestJob, last: HarvestJob, request: ImportRequest, tally: Tally) -> None:
-    seen: set[str] = set()
     with transaction.atomic():
-        for chunk in replayed_rows(last):
-            insert_items(job, chunk)
-            seen.update(r.remote_id for r in chunk if r.outcome != Outcome.REJECTED)
-            tally.add(chunk)
-            job.rows += len(chunk)
+        for unchanged, rejected in replayed_rows(last):
+            insert_unchanged(job, unchanged)
+            insert_items(job, rejected)
+            tally.add_unchanged(unchanged)
+            tally.add(rejected)
+            job.rows += len(unchanged) + len(rejected)
             request.progress(job.rows)
-        _archive(job, request, seen, tally)
+        if not request.dry_run:
+            # The same rows as last time: only records whose grace period ran out since.
+            grace = datetime.timedelta(days=job.source.archive_after_days)
+            tally.add(archive_missing(job, grace, seen=None))
     job.mapping, job.columns = last.mapping, last.columns
     job.notes = [
         *last.notes,

@@ -146,6 +146,15 @@ class SourceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "remote_id"], name="unique_remote_id")
         ]
+        indexes = [
+            # The few records missing from the last runs, found without reading every record
+            # of the source (the rest are not in this index: it costs imports nothing).
+            models.Index(
+                fields=["source", "missing_since"],
+                name="record_missing",
+                condition=models.Q(missing_since__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.source_id}:{self.remote_id}"

@@ -11,10 +11,14 @@ A monthly re-run of an unchanged file then costs seconds instead of a full read.
 import hashlib
 import heapq
 import json
+import operator
 from collections.abc import Iterator
 from functools import cache
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
+from django.db import connection
 from django.db.models import Max
 
 from maillage.catalog.models import Category
@@ -70,32 +74,56 @@ def identical_last_run(source: Source, job: HarvestJob) -> HarvestJob | None:
     return last
 
 
-def replayed_rows(last: HarvestJob) -> Iterator[list[ItemRow]]:
-    """The last run's rows as this run's, in file order, in chunks. The raw rows are only
-    read for the rejected ones, which are handed back again."""
-    items = HarvestItem.objects.filter(job=last, row_number__gt=0).order_by("row_number")
-    imported = (
-        ItemRow(number, remote_id, {}, Outcome.UNCHANGED, initiative_id=pk, category=category)
-        for number, remote_id, pk, category in items.exclude(outcome=Outcome.REJECTED)
-        .values_list("row_number", "remote_id", "initiative_id", "category")
-        .iterator(chunk_size=20000)
-    )
-    rejected = (
+Unchanged = list[Any]  # [row_number, remote_id, initiative_id, category]
+
+
+def _imported_rows(last: HarvestJob) -> Iterator[Unchanged]:
+    """The last run's kept rows stored one by one, in file order, as plain lists: read with a
+    plain cursor, a million ORM rows would cost more than the whole replay."""
+    quote = connection.ops.quote_name
+    table = quote(HarvestItem._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT row_number, remote_id, initiative_id, category FROM {table} "
+            "WHERE job_id = %s AND row_number > 0 AND outcome <> %s ORDER BY row_number",
+            [last.pk, Outcome.REJECTED],
+        )
+        while rows := cursor.fetchmany(20000):
+            yield from map(list, rows)
+
+
+def _block_rows(last: HarvestJob) -> Iterator[Unchanged]:
+    for block in UnchangedRows.objects.filter(job=last).order_by("first_row").iterator(50):
+        yield from block.rows
+
+
+def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[ItemRow]]]:
+    """The last run's rows as this run's, in file order, in chunks: the kept rows, unchanged
+    now, as [row_number, remote_id, initiative_id, category], and the rejected rows, rejected
+    again (read whole: their cells are handed back again)."""
+    kept: Iterator[Unchanged] = _imported_rows(last)
+    if UnchangedRows.objects.filter(job=last).exists():  # the last run was a re-run itself
+        kept = heapq.merge(kept, _block_rows(last), key=operator.itemgetter(0))
+    rejected = iter(
         ItemRow(number, remote_id, raw, Outcome.REJECTED, reasons=list(reasons))
-        for number, remote_id, raw, reasons in items.filter(outcome=Outcome.REJECTED)
+        for number, remote_id, raw, reasons in HarvestItem.objects.filter(
+            job=last, row_number__gt=0, outcome=Outcome.REJECTED
+        )
+        .order_by("row_number")
         .values_list("row_number", "remote_id", "raw", "reasons")
         .iterator(chunk_size=5000)
     )
-    blocks = (
-        ItemRow(row[0], row[1], {}, Outcome.UNCHANGED, initiative_id=row[2], category=row[3])
-        for block in UnchangedRows.objects.filter(job=last).order_by("first_row").iterator(50)
-        for row in block.rows
-    )
-    chunk: list[ItemRow] = []
-    for row in heapq.merge(imported, rejected, blocks, key=lambda r: r.row_number):
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    waiting = next(rejected, None)
+    while chunk := list(islice(kept, CHUNK)):
+        last_row = chunk[-1][0]
+        again: list[ItemRow] = []
+        while waiting is not None and waiting.row_number <= last_row:
+            again.append(waiting)
+            waiting = next(rejected, None)
+        yield chunk, again
+    again = []
+    while waiting is not None:
+        again.append(waiting)
+        waiting = next(rejected, None)
+    if again:
+        yield [], again

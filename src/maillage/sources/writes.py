@@ -79,15 +79,20 @@ def _plain_unchanged(item: ItemRow) -> bool:
     )
 
 
+def insert_unchanged(job: HarvestJob, rows: list[list[Any]]) -> None:
+    """Rows seen again as last time, [row_number, remote_id, initiative_id, category] in file
+    order, stored as one block."""
+    if rows:
+        UnchangedRows.objects.create(
+            job=job, first_row=rows[0][0], last_row=rows[-1][0], count=len(rows), rows=rows
+        )
+
+
 def insert_items(job: HarvestJob, items: list[ItemRow]) -> None:
     plain = [i for i in items if _plain_unchanged(i)]
     if plain:
-        UnchangedRows.objects.create(
-            job=job,
-            first_row=plain[0].row_number,
-            last_row=plain[-1].row_number,
-            count=len(plain),
-            rows=[[i.row_number, i.remote_id, i.initiative_id, i.category] for i in plain],
+        insert_unchanged(
+            job, [[i.row_number, i.remote_id, i.initiative_id, i.category] for i in plain]
         )
         items = [i for i in items if not _plain_unchanged(i)]
     fastwrite.insert(
@@ -429,34 +434,20 @@ def _insert_m2m(pairs: list[tuple[int, dict[str, Any]]], fresh: bool = False) ->
         fastwrite.insert(through, ["initiative_id", f"{target}_id"], links)
 
 
-def archive_missing(job: HarvestJob, grace: datetime.timedelta, seen: Set[str]) -> list[ItemRow]:
+def archive_missing(
+    job: HarvestJob, grace: datetime.timedelta, seen: Set[str] | None
+) -> list[ItemRow]:
     """Records of the source absent from this complete run (`seen`: the remote ids it read):
     first noted as missing, then archived after the grace period — never deleted.
+    `seen` is None when the run read exactly what the last one read (a replay): what was
+    missing then is still missing, nothing new is.
 
     Compared in memory rather than by stamping every record seen: a re-run of a million
     unchanged rows then writes nothing for them."""
     now = timezone.now()
     active = SourceRecord.objects.filter(source=job.source, archived_at__isnull=True)
-    back = [
-        pk
-        for pk, remote_id in active.filter(missing_since__isnull=False).values_list(
-            "id", "remote_id"
-        )
-        if remote_id in seen
-    ]
-    # Records this job created were seen by it: the database leaves them out of the scan.
-    gone = [
-        pk
-        for pk, remote_id in active.filter(missing_since__isnull=True)
-        .exclude(first_seen_job=job)
-        .values_list("id", "remote_id")
-        .iterator(chunk_size=20000)
-        if remote_id not in seen
-    ]
-    for chunk in _chunks(back):
-        SourceRecord.objects.filter(pk__in=chunk).update(missing_since=None)
-    for chunk in _chunks(gone):
-        SourceRecord.objects.filter(pk__in=chunk).update(missing_since=now)
+    if seen is not None:
+        _note_missing(job, active, seen, now)
     due = list(active.filter(missing_since__lte=now - grace).select_related("initiative"))
     items = []
     for record in due:
@@ -486,6 +477,30 @@ def archive_missing(job: HarvestJob, grace: datetime.timedelta, seen: Set[str]) 
     Initiative.objects.bulk_update(orphans, ["archived_at"])
     insert_items(job, items)
     return items
+
+
+def _note_missing(job: HarvestJob, active: Any, seen: Set[str], now: datetime.datetime) -> None:
+    """Records back in the file are no longer missing; records absent from it are, from now."""
+    back = [
+        pk
+        for pk, remote_id in active.filter(missing_since__isnull=False).values_list(
+            "id", "remote_id"
+        )
+        if remote_id in seen
+    ]
+    # Records this job created were seen by it: the database leaves them out of the scan.
+    gone = [
+        pk
+        for pk, remote_id in active.filter(missing_since__isnull=True)
+        .exclude(first_seen_job=job)
+        .values_list("id", "remote_id")
+        .iterator(chunk_size=20000)
+        if remote_id not in seen
+    ]
+    for chunk in _chunks(back):
+        SourceRecord.objects.filter(pk__in=chunk).update(missing_since=None)
+    for chunk in _chunks(gone):
+        SourceRecord.objects.filter(pk__in=chunk).update(missing_since=now)
 
 
 def _chunks(ids: list[int], size: int = 5000) -> Iterator[list[int]]:

@@ -2,6 +2,7 @@
 by row with unchanged rows skipped; both keep one report line per row, in file order."""
 
 import csv
+import datetime
 from pathlib import Path
 
 import pytest
@@ -110,18 +111,31 @@ def test_a_changed_file_is_read_row_by_row_and_skips_what_did_not_change(bnlc, t
 
 
 @pytest.mark.django_db
+def test_a_replay_of_a_run_with_blocks_and_single_rows_keeps_every_row_in_order(bnlc, tmp_path):
+    first = _import(bnlc)
+    changed, remote_id = _copy_with_one_change(bnlc, tmp_path / "bnlc.csv", 1500)
+    _import(changed)  # blocks of unchanged rows, and the updated row alone
+    again = _import(changed)
+    assert any(REPLAY_NOTE in note for note in again.notes)
+    assert _outcomes(again) == {"unchanged": 2472, "rejected": 1}
+    assert again.categories == first.categories
+    report = list(report_rows(again))
+    assert [r[0] for r in report] == list(range(1, 2474))
+    rows = JobItems(again)
+    assert rows[1500].remote_id == remote_id  # row 1501, the one changed last time
+    assert rows[1500].outcome == "unchanged"
+    assert rows[1500].initiative_id == SourceRecord.objects.get(remote_id=remote_id).initiative_id
+    rejected = HarvestItem.objects.get(job=again, outcome="rejected")
+    assert rejected.raw
+    assert rejected.reasons
+
+
+@pytest.mark.django_db
 def test_a_record_missing_then_back_is_no_longer_missing(bnlc, tmp_path):
-    with bnlc.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header, rows = list(reader.fieldnames or []), list(reader)
+    header, rows = _rows_of(bnlc)
 
     def write(subset: list[dict[str, str]]) -> Path:
-        path = tmp_path / "part.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, header)
-            writer.writeheader()
-            writer.writerows(subset)
-        return path
+        return _write_rows(tmp_path / "part.csv", header, subset)
 
     _import(write(rows[:6]))
     _import(write(rows[:5]))
@@ -131,6 +145,38 @@ def test_a_record_missing_then_back_is_no_longer_missing(bnlc, tmp_path):
     record.refresh_from_db()
     assert record.missing_since is None
     assert record.archived_at is None
+
+
+@pytest.mark.django_db
+def test_a_replay_still_archives_the_records_whose_grace_period_ran_out(bnlc, tmp_path):
+    header, rows = _rows_of(bnlc)
+    six, five = _write_rows(tmp_path / "six.csv", header, rows[:6]), tmp_path / "five.csv"
+    _write_rows(five, header, rows[:5])
+    _import(six)
+    _import(five)
+    record = SourceRecord.objects.get(remote_id=rows[5]["id_lieu"])
+    record.missing_since -= datetime.timedelta(days=31)  # the source's grace period: 30 days
+    record.save()
+    again = _import(five)
+    assert any(REPLAY_NOTE in note for note in again.notes)
+    assert _outcomes(again) == {"unchanged": 5, "archived": 1}
+    record.refresh_from_db()
+    assert record.archived_at is not None
+    assert Initiative.objects.get(pk=record.initiative_id).archived_at is not None
+
+
+def _rows_of(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 def _report(job: HarvestJob) -> list[tuple]:
