@@ -52,9 +52,15 @@ _plain_values = operator.attrgetter(*_PLAIN_FIELDS)
 M2M_FIELDS = ("exchange_modes", "secondary_categories")
 
 
+def to_json_bytes(value: Any) -> bytes:
+    """JSON as UTF-8 bytes: what parsing sends the writer (bytes cross between processes as
+    they are, where text would be encoded and decoded again)."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+
+
 def to_json(value: Any) -> str:
     """JSON text as both databases take it (SQLite stores it, PostgreSQL's COPY parses it)."""
-    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    return to_json_bytes(value).decode()
 
 
 @dataclass(slots=True)
@@ -64,8 +70,8 @@ class Encoded:
 
     row: tuple[Any, ...]  # values of ROW_COLUMNS
     links: tuple[list[str], list[str]]  # exchange modes, secondary categories
-    imported: str  # JSON text of `values`, kept on the source record
-    raw: str  # JSON text of the raw row, kept on the report row
+    imported: bytes  # JSON of `values`, kept on the source record
+    raw: bytes  # JSON of the raw row, kept on the report row
 
 
 @dataclass
@@ -321,6 +327,6 @@ def _finish(
             values.get("contact_legal_basis", ""),
         ),
         links=(values["exchange_modes"], values["secondary_categories"]),
-        imported=to_json(values),
-        raw=to_json(item.row.data),
+        imported=to_json_bytes(values),
+        raw=to_json_bytes(item.row.data),
     )

@@ -131,7 +131,7 @@ def _raw(prepared: Prepared) -> dict[str, Any] | str:
     encoded = prepared.encoded
     if encoded is None:
         return prepared.row.data
-    return orjson.loads(encoded.raw) if prepared.rejected else encoded.raw
+    return orjson.loads(encoded.raw) if prepared.rejected else encoded.raw.decode()
 
 
 def _item(prepared: Prepared, outcome: str, **extra: Any) -> ItemRow:
@@ -361,7 +361,7 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
         SourceRecord,
         RECORD_COLUMNS,
         [
-            (p.remote_id, pk, p.digest, e.imported, p.verified_on or today)  # type: ignore[union-attr]
+            (p.remote_id, pk, p.digest, e.imported.decode(), p.verified_on or today)  # type: ignore[union-attr]
             for p, e, pk in zip(new, encoded, ids, strict=True)
         ],
         constants={

@@ -155,14 +155,16 @@ def test_a_replay_still_archives_the_records_whose_grace_period_ran_out(bnlc, tm
     _import(six)
     _import(five)
     record = SourceRecord.objects.get(remote_id=rows[5]["id_lieu"])
-    record.missing_since -= datetime.timedelta(days=31)  # the source's grace period: 30 days
+    assert record.missing_since is not None
+    # The source's grace period is 30 days.
+    record.missing_since = record.missing_since - datetime.timedelta(days=31)
     record.save()
     again = _import(five)
     assert any(REPLAY_NOTE in note for note in again.notes)
     assert _outcomes(again) == {"unchanged": 5, "archived": 1}
     record.refresh_from_db()
     assert record.archived_at is not None
-    assert Initiative.objects.get(pk=record.initiative_id).archived_at is not None
+    assert Initiative.objects.get(source_records=record).archived_at is not None
 
 
 def _rows_of(path: Path) -> tuple[list[str], list[dict[str, str]]]:
