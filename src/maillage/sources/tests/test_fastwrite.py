@@ -2,6 +2,7 @@
 or sent with every row (PostgreSQL's COPY); what lands in the table must not depend on it."""
 
 import pytest
+from django.db import connection
 
 from maillage.sources import fastwrite
 from maillage.sources.models import HarvestItem, HarvestJob, Source
@@ -38,6 +39,8 @@ def _row(number: int, rule: str, remote_id: str = "x") -> tuple:
     ],
 )
 def test_a_value_shared_by_every_row_lands_as_given(rule: str) -> None:
+    if "\x00" in rule and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL's text cannot hold NUL; only SQLite needs the fallback")
     job = _job()
     rows = [_row(n, rule, remote_id=f"r{n}") for n in range(1, 4)]
     fastwrite.insert(HarvestItem, COLUMNS, rows, constants={"job_id": job.pk})
