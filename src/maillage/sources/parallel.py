@@ -18,6 +18,7 @@ import os
 import queue
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
@@ -93,47 +94,21 @@ class BatchPreparer:
             for rows in read():
                 yield rows, None, self.prepare(rows, {})
             return
-        self.before_fork()
-        context = multiprocessing.get_context("fork")
-        credits: Any = context.Queue()
-        done: Any = context.Queue()
-        child = context.Process(
-            target=self._reading_child, args=(read, credits, done, os.getpid()), daemon=True
-        )
-        child.start()
-        self.forked = True
-        try:
+        with self._forked(self._reading_child, read) as (child, credits, done):
             for _batch in range(LOOKAHEAD + 1):
                 credits.put(True)
             while (wires := self._message(done, child, "batch")) is not None:
                 credits.put(True)  # the child may read one batch more
                 rows = [RawRow(number, remote_id, data) for number, remote_id, data, _w in wires]
-                yield (
-                    rows,
-                    None,
-                    [
-                        Prepared.from_wire(row, wire)
-                        for row, (_n, _r, _d, wire) in zip(rows, wires, strict=True)
-                    ],
-                )
-            self.final = self._message(done, child, "end")
-            child.join()
-        finally:
-            if child.is_alive():
-                child.terminate()
-                child.join()
-            credits.cancel_join_thread()
+                prepared = [
+                    Prepared.from_wire(row, wire)
+                    for row, (_n, _r, _d, wire) in zip(rows, wires, strict=True)
+                ]
+                yield rows, None, prepared
 
     def _in_child(self, batches: Iterator[Batch]) -> Iterator[Done]:
-        self.before_fork()
-        context = multiprocessing.get_context("fork")
-        todo: Any = context.Queue()
-        done: Any = context.Queue()
-        child = context.Process(target=self._child, args=(todo, done, os.getpid()), daemon=True)
-        child.start()
-        self.forked = True
         pending: deque[tuple[list[RawRow], Any]] = deque()
-        try:
+        with self._forked(self._child) as (child, todo, done):
             for rows, hashes, extra in batches:
                 todo.put((rows, hashes))
                 pending.append((rows, extra))
@@ -144,13 +119,29 @@ class BatchPreparer:
             while pending:
                 rows, extra = pending.popleft()
                 yield rows, extra, self._receive(done, child, rows)
+
+    @contextmanager
+    def _forked(self, target: Callable[..., None], *args: Any) -> Iterator[tuple[Any, Any, Any]]:
+        """A child process running `target(*args, to_child, done, parent pid)`, with its two
+        queues; after the block, its final message; stopped whatever happens."""
+        self.before_fork()
+        context = multiprocessing.get_context("fork")
+        to_child: Any = context.Queue()
+        done: Any = context.Queue()
+        child = context.Process(
+            target=target, args=(*args, to_child, done, os.getpid()), daemon=True
+        )
+        child.start()
+        self.forked = True
+        try:
+            yield child, to_child, done
             self.final = self._message(done, child, "end")
             child.join()
         finally:
             if child.is_alive():
                 child.terminate()
                 child.join()
-            todo.cancel_join_thread()
+            to_child.cancel_join_thread()
 
     def _receive(self, done: Any, child: Any, rows: list[RawRow]) -> list[Prepared]:
         wires = self._message(done, child, "batch")

@@ -16,24 +16,12 @@ from maillage.sources.errors import SourceFileError
 from maillage.sources.harvest import ImportRequest, SourceBusy, run_import
 from maillage.sources.models import HarvestItem, HarvestJob, Source, SourceRecord
 
+from .csvfiles import read_rows, write_rows
+
 
 @pytest.fixture
 def bnlc(raw_data: Path) -> Path:
     return raw_data / "bnlc-covoiturage" / "bnlc.csv"
-
-
-def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, header)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def _import(path: Path, **kwargs) -> HarvestJob:
@@ -91,8 +79,8 @@ def test_dry_run_previews_on_the_same_path_and_writes_no_initiative(bnlc):
 
 @pytest.mark.django_db
 def test_staff_edit_is_not_overwritten_silently(bnlc, tmp_path, admin_user):
-    header, rows = _rows(bnlc)
-    sample = _write(tmp_path / "bnlc.csv", header, rows[:50])
+    header, rows = read_rows(bnlc)
+    sample = write_rows(tmp_path / "bnlc.csv", header, rows[:50])
     _import(sample)
     record = SourceRecord.objects.get(remote_id=rows[0]["id_lieu"])
     initiative = record.initiative
@@ -100,7 +88,7 @@ def test_staff_edit_is_not_overwritten_silently(bnlc, tmp_path, admin_user):
     rows[0]["nom_lieu"] = "Nouveau nom dans la source"
     rows[0]["nbre_pl"] = "999"
     rows[0]["ad_lieu"] = "Adresse changée par la source"
-    job = _import(_write(tmp_path / "bnlc.csv", header, rows[:50]))
+    job = _import(write_rows(tmp_path / "bnlc.csv", header, rows[:50]))
     initiative.refresh_from_db()
     assert initiative.name == "Aire de la gare (nom corrigé)"  # staff wins
     assert initiative.address == "Adresse changée par la source"  # untouched field follows
@@ -116,8 +104,8 @@ def test_staff_edit_is_not_overwritten_silently(bnlc, tmp_path, admin_user):
 def test_history_of_an_imported_initiative_starts_with_its_imported_state(
     bnlc, tmp_path, admin_user
 ):
-    header, rows = _rows(bnlc)
-    first = _import(_write(tmp_path / "bnlc.csv", header, rows[:20]))
+    header, rows = read_rows(bnlc)
+    first = _import(write_rows(tmp_path / "bnlc.csv", header, rows[:20]))
     assert Initiative.history.count() == 0  # not copied at import: written when needed
     initiative = SourceRecord.objects.get(remote_id=rows[3]["id_lieu"]).initiative
     imported_name = initiative.name
@@ -135,7 +123,7 @@ def test_history_of_an_imported_initiative_starts_with_its_imported_state(
     # A change brought by the source later also keeps its before/after pair.
     other = SourceRecord.objects.get(remote_id=rows[4]["id_lieu"]).initiative
     rows[4]["ad_lieu"] = "Adresse changée par la source"
-    _import(_write(tmp_path / "bnlc.csv", header, rows[:20]))
+    _import(write_rows(tmp_path / "bnlc.csv", header, rows[:20]))
     assert [r.history_type for r in other.history.order_by("history_date", "history_id")] == [
         "+",
         "~",
@@ -144,15 +132,15 @@ def test_history_of_an_imported_initiative_starts_with_its_imported_state(
 
 @pytest.mark.django_db
 def test_missing_rows_are_archived_after_the_grace_period_never_deleted(bnlc, tmp_path):
-    header, rows = _rows(bnlc)
-    _import(_write(tmp_path / "a.csv", header, rows[:10]))
+    header, rows = read_rows(bnlc)
+    _import(write_rows(tmp_path / "a.csv", header, rows[:10]))
     Source.objects.filter(name="bnlc").update(archive_after_days=0)
-    job = _import(_write(tmp_path / "a.csv", header, rows[:8]))
+    job = _import(write_rows(tmp_path / "a.csv", header, rows[:8]))
     assert job.outcomes["archived"] == 2
     gone = Initiative.objects.filter(source_records__remote_id=rows[9]["id_lieu"]).get()
     assert gone.archived_at is not None
     assert Initiative.objects.count() == 10  # nothing deleted
-    back = _import(_write(tmp_path / "a.csv", header, rows[:10]))
+    back = _import(write_rows(tmp_path / "a.csv", header, rows[:10]))
     assert back.outcomes["updated"] == 2
     gone.refresh_from_db()
     assert gone.archived_at is None
@@ -160,9 +148,9 @@ def test_missing_rows_are_archived_after_the_grace_period_never_deleted(bnlc, tm
 
 @pytest.mark.django_db
 def test_grace_period_keeps_a_missing_row_for_now(bnlc, tmp_path):
-    header, rows = _rows(bnlc)
-    _import(_write(tmp_path / "a.csv", header, rows[:5]))
-    job = _import(_write(tmp_path / "a.csv", header, rows[:4]))
+    header, rows = read_rows(bnlc)
+    _import(write_rows(tmp_path / "a.csv", header, rows[:5]))
+    job = _import(write_rows(tmp_path / "a.csv", header, rows[:4]))
     assert job.outcomes["archived"] == 0
     record = SourceRecord.objects.get(remote_id=rows[4]["id_lieu"])
     assert record.missing_since is not None
@@ -223,8 +211,8 @@ def test_a_file_that_is_not_what_it_claims_fails_the_job_and_changes_nothing(tmp
 
 @pytest.mark.django_db
 def test_repeated_rows_inside_a_file_are_rejected_with_the_line(bnlc, tmp_path, parsing):
-    header, rows = _rows(bnlc)
-    job = _import(_write(tmp_path / "a.csv", header, [rows[0], rows[1], rows[0]]))
+    header, rows = read_rows(bnlc)
+    job = _import(write_rows(tmp_path / "a.csv", header, [rows[0], rows[1], rows[0]]))
     repeated = HarvestItem.objects.get(job=job, row_number=3)
     assert repeated.outcome == "rejected"
     assert "ligne répétée" in repeated.reasons[0]
@@ -269,9 +257,9 @@ def test_reason_kinds_stay_few_whatever_the_cell_values():
 
 @pytest.mark.django_db
 def test_a_latitude_beyond_90_is_impossible_not_abroad(bnlc, tmp_path):
-    header, rows = _rows(bnlc)
+    header, rows = read_rows(bnlc)
     rows[0]["Ylat"] = "95.2"
-    job = _import(_write(tmp_path / "a.csv", header, rows[:1]))
+    job = _import(write_rows(tmp_path / "a.csv", header, rows[:1]))
     item = HarvestItem.objects.get(job=job)
     assert item.outcome == "rejected"
     assert item.reasons[0].startswith("coordonnées impossibles")

@@ -14,6 +14,8 @@ from maillage.sources.items import JobItems
 from maillage.sources.models import HarvestItem, HarvestJob, Source, SourceRecord, UnchangedRows
 from maillage.sources.selectors import report_rows
 
+from .csvfiles import read_rows, write_rows
+
 REPLAY_NOTE = "fichier identique"
 
 
@@ -132,10 +134,10 @@ def test_a_replay_of_a_run_with_blocks_and_single_rows_keeps_every_row_in_order(
 
 @pytest.mark.django_db
 def test_a_record_missing_then_back_is_no_longer_missing(bnlc, tmp_path):
-    header, rows = _rows_of(bnlc)
+    header, rows = read_rows(bnlc)
 
     def write(subset: list[dict[str, str]]) -> Path:
-        return _write_rows(tmp_path / "part.csv", header, subset)
+        return write_rows(tmp_path / "part.csv", header, subset)
 
     _import(write(rows[:6]))
     _import(write(rows[:5]))
@@ -149,9 +151,9 @@ def test_a_record_missing_then_back_is_no_longer_missing(bnlc, tmp_path):
 
 @pytest.mark.django_db
 def test_a_replay_still_archives_the_records_whose_grace_period_ran_out(bnlc, tmp_path):
-    header, rows = _rows_of(bnlc)
-    six, five = _write_rows(tmp_path / "six.csv", header, rows[:6]), tmp_path / "five.csv"
-    _write_rows(five, header, rows[:5])
+    header, rows = read_rows(bnlc)
+    six, five = write_rows(tmp_path / "six.csv", header, rows[:6]), tmp_path / "five.csv"
+    write_rows(five, header, rows[:5])
     _import(six)
     _import(five)
     record = SourceRecord.objects.get(remote_id=rows[5]["id_lieu"])
@@ -165,20 +167,6 @@ def test_a_replay_still_archives_the_records_whose_grace_period_ran_out(bnlc, tm
     record.refresh_from_db()
     assert record.archived_at is not None
     assert Initiative.objects.get(source_records=record).archived_at is not None
-
-
-def _rows_of(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def _write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, header)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def _report(job: HarvestJob) -> list[tuple]:
