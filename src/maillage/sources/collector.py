@@ -8,19 +8,16 @@ batches made is still collected, and objects that outlive them are not walked ag
 """
 
 import gc
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 EVERY = 10  # batches
-
-
-class _Counter:
-    batches = 0
+_batches = itertools.count(1)
 
 
 def between_batches() -> None:
-    _Counter.batches += 1
-    if _Counter.batches % EVERY == 0:
+    if next(_batches) % EVERY == 0:
         gc.collect(1)
 
 

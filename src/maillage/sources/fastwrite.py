@@ -3,40 +3,22 @@
 The ORM's bulk_create prepares every field of every object through several method calls;
 on a 1,000,000-row import that alone costs more than SQLite's whole insert. Here each model's
 columns and their conversions are worked out once, then rows go to `executemany` as tuples.
-Values must already be in database form: strings, numbers, booleans, ISO dates, None. JSON
-fields and datetimes are converted by the field itself, once per value, so SQLite and
-PostgreSQL both get what Django would send.
+Values must already be in database form: strings, numbers, booleans, ISO dates, None, JSON
+as text (SQLite stores it, PostgreSQL's COPY parses it); datetimes go through `db_datetime`,
+once per batch.
 """
 
 import datetime
 import math
-from collections.abc import Callable, Iterable, Sequence
-from functools import partial
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-import orjson
 from django.db import connection, models
 
 
 def db_datetime(value: datetime.datetime) -> Any:
     """A timezone-aware datetime as this database stores it (done once per batch)."""
     return connection.ops.adapt_datetimefield_value(value)
-
-
-def _sqlite_json(value: Any) -> Any:
-    if not value:
-        return "[]" if isinstance(value, list) else "{}" if isinstance(value, dict) else None
-    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def json_writer(field: Any) -> Callable[[Any], Any]:
-    """A JSONField value → database form, the converter being chosen once per batch.
-
-    SQLite stores JSON text: orjson encodes it several times faster than the field would, and
-    the many empty lists and objects are constants. PostgreSQL gets what Django would send."""
-    if connection.vendor == "sqlite":
-        return _sqlite_json
-    return partial(field.get_db_prep_value, connection=connection)
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:

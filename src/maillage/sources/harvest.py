@@ -259,7 +259,10 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
     return tally.outcomes
 
 
-def _archive(job: HarvestJob, request: ImportRequest, seen: Set[str], tally: Tally) -> None:
+def _archive(
+    job: HarvestJob, request: ImportRequest, seen: Set[str] | None, tally: Tally
+) -> None:
+    """See archive_missing; `seen` None: a replay, the same rows as last time."""
     if not request.dry_run:
         grace = datetime.timedelta(days=job.source.archive_after_days)
         tally.add(archive_missing(job, grace, seen))
@@ -274,10 +277,7 @@ def _replay(job: HarvestJob, last: HarvestJob, request: ImportRequest, tally: Ta
             tally.add(rejected)
             job.rows += len(unchanged) + len(rejected)
             request.progress(job.rows)
-        if not request.dry_run:
-            # The same rows as last time: only records whose grace period ran out since.
-            grace = datetime.timedelta(days=job.source.archive_after_days)
-            tally.add(archive_missing(job, grace, seen=None))
+        _archive(job, request, None, tally)
     job.mapping, job.columns = last.mapping, last.columns
     job.notes = [
         *last.notes,

@@ -213,7 +213,7 @@ class BatchPreparer:
 
 def _with_row(prepared: Prepared, first: bool) -> tuple[Any, ...]:
     """The wire of a row the parent has not read: its number and id, and its cells unless
-    parsing encoded them (as JSON text, in the wire) — a batch's first row always has its
+    parsing encoded them (as JSON, in the wire) — a batch's first row always has its
     cells: the parent lists the file's columns from them."""
     row = prepared.row
     data = row.data if prepared.encoded is None or first else {}

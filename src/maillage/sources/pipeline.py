@@ -36,15 +36,13 @@ COPIED_FIELDS = (
     "contact_phone",
 )  # fmt: skip
 UNCLASSIFIED = "a-classer"
-# The initiative columns an imported row gives, in the order of `Prepared.row` (the others
-# are the same for every new initiative of a job: see writes._insert_new). The values
-# absent from a row's `values` take their fallback.
+# The initiative columns an imported row gives, in the order of `Encoded.row` (the others
+# are the same for every new initiative of a job: see writes._insert_new).
 ROW_COLUMNS = (
     *COPIED_FIELDS, "category_id", "category_rule", "commune_id", "commune_method",
     "source_name", "source_licence", "source_url", "contact_is_personal", "contact_legal_basis",
 )  # fmt: skip
-# Given only with a contact: the last two of ROW_COLUMNS.
-ROW_FALLBACKS = {"contact_is_personal": False, "contact_legal_basis": ""}
+# The last two of ROW_COLUMNS are in `values` only when the row has a contact.
 _row_head = operator.itemgetter(*ROW_COLUMNS[:-2])
 DATE_FIELDS = ("created_on", "opened_on", "closed_on")
 _PLAIN_FIELDS = tuple(name for name in COPIED_FIELDS if name not in DATE_FIELDS)
@@ -126,36 +124,29 @@ class PipelineSettings:
 
 
 @cache
-def _max_lengths() -> tuple[tuple[str, int], ...]:
+def _max_lengths() -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Text columns an imported row gives and their size (PostgreSQL enforces it, SQLite not)."""
     from maillage.catalog.models import Initiative
 
-    return tuple(
+    limited = [
         (f.attname, f.max_length)
         for f in Initiative._meta.concrete_fields
         if f.max_length is not None and f.attname in ROW_COLUMNS[:-2]
-    )
-
-
-@cache
-def _length_check() -> tuple[Any, tuple[int, ...]]:
-    limits = _max_lengths()
-    return operator.itemgetter(*(name for name, _limit in limits)), tuple(
-        size for _n, size in limits
-    )
+    ]
+    return tuple(name for name, _size in limited), tuple(size for _name, size in limited)
 
 
 def _too_long(values: dict[str, Any]) -> list[tuple[str, int, str]]:
     """(field, limit, value) of the texts longer than their column allows."""
-    texts, limits = _length_check()
+    names, limits = _max_lengths()
     try:  # one pass in C over every field, the usual case: nothing is too long
-        if not any(map(operator.gt, map(len, texts(values)), limits)):
+        if not any(map(operator.gt, map(len, operator.itemgetter(*names)(values)), limits)):
             return []
     except TypeError:  # a field that is not text (None): checked one by one
         pass
     return [
         (name, limit, value)
-        for name, limit in _max_lengths()
+        for name, limit in zip(names, limits, strict=True)
         if type(value := values.get(name)) is str and len(value) > limit
     ]
 

@@ -17,7 +17,7 @@ from maillage.catalog.models import Initiative
 
 from . import fastwrite
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
-from .pipeline import M2M_FIELDS, ROW_COLUMNS, Prepared, to_json
+from .pipeline import DATE_FIELDS, M2M_FIELDS, ROW_COLUMNS, Prepared, to_json
 from .survival import owner_of, survives
 
 HELD_FOR_REVIEW = gettext_lazy(
@@ -28,7 +28,6 @@ DELETED_BY_STAFF = gettext_lazy(
     "ignorée : l'initiative issue de cette fiche a été supprimée par l'équipe ; "
     "elle n'est pas recréée"
 )
-DATE_FIELDS = {"created_on", "opened_on", "closed_on"}
 
 
 @dataclass(slots=True)
