@@ -259,9 +259,7 @@ def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) 
     return tally.outcomes
 
 
-def _archive(
-    job: HarvestJob, request: ImportRequest, seen: Set[str] | None, tally: Tally
-) -> None:
+def _archive(job: HarvestJob, request: ImportRequest, seen: Set[str] | None, tally: Tally) -> None:
     """See archive_missing; `seen` None: a replay, the same rows as last time."""
     if not request.dry_run:
         grace = datetime.timedelta(days=job.source.archive_after_days)
