@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "maillage.core",
     "maillage.territories",
     "maillage.catalog",
     "maillage.sources",
