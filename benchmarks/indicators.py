@@ -754,7 +754,7 @@ PROFILED = {
     "documents_generator": ("indicators/compute.py", "documents"),
     "orjson_dumps": ("~", "orjson.dumps"),
     "delete_old_figures": ("django/db/models/query.py", "delete"),
-    "write_figures": ("sources/fastwrite.py", "insert"),
+    "write_figures": ("core/fastwrite.py", "insert"),
 }
 
 

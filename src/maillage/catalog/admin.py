@@ -10,11 +10,25 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from maillage.impacts.admin import ActivityReportInline
-
 from . import services
 from .forms import InitiativeAdminForm, https_by_default
-from .models import Category, ExchangeMode, Family, Initiative, PlatformFootprint
+from .models import (
+    ActivityReport,
+    Category,
+    ExchangeMode,
+    Family,
+    Initiative,
+    PlatformFootprint,
+)
+from .signals import announce_inventory_change
+
+
+class ActivityReportInline(admin.TabularInline):
+    """Activity reports are entered with their initiative, or on their own list below."""
+
+    model = ActivityReport
+    extra = 0
+    fields = ["year", "metric", "value", "source"]
 
 
 class CatalogAdmin(admin.ModelAdmin):
@@ -169,3 +183,23 @@ class PlatformFootprintAdmin(CatalogAdmin):
     search_fields = ["platform", "metric", "territory__name", "=territory__id"]
     raw_id_fields = ["territory"]
     date_hierarchy = "date"
+
+
+
+@admin.register(ActivityReport)
+class ActivityReportAdmin(admin.ModelAdmin):
+    list_display = ["initiative", "year", "metric", "value", "source"]
+    list_filter = ["year", "metric"]
+    search_fields = ["initiative__name", "=initiative__id"]
+    raw_id_fields = ["initiative"]
+    exclude = ["reported_by"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.reported_by = request.user
+        super().save_model(request, obj, form, change)
+        announce_inventory_change(ActivityReport, "activité déclarée")
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        announce_inventory_change(ActivityReport, "activité supprimée")

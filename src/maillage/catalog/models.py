@@ -503,3 +503,8 @@ class PlatformFootprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} · {self.territory_id} · {self.metric} {self.date}: {self.value}"
+
+
+# Activity reports live in their own module; importing them here registers the model.
+from .activity import ActivityReport as ActivityReport  # noqa: E402
+from .activity import Metric as Metric  # noqa: E402

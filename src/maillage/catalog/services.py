@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from maillage.indicators.services import note_data_change
 from maillage.territories.locator import locate_point
 from maillage.territories.models import Territory
 from maillage.territories.selectors import resolve_commune_code
 
 from .history import ensure_baseline
+from .signals import announce_inventory_change
 from .models import INITIATIVE_HISTORY, Category, ExchangeMode, Initiative, PlatformFootprint
 from .validators import normalize_identifier
 from .vocabularies import CommuneMethod
@@ -122,7 +122,7 @@ def save_initiative(
     finally:
         del initiative.skip_history_when_saving  # type: ignore[attr-defined]
     INITIATIVE_HISTORY.create_historical_record(initiative, "+" if created else "~")
-    note_data_change("fiche modifiée")
+    announce_inventory_change(Initiative, "fiche modifiée")
     return initiative
 
 
@@ -244,5 +244,5 @@ def publish_initiatives(initiatives: Iterable[Initiative], *, user: Any = None) 
         default_user=user if getattr(user, "is_authenticated", False) else None,
         default_change_reason=_("publiée après relecture"),
     )
-    note_data_change("initiatives publiées")
+    announce_inventory_change(Initiative, "initiatives publiées")
     return len(held)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from maillage.catalog.history import ensure_baseline
 from maillage.catalog.models import Initiative
-from maillage.indicators.services import note_data_change
+from maillage.catalog.signals import announce_inventory_change
 from maillage.sources.models import SourceRecord
 
 from .models import DuplicatePair, Merge
@@ -63,7 +63,7 @@ def merge_pair(
     baseline: bool = True,
 ) -> Merge:
     """`baseline=False` when the caller already wrote the history baselines (in bulk)."""
-    note_data_change("fusion de doublons")
+    announce_inventory_change(Merge, "fusion de doublons")
     ids = sorted([pair.left_id, pair.right_id])
     both = {i.pk: i for i in Initiative.objects.select_for_update().filter(pk__in=ids)}
     if len(both) != 2 or any(i.archived_at or i.merged_into_id for i in both.values()):
@@ -135,7 +135,7 @@ def undo_merge(merge: Merge, user: Any = None) -> None:
     the merge filled, unless someone changed them since."""
     if merge.undone_at is not None:
         raise MergeRefused(_("Cette fusion a déjà été annulée."))
-    note_data_change("fusion annulée")
+    announce_inventory_change(Merge, "fusion annulée")
     survivor = Initiative.objects.select_for_update().get(pk=merge.survivor_id)
     absorbed = Initiative.objects.select_for_update().get(pk=merge.absorbed_id)
     restored = []

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from maillage.catalog.history import ensure_baseline
 from maillage.catalog.models import Initiative
-from maillage.sources.fastwrite import refresh_statistics
+from maillage.core.fastwrite import refresh_statistics
 from maillage.sources.models import SourceRecord
 
 from .loading import live_initiative_records

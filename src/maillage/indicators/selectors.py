@@ -182,7 +182,7 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
             "initiatives": total,
             "dated_share": round(dated / total, 4) if total else None,
             "verified_12_months_share": round(verified / total, 4) if total else None,
-            # Activity reported (maillage.impacts) for this year or the last.
+            # Activity reported (maillage.catalog.activity) for this year or the last.
             "activity_data_share": round(with_activity / total, 4) if total else None,
         },
         "sources": [

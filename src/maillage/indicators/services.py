@@ -9,7 +9,7 @@ import orjson
 from django.db import transaction
 from django.utils import timezone
 
-from maillage.sources import fastwrite
+from maillage.core import fastwrite
 
 from . import compute, inputs
 from .models import DataChange, IndicatorRun, TerritoryFigures
@@ -18,12 +18,17 @@ Progress = Callable[[str], None]
 
 
 def note_data_change(reason: str = "") -> None:
-    """Called by every write that changes what the figures count (imports, merges, edits,
-    publications). One row, updated in place: cheap enough for every save."""
+    """Every write that changes what the figures count (imports, merges, edits, publications,
+    activity reports) ends here through `catalog.signals.inventory_changed`. One row, updated
+    in place: cheap enough for every save."""
     now = timezone.now()
     updated = DataChange.objects.filter(pk=1).update(changed_at=now, reason=reason[:200])
     if not updated:
         DataChange.objects.create(pk=1, changed_at=now, reason=reason[:200])
+
+
+def on_inventory_changed(sender: object, reason: str = "", **kwargs: object) -> None:
+    note_data_change(reason)
 
 
 @transaction.atomic

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from maillage.core.formats import format_decimal
 from maillage.territories.models import Level, Territory
 from maillage.territories.selectors import describe
 
@@ -33,11 +33,6 @@ def density(territory: Territory) -> float | None:
     if territory.population is None or not territory.area_km2:
         return None
     return territory.population / territory.area_km2
-
-
-def format_decimal(value: float, places: int) -> str:
-    """Locale-aware: « 1 234,5 » in French, "1,234.5" in English."""
-    return number_format(round(value, places), decimal_pos=places, force_grouping=True)
 
 
 def children_label(territory: Territory, count: int) -> str:

@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category, Initiative
-from maillage.indicators.services import note_data_change
+from maillage.catalog.signals import announce_inventory_change
 
 from .backends import BackendOptions, get_backend
 from .collector import collect_between_batches
 from .errors import SourceFileError
-from .fastwrite import refresh_statistics
+from maillage.core.fastwrite import refresh_statistics
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
 from .parallel import BatchPreparer
 from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
@@ -197,7 +197,7 @@ def run_import(request: ImportRequest, job: HarvestJob | None = None) -> Harvest
     job.finished_at = timezone.now()
     job.save()
     if not request.dry_run and counts["new"] + counts["updated"] + counts["archived"]:
-        note_data_change(f"import {source.name} #{job.pk}")
+        announce_inventory_change(HarvestJob, f"import {source.name} #{job.pk}")
     return job
 
 

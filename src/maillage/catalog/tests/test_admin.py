@@ -29,7 +29,7 @@ def form_data(**overrides):
         "contact_is_personal": "on",
         "contact_legal_basis": "",
         "source_name": "Saisie",
-        # The activity reports' inline (maillage.impacts), left empty.
+        # The activity reports' inline (maillage.catalog.activity), left empty.
         "activity_reports-TOTAL_FORMS": "0",
         "activity_reports-INITIAL_FORMS": "0",
     }

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import get_language
 
-from maillage.portal.presenters import format_decimal
+from maillage.core.formats import format_decimal
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..presenters import format_decimal
+from maillage.core.formats import format_decimal
 
 register = template.Library()
 

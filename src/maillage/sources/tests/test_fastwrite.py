@@ -4,7 +4,7 @@ or sent with every row (PostgreSQL's COPY); what lands in the table must not dep
 import pytest
 from django.db import connection
 
-from maillage.sources import fastwrite
+from maillage.core import fastwrite
 from maillage.sources.models import HarvestItem, HarvestJob, Source
 
 

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from maillage.catalog.services import create_initiative
-from maillage.impacts.models import ActivityReport
+from maillage.catalog.models import ActivityReport
 from maillage.indicators.models import DataChange
 
 
@@ -22,7 +22,7 @@ def test_a_report_entered_in_the_admin_is_attributed_and_noted(client, repair_ca
     client.force_login(admin)
     before = DataChange.objects.get(pk=1).changed_at
     response = client.post(
-        "/admin/impacts/activityreport/add/",
+        "/admin/catalog/activityreport/add/",
         {"initiative": repair_cafe.pk, "year": 2025, "metric": "repairs-succeeded", "value": 180,
          "source": "bilan annuel de l'association"},
     )  # fmt: skip
