@@ -26,7 +26,11 @@ setup: $(STAMP)
 	@$(BIN)/maillage indicators --recompute >/dev/null
 	@$(BIN)/maillage collectstatic --no-input -v 0 >&2
 
+# The background worker (imports, figure refreshes, scheduled harvests) runs beside the server
+# and stops with it.
 run: setup
+	@$(BIN)/maillage worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/maillage serve --host $(HOST) --port $(PORT)
 
 test: setup

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "maillage.core",
     "maillage.territories",
     "maillage.catalog",
@@ -107,6 +109,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Background work (imports, figure refreshes, scheduled harvests) is queued in the database and
+# run by `maillage worker` (maillage.core.tasks); a request never runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from maillage.indicators import selectors, services
+from maillage.indicators import selectors
 from maillage.territories.selectors import resolve_territory
 
 from .schemas import Error
@@ -33,5 +33,4 @@ def get_indicators(
 ) -> dict[str, Any]:
     territory = resolve_territory(territory_id).territory
     chosen = [p.strip() for p in peers.split(",") if p.strip()]
-    services.refresh_if_stale()
     return selectors.portrait(territory.id, chosen or None)

@@ -185,7 +185,6 @@ class PlatformFootprintAdmin(CatalogAdmin):
     date_hierarchy = "date"
 
 
-
 @admin.register(ActivityReport)
 class ActivityReportAdmin(admin.ModelAdmin):
     list_display = ["initiative", "year", "metric", "value", "source"]

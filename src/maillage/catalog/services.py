@@ -17,8 +17,8 @@ from maillage.territories.models import Territory
 from maillage.territories.selectors import resolve_commune_code
 
 from .history import ensure_baseline
-from .signals import announce_inventory_change
 from .models import INITIATIVE_HISTORY, Category, ExchangeMode, Initiative, PlatformFootprint
+from .signals import announce_inventory_change
 from .validators import normalize_identifier
 from .vocabularies import CommuneMethod
 

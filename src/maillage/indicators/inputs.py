@@ -20,8 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
 
-from maillage.catalog.models import Category, Family, Initiative
-from maillage.catalog.models import ActivityReport
+from maillage.catalog.models import ActivityReport, Category, Family, Initiative
 from maillage.territories.models import Level, Territory
 
 from .reach import METROPOLE

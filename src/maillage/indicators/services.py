@@ -28,7 +28,10 @@ def note_data_change(reason: str = "") -> None:
 
 
 def on_inventory_changed(sender: object, reason: str = "", **kwargs: object) -> None:
+    from .tasks import queue_refresh
+
     note_data_change(reason)
+    queue_refresh()
 
 
 @transaction.atomic
@@ -63,23 +66,14 @@ def recompute(today: datetime.date | None = None, progress: Progress | None = No
     return run
 
 
-# Up to this many initiatives a recompute takes a second or two: a page may wait for it.
-INLINE_RECOMPUTE_MAX = 100_000
-
-
-def refresh_if_stale(max_initiatives: int | None = INLINE_RECOMPUTE_MAX) -> bool:
-    """Recompute now when the inventory changed since the last run. Pages call it with the
-    default limit: a larger inventory keeps its figures, marked out of date, until `maillage
-    indicators --recompute`; background jobs call it without a limit, and also compute the
-    first figures. Returns whether it recomputed."""
+def refresh_if_stale() -> bool:
+    """Recompute when the inventory changed since the last run, or when nothing was computed
+    yet (the background worker's task; `maillage indicators --recompute` always recomputes).
+    Returns whether it recomputed."""
     from .selectors import is_stale, latest_run
 
     run = latest_run()
     if run is not None and not is_stale(run):
-        return False
-    if run is None and max_initiatives is not None:
-        return False  # nothing computed yet: `make setup` or the command does it
-    if run is not None and max_initiatives is not None and run.initiatives > max_initiatives:
         return False
     recompute()
     return True

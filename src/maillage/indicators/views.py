@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from maillage.territories.selectors import TerritoryNotFound, resolve_territory
 
-from . import presenters, selectors, services
+from . import presenters, selectors
 
 COMPARE_MIN, COMPARE_MAX = 2, 4
 
@@ -43,7 +43,6 @@ def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
     if resolved.alias is not None:
         return redirect("indicators:portrait", territory_id=territory.id)
     chosen = _ids(request.GET.get("pairs", ""))
-    services.refresh_if_stale()
     try:
         data = selectors.portrait(territory.id, chosen or None)
     except selectors.FiguresNotComputed as error:
@@ -88,7 +87,6 @@ def compare(request: HttpRequest) -> HttpResponse:
     asked = [tid for value in request.GET.getlist("t") for tid in _ids(value)]
     problems: list[str] = []
     portraits = []
-    services.refresh_if_stale()
     for tid in asked[:COMPARE_MAX]:
         try:
             territory = resolve_territory(tid).territory

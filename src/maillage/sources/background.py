@@ -1,15 +1,13 @@
-"""Imports started from the staff pages run outside the request, in a detached process
-(`maillage run-job JOB_ID`), never inside the web server.
+"""Running a pending import job to its end: what the background worker's task
+(`tasks.run_harvest_job`) and `maillage run-job JOB_ID` do, never the web server.
 
-The import writes in one transaction, so other connections cannot see the job's row count
-move: the running process writes its progress to a small JSON file next to its log, and the
-job page reads that file.
+The import writes in one transaction (on SQLite it holds the database's write lock all along),
+so other connections cannot see the job's row count move: the running process writes its
+progress to a small JSON file in DATA_DIR/jobs/, and the job page reads that file.
 """
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,8 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from maillage.indicators.services import refresh_if_stale
 
 from .errors import SourceFileError
 from .harvest import ImportRequest, JobNotPending, SourceBusy, run_import
@@ -30,10 +26,6 @@ PROGRESS_INTERVAL = 0.5
 
 def jobs_dir() -> Path:
     return Path(settings.DATA_DIR) / "jobs"
-
-
-def log_path(job_id: int) -> Path:
-    return jobs_dir() / f"{job_id}.log"
 
 
 def progress_path(job_id: int) -> Path:
@@ -58,31 +50,6 @@ def read_progress(job_id: int) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def read_log_tail(job_id: int, max_chars: int = 4000) -> str:
-    """The end of the job's process log (tracebacks of a job that crashed)."""
-    try:
-        text = log_path(job_id).read_text("utf-8", errors="replace")
-    except OSError:
-        return ""
-    return text[-max_chars:]
-
-
-def start_job_in_background(job: HarvestJob) -> subprocess.Popen[bytes]:
-    """Spawn `maillage run-job` for a pending job, detached from the web server's process
-    group; its output goes to DATA_DIR/jobs/<id>.log."""
-    log = log_path(job.pk)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as handle:
-        return subprocess.Popen(  # fixed argv, no shell
-            [sys.executable, "-m", "maillage.cli", "run-job", str(job.pk)],
-            stdin=subprocess.DEVNULL,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-        )
 
 
 def _fail_pending(job: HarvestJob, message: str) -> None:
@@ -134,16 +101,4 @@ def execute_job(job_id: int) -> HarvestJob:
         _fail_pending(job, repr(exc))
         raise
     write_progress(job.pk, job.rows)
-    if not job.dry_run:
-        _refresh_figures()
     return job
-
-
-def _refresh_figures() -> None:
-    """The import changed the inventory: the territorial figures are recomputed here, in the
-    background, so that no page waits for them. A failure leaves the import as it is (done,
-    committed) and the figures marked out of date, recomputed by the next attempt."""
-    try:
-        refresh_if_stale(max_initiatives=None)
-    except Exception as exc:  # the import itself succeeded and must stay so
-        print(f"recalcul des indicateurs impossible : {exc!r}", file=sys.stderr)

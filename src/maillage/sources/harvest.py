@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category, Initiative
 from maillage.catalog.signals import announce_inventory_change
+from maillage.core.fastwrite import refresh_statistics
+from maillage.core.tasks import process_alive
 
 from .backends import BackendOptions, get_backend
 from .collector import collect_between_batches
 from .errors import SourceFileError
-from maillage.core.fastwrite import refresh_statistics
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
 from .parallel import BatchPreparer
 from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
@@ -79,18 +80,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _process_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _start_job(source: Source, request: ImportRequest, job: HarvestJob | None = None) -> HarvestJob:
     """Take the source's lock: at most one running job per source. A job left "running" by a
     process that died is closed as interrupted (its writes were never committed).
@@ -102,7 +91,7 @@ def _start_job(source: Source, request: ImportRequest, job: HarvestJob | None = 
         for running in HarvestJob.objects.select_for_update().filter(
             source=source, status=HarvestJob.Status.RUNNING
         ):
-            if running.host == host and not _process_alive(running.pid):
+            if running.host == host and not process_alive(running.pid):
                 running.status = HarvestJob.Status.FAILED
                 running.error = _("interrompu (processus arrêté) ; rien n'a été écrit")
                 running.finished_at = timezone.now()

@@ -34,7 +34,16 @@ class Source(models.Model):
     default_category = models.CharField(
         _("catégorie de toute la source"), max_length=60, blank=True
     )
-    schedule = models.CharField(_("fréquence"), max_length=40, blank=True)
+    harvest_every_days = models.PositiveSmallIntegerField(
+        _("moisson tous les (jours)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Vide : pas de moisson programmée. Sinon le processus de travail relit le dernier "
+            "fichier de la source à cette fréquence (30 : tous les mois)."
+        ),
+    )
+    next_harvest_at = models.DateTimeField(_("prochaine moisson"), null=True, blank=True)
     moderation = models.CharField(
         _("modération"), max_length=10, choices=Moderation.choices, default=Moderation.PUBLISH
     )
@@ -91,6 +100,8 @@ class HarvestJob(models.Model):
     finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
     # Who holds the source's lock: a crashed run is recognised by its dead process.
     pid = models.PositiveIntegerField(null=True, blank=True)
+    # Runs by the background worker: an interrupted run is queued again up to MAX_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
     host = models.CharField(max_length=200, blank=True)
     rows = models.PositiveIntegerField(_("lignes lues"), default=0)
     outcomes = models.JSONField(_("issues par résultat"), default=dict)

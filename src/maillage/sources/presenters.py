@@ -12,14 +12,18 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from maillage.catalog.models import Category, Initiative
+from maillage.core.tasks import worker_active
 
-from .background import read_log_tail, read_progress
+from .background import read_progress
 from .items import JobItems
 from .models import HarvestItem, HarvestJob, Outcome, Source
 from .pipeline import UNCLASSIFIED
 from .selectors import job_summary
+from .tasks import run_harvest_job
 
 ITEMS_PER_PAGE = 50
 RECENT_JOBS = 20
@@ -99,6 +103,8 @@ def is_finished(job: HarvestJob) -> bool:
 def job_progress(job: HarvestJob) -> dict[str, Any]:
     """Rows read so far: from the progress file while the job runs (its transaction hides the
     job row's count), from the job itself once finished."""
+    if job.status == HarvestJob.Status.PENDING:
+        return {"rows": 0, "updated_at": None, "worker_active": worker_active()}
     if job.status == HarvestJob.Status.RUNNING:
         progress = read_progress(job.pk) or {}
         return {"rows": int(progress.get("rows", 0)), "updated_at": progress.get("updated_at")}
@@ -204,8 +210,21 @@ def job_json(job: HarvestJob) -> dict[str, Any]:
     }
 
 
-def log_tail(job: HarvestJob) -> str:
-    return read_log_tail(job.pk) if job.status == HarvestJob.Status.FAILED else ""
+def log_tail(job: HarvestJob, max_chars: int = 4000) -> str:
+    """The end of the traceback of the job's last failed run in the worker, if any."""
+    if job.status != HarvestJob.Status.FAILED:
+        return ""
+    failed = (
+        DBTaskResult.objects.filter(
+            task_path=run_harvest_job.module_path,
+            status=TaskResultStatus.FAILED,
+            args_kwargs__args__0=job.pk,
+        )
+        .order_by("-finished_at")
+        .values_list("traceback", flat=True)
+        .first()
+    )
+    return (failed or "")[-max_chars:]
 
 
 def _cell(value: Any) -> Any:

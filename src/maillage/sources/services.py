@@ -1,7 +1,6 @@
 """Writes of the staff import pages: save the uploaded file, set up the source, create the
-pending job, and start it in the background once the transaction is committed."""
+pending job, and queue it for the background worker once the transaction is committed."""
 
-import datetime
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,17 +9,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from . import background
+from . import tasks
 from .models import HarvestJob, Source
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-# A background job claims its pending row within a second or two of being spawned; one still
-# pending after this long never started (its process could not run: see its log).
-NEVER_STARTED_AFTER = datetime.timedelta(minutes=2)
 FINISHED = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 
 
@@ -80,9 +75,7 @@ def save_upload(upload: UploadedFile) -> Path:
 
 
 def _start_after_commit(job: HarvestJob) -> None:
-    # The background process must see the committed job; the module attribute is looked up
-    # at call time so that the runner stays replaceable.
-    transaction.on_commit(lambda: background.start_job_in_background(job))
+    tasks.queue_job(job)
 
 
 def create_import(new: NewImport, upload: UploadedFile, user: Any) -> HarvestJob:
@@ -170,18 +163,3 @@ def confirm_import(dry_run: HarvestJob, user: Any) -> HarvestJob:
         )
         _start_after_commit(job)
     return job
-
-
-def close_jobs_that_never_started() -> int:
-    """Close, as failed with the reason, the pending jobs whose background process never
-    claimed them, so that no job page waits forever. Returns how many were closed."""
-    limit = timezone.now() - NEVER_STARTED_AFTER
-    return HarvestJob.objects.filter(status=HarvestJob.Status.PENDING, created_at__lt=limit).update(
-        status=HarvestJob.Status.FAILED,
-        finished_at=timezone.now(),
-        error=_(
-            "le processus d'import n'a pas démarré dans les %(minutes)s minutes : lisez son "
-            "journal ci-dessous, corrigez la cause, puis déposez le fichier de nouveau"
-        )
-        % {"minutes": int(NEVER_STARTED_AFTER.total_seconds() // 60)},
-    )

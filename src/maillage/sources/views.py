@@ -52,7 +52,6 @@ def _csv_response(rows: Iterable[list[Any]], filename: str) -> StreamingHttpResp
 @staff_member_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    services.close_jobs_that_never_started()
     sources = presenters.sources_overview()
     context = {"sources": sources, "jobs": presenters.recent_jobs()}
     return render(request, "sources/index.html", context)
@@ -86,7 +85,6 @@ def new_import(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_GET
 def job_detail(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
-    services.close_jobs_that_never_started()
     job = presenters.get_job(job_id)
     if request.GET.get("format") == "json":
         return JsonResponse(presenters.job_json(job), json_dumps_params={"ensure_ascii": False})

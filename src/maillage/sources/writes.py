@@ -14,8 +14,8 @@ from simple_history.utils import bulk_update_with_history
 
 from maillage.catalog.history import ensure_baseline
 from maillage.catalog.models import Initiative
-
 from maillage.core import fastwrite
+
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
 from .pipeline import DATE_FIELDS, M2M_FIELDS, ROW_COLUMNS, Prepared, to_json
 from .survival import owner_of, survives

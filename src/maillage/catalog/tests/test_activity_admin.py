@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from maillage.catalog.services import create_initiative
 from maillage.catalog.models import ActivityReport
+from maillage.catalog.services import create_initiative
 from maillage.indicators.models import DataChange
 
 

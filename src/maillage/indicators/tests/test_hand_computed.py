@@ -13,9 +13,8 @@ import math
 
 import pytest
 
-from maillage.catalog.models import Initiative
+from maillage.catalog.models import ActivityReport, Initiative
 from maillage.catalog.services import update_initiative
-from maillage.catalog.models import ActivityReport
 from maillage.indicators.selectors import portrait
 from maillage.indicators.services import recompute
 from maillage.territories.models import Territory

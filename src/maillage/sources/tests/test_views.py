@@ -4,11 +4,6 @@ downloads, JSON twin, and the background process that runs the jobs."""
 import csv
 import io
 import json
-import os
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,18 +14,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from maillage.catalog.models import Initiative
 from maillage.indicators.selectors import portrait as indicator_portrait
+from maillage.indicators.tasks import refresh_figures
 from maillage.portal.tests.a11y import accessibility_problems
-from maillage.sources import services
-from maillage.sources.background import (
-    execute_job,
-    progress_path,
-    start_job_in_background,
-    write_progress,
-)
+from maillage.sources.background import execute_job, progress_path, write_progress
 from maillage.sources.models import HarvestJob, Source
+from maillage.sources.tasks import run_harvest_job
 from maillage.sources.uploads import SizeLimitedUploadHandler, refused_upload
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +152,10 @@ def test_upload_creates_a_pending_dry_run_started_after_commit(
     job = HarvestJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/imports/{job.pk}/"
-    assert len(callbacks) == 1  # the background process starts once the job is committed
+    assert len(callbacks) == 1  # the job is queued for the worker once committed
+    callbacks[0]()
+    queued = DBTaskResult.objects.get(task_path=run_harvest_job.module_path)
+    assert (queued.status, queued.args_kwargs["args"]) == ("READY", [job.pk])
     assert job.status == HarvestJob.Status.PENDING
     assert job.dry_run
     assert job.started_by is not None
@@ -178,7 +173,9 @@ def test_upload_creates_a_pending_dry_run_started_after_commit(
     assert accessibility_problems(html) == []
 
 
-def test_dry_run_report_confirmation_and_downloads(admin_client, bnlc):
+def test_dry_run_report_confirmation_and_downloads(
+    admin_client, bnlc, django_capture_on_commit_callbacks
+):
     admin_client.post(reverse("imports:new"), _form(file=_upload(bnlc)))
     dry = HarvestJob.objects.get()
     execute_job(dry.pk)  # what `maillage run-job` does in the background process
@@ -236,10 +233,14 @@ def test_dry_run_report_confirmation_and_downloads(admin_client, bnlc):
     assert not real.dry_run
     assert real.file_name == dry.file_name
     assert real.status == HarvestJob.Status.PENDING
-    execute_job(real.pk)
+    with django_capture_on_commit_callbacks(execute=True) as changed:
+        execute_job(real.pk)
     real.refresh_from_db()
     assert real.outcomes["new"] == 2472
-    # The background job also brought the territorial figures up to date.
+    # The import queued a refresh of the figures; the page meanwhile says they are out of date.
+    assert len(changed) == 1
+    assert DBTaskResult.objects.filter(task_path=refresh_figures.module_path).count() == 1
+    refresh_figures.call()  # what the worker runs
     figures = indicator_portrait("dep:64")
     assert figures["stale"] is False
     assert figures["categories"]["covoiturage"]["count"] > 0
@@ -306,74 +307,6 @@ def test_pages_are_translated_into_english(admin_client, bnlc, settings):
     form = admin_client.post(reverse("imports:new"), _form()).content.decode()
     assert "The form has errors" in form
     assert "Choose the file to import." in form
-
-
-def test_a_job_whose_process_never_started_is_closed_with_the_reason(
-    admin_client, bnlc, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False):  # the process is never spawned
-        admin_client.post(reverse("imports:new"), _form(file=_upload(bnlc)))
-    job = HarvestJob.objects.get()
-    url = reverse("imports:job", args=[job.pk])
-    admin_client.get(url)
-    job.refresh_from_db()
-    assert job.status == HarvestJob.Status.PENDING  # just created: it may still start
-    HarvestJob.objects.filter(pk=job.pk).update(
-        created_at=job.created_at - services.NEVER_STARTED_AFTER
-    )
-    html = admin_client.get(url).content.decode()
-    job.refresh_from_db()
-    assert job.status == HarvestJob.Status.FAILED
-    assert job.finished_at is not None
-    assert "n&#x27;a pas démarré dans les 2 minutes" in html
-
-
-def test_start_job_in_background_runs_the_job_in_a_detached_process(
-    bnlc, tmp_path, monkeypatch, child_database
-):
-    """SQLite cannot copy the in-memory test database while the test's transaction is open, so
-    the child works on its own database file, in which a child `maillage shell` creates the
-    pending job; then the real spawn runs it."""
-    database = child_database
-    sample = tmp_path / "bnlc-30.csv"
-    sample.write_text("\n".join(bnlc.read_text("utf-8").splitlines()[:31]) + "\n", "utf-8")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
-    monkeypatch.setenv("MAILLAGE_DATA_DIR", str(django_settings.DATA_DIR))
-    cli = [sys.executable, "-m", "maillage.cli"]
-    env = dict(os.environ)
-    subprocess.run([*cli, "migrate", "--no-input", "-v", "0"], check=True, env=env, timeout=120)
-    create = (
-        "from maillage.sources.models import HarvestJob, Source;"
-        "s, _ = Source.objects.get_or_create(name='spawn-test', defaults={'backend': 'bnlc'});"
-        f"print(HarvestJob.objects.create(source=s, dry_run=True, file_name={str(sample)!r}).pk)"
-    )
-    out = subprocess.run(
-        [*cli, "shell", "-c", create], check=True, env=env, timeout=60, capture_output=True
-    )
-    job_id = int(out.stdout.decode().split()[-1])
-
-    process = start_job_in_background(HarvestJob(pk=job_id))
-    assert os.getsid(process.pid) == process.pid  # its own session: detached from the server
-    deadline = time.monotonic() + 60
-    status = "pending"
-    while time.monotonic() < deadline:
-        with sqlite3.connect(database) as db:
-            status = db.execute(
-                "select status from sources_harvestjob where id = ?", [job_id]
-            ).fetchone()[0]
-        if status not in ("pending", "running"):
-            break
-        time.sleep(0.5)
-    process.wait(timeout=30)
-    log = (Path(django_settings.DATA_DIR) / "jobs" / f"{job_id}.log").read_text()
-    assert status in ("done", "done-with-errors"), log
-    with sqlite3.connect(database) as db:
-        rows, outcomes = db.execute(
-            "select rows, outcomes from sources_harvestjob where id = ?", [job_id]
-        ).fetchone()
-    assert rows == 30
-    assert sum(json.loads(outcomes).values()) == 30
-    assert json.loads(progress_path(job_id).read_text())["rows"] == 30
 
 
 @pytest.mark.django_db
