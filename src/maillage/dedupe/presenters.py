@@ -7,10 +7,14 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from maillage.catalog.models import Initiative
+from maillage.core.tasks import worker_active
 
-from .models import DuplicatePair, Merge
+from .models import DedupeRun, DuplicatePair, Merge
+from .tasks import find_duplicates
 
 PAIRS_PER_PAGE = 50
 OPEN = [DuplicatePair.Status.TO_REVIEW, DuplicatePair.Status.LATER, DuplicatePair.Status.UNDONE]
@@ -96,3 +100,28 @@ def pair_json(pair: DuplicatePair) -> dict[str, Any]:
 
 def recent_merges() -> QuerySet[Merge]:
     return Merge.objects.select_related("survivor", "absorbed").order_by("-merged_at", "-id")[:100]
+
+
+@dataclass
+class SearchState:
+    """The last duplicate search, and whether another one waits or runs in the worker."""
+
+    last: DedupeRun | None
+    queued: bool
+    running: bool
+    worker_active: bool
+
+
+def search_state() -> SearchState:
+    waiting = set(
+        DBTaskResult.objects.filter(
+            task_path=find_duplicates.module_path,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        ).values_list("status", flat=True)
+    )
+    return SearchState(
+        last=DedupeRun.objects.filter(dry_run=False, finished_at__isnull=False).first(),
+        queued=TaskResultStatus.READY in waiting,
+        running=TaskResultStatus.RUNNING in waiting,
+        worker_active=worker_active(),
+    )

@@ -6,6 +6,7 @@ app_name = "dedupe"
 
 urlpatterns = [
     path("", views.review_queue, name="queue"),
+    path("rechercher/", views.search, name="search"),
     path("<int:pair_id>/", views.pair_detail, name="pair"),
     path("<int:pair_id>/decider/", views.pair_decide, name="decide"),
     path("fusions/", views.merges, name="merges"),

@@ -14,6 +14,7 @@ from . import presenters
 from .merges import MergeRefused, undo_merge
 from .models import DuplicatePair, Merge
 from .services import decide
+from .tasks import queue_dedupe
 
 
 @staff_member_required
@@ -23,8 +24,29 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(presenters.queue(status), presenters.PAIRS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    context = {"page": page, "status": status, "statuses": DuplicatePair.Status.choices}
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": DuplicatePair.Status.choices,
+        "search": presenters.search_state(),
+    }
     return render(request, "dedupe/queue.html", context)
+
+
+@staff_member_required
+@require_POST
+def search(request: HttpRequest) -> HttpResponse:
+    if queue_dedupe():
+        messages.success(
+            request,
+            _(
+                "Recherche de doublons mise en file : le processus de travail la fera ; "
+                "rechargez cette page dans quelques minutes."
+            ),
+        )
+    else:
+        messages.info(request, _("Une recherche de doublons attend déjà son tour."))
+    return redirect("dedupe:queue")
 
 
 @staff_member_required
