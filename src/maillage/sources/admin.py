@@ -6,7 +6,16 @@ from .models import HarvestItem, HarvestJob, Source, SourceRecord
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "label", "backend", "licence", "default_category", "moderation"]
+    list_display = [
+        "name",
+        "label",
+        "backend",
+        "licence",
+        "default_category",
+        "moderation",
+        "harvest_every_days",
+        "next_harvest_at",
+    ]
     search_fields = ["name", "label"]
 
 
