@@ -9,7 +9,7 @@ REFERENCE_DATE = datetime.date(2026, 11, 26)
 
 
 @pytest.fixture
-def demo_figures(referential):
+def demo_figures(referential, raw_data):
     """The two bundled demo sources (carpooling places, tiers-lieux census) imported, then
     every indicator computed."""
     load_demo_sources()

@@ -14,6 +14,8 @@ from maillage.indicators import history
 from maillage.indicators.models import CountSnapshot
 from maillage.indicators.selectors import time_series
 
+pytestmark = pytest.mark.real_data
+
 
 @pytest.fixture
 def zonelivre(raw_data: Path) -> Path:

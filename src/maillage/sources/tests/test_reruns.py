@@ -16,6 +16,8 @@ from maillage.sources.selectors import report_rows
 
 from .csvfiles import read_rows, write_rows
 
+pytestmark = pytest.mark.real_data
+
 REPLAY_NOTE = "fichier identique"
 
 
