@@ -689,8 +689,7 @@ def test_malformed_mapping(tmp_path: Path, mapping: dict[str, Any], message: str
         next(iter(CsvBackend(BackendOptions(mapping=mapping)).rows(path)))
 
 
-@pytest.mark.real_data
-def test_load_mapping_json_and_yaml(tmp_path: Path, raw_data: Path) -> None:
+def test_load_mapping_json_and_yaml(tmp_path: Path) -> None:
     json_path = tmp_path / "cget.json"
     json_path.write_text(json.dumps(CGET_MAPPING, ensure_ascii=False), encoding="utf-8")
     yaml_path = tmp_path / "cget.yaml"

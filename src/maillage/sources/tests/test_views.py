@@ -261,8 +261,7 @@ def test_dry_run_report_confirmation_and_downloads(admin_client, bnlc):
     assert accessibility_problems(index) == []
 
 
-@pytest.mark.real_data
-def test_progress_is_read_from_the_progress_file_while_running(admin_client, bnlc):
+def test_progress_is_read_from_the_progress_file_while_running(admin_client):
     source = Source.objects.create(name="bnlc-test", backend="bnlc")
     job = HarvestJob.objects.create(source=source, status="running", dry_run=True)
     write_progress(job.pk, 4000)
@@ -299,8 +298,7 @@ def test_run_job_refuses_unknown_or_already_started_jobs_and_fails_bad_files(tmp
     assert missing.status == HarvestJob.Status.FAILED  # never left pending
 
 
-@pytest.mark.real_data
-def test_pages_are_translated_into_english(admin_client, bnlc, settings):
+def test_pages_are_translated_into_english(admin_client, settings):
     call_command("compile-translations")
     from django.utils.translation import trans_real
 
