@@ -53,7 +53,6 @@ SEED = int(os.environ.get("DEDUPE_BENCH_SEED", "20260103"))
 # Quality is also measured on a second draw: weights tuned on one draw must hold on another.
 SECOND_SEED = int(os.environ.get("DEDUPE_BENCH_SECOND_SEED", "7"))
 ROOT = Path(__file__).resolve().parents[1]
-RAW = ROOT.parent / "shared" / "data" / "raw"
 TYPOLOGY = ROOT / "src/maillage/catalog/data/typology.json"
 INJECT_SHARE = 0.4
 INJECTED = "injected"
@@ -140,7 +139,7 @@ def _raw_rows() -> list[dict[str, Any]]:
              "lat": _number(lat), "commune_name": _clean(commune), **more}
         )  # fmt: skip
 
-    with (RAW / "bnlc-covoiturage/bnlc.csv").open(encoding="utf-8", newline="") as handle:
+    with (raw_folder() / "bnlc-covoiturage/bnlc.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             category = "autostop-organise" if row["type"] == "Auto-stop" else "covoiturage"
             add("bnlc", row["id_lieu"], row["nom_lieu"], row["Xlong"], row["Ylat"],
@@ -148,7 +147,7 @@ def _raw_rows() -> list[dict[str, Any]]:
 
     typo = {"tiers lieux à dominante coworking": "coworking",
             "tiers lieux à dominante fablab": "fablab"}  # fmt: skip
-    path = RAW / "tiers-lieux-cget-2019/CGET_TiersLieux_2019.csv"
+    path = raw_folder() / "tiers-lieux-cget-2019/CGET_TiersLieux_2019.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             add("cget", row["ID"], row["NOM_TL"], row["LONG"], row["LAT"], row["NOMCOM"],
@@ -156,7 +155,7 @@ def _raw_rows() -> list[dict[str, Any]]:
                 address=_clean(row["ADRESSE"]), website=_host(row["WEB"]))  # fmt: skip
 
     def features(relative: str) -> list[dict[str, Any]]:
-        return json.loads((RAW / relative).read_text(encoding="utf-8"))["features"]
+        return json.loads((raw_folder() / relative).read_text(encoding="utf-8"))["features"]
 
     for feature in features("boites-a-livres-boite-a-lire/bookcases_boite-a-lire_FR.geojson"):
         p, (lon, lat) = feature["properties"], feature["geometry"]["coordinates"]
@@ -171,7 +170,7 @@ def _raw_rows() -> list[dict[str, Any]]:
             add("zonelivre", p["id"], f"Boîte à livres — {ville}", lon, lat, ville,
                 category="boites-a-livres")  # fmt: skip
 
-    path = RAW / "transiscope-niort-2019/transiscope_niort_2019.json"
+    path = raw_folder() / "transiscope-niort-2019/transiscope_niort_2019.json"
     for item in json.loads(path.read_text(encoding="utf-8")):
         address, location = item.get("address") or {}, item.get("location") or {}
         add("transiscope", item["id"], item.get("title"), location.get("lon"),
@@ -1006,7 +1005,22 @@ def run_command(n: int = SPEED_RECORDS) -> dict[str, Any]:
     return result
 
 
+def raw_folder() -> Path:
+    """The third-party datasets: never committed, read from the raw-data folder
+    (`../shared/data/raw` beside the project, or MAILLAGE_RAW_DATA; see settings)."""
+    from django.conf import settings
+
+    return Path(settings.RAW_DATA_DIR)
+
+
 def bench_dedupe() -> dict[str, Any]:
+    if not raw_folder().is_dir():
+        reason = (
+            f"données réelles absentes ({raw_folder()} introuvable ; MAILLAGE_RAW_DATA peut "
+            "désigner un autre dossier) : banc dedupe non mesuré"
+        )
+        log(reason)
+        return {"skipped": reason}
     log("dedupe : lecture des jeux réels et injection des doublons…")
     data = labelled_set()
     kinds = Counter(k for ks in data["truth"].values() for k in ks)

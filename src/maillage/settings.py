@@ -24,8 +24,19 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 DATA_DIR = Path(os.environ.get("MAILLAGE_DATA_DIR", PROJECT_DIR / "var")).resolve()
-# Open data shipped with the project (territorial referential package, demo sources).
+# Open data shipped with the project (the territorial referential package).
 BUNDLED_DATA_DIR = Path(os.environ.get("MAILLAGE_BUNDLED_DATA_DIR", PROJECT_DIR / "data"))
+# Third-party open datasets are never committed: a checkout finds them in the shared raw-data
+# folder beside it (../shared/data/raw), or wherever MAILLAGE_RAW_DATA says.
+RAW_DATA_DIR = Path(
+    os.environ.get("MAILLAGE_RAW_DATA") or PROJECT_DIR.parent / "shared" / "data" / "raw"
+).resolve()
+# A folder of demo files (`maillage load-demo`), named by MAILLAGE_DEMO_DATA; None when unset.
+DEMO_DATA_DIR = (
+    Path(os.environ["MAILLAGE_DEMO_DATA"]).resolve()
+    if os.environ.get("MAILLAGE_DEMO_DATA")
+    else None
+)
 
 DEBUG = _env_bool("DEBUG", False)
 # A fixed key is only acceptable for a local, loopback-only instance; servers set SECRET_KEY.

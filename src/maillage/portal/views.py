@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
+from maillage.catalog.models import Initiative
 from maillage.sources.selectors import public_sources
 from maillage.territories.models import Territory
 from maillage.territories.selectors import (
@@ -79,7 +80,8 @@ def _moved(request: HttpRequest, resolved: Resolved, view_name: str) -> HttpResp
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    # A fresh install has the referential alone: the home page says how to load data.
+    return render(request, "portal/home.html", {"inventory_empty": not Initiative.objects.exists()})
 
 
 @require_GET

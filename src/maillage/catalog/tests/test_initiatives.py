@@ -112,6 +112,7 @@ def bnlc_rows(raw_data, codes_prefix: str, limit: int) -> list[dict[str, str]]:
     return rows[:limit]
 
 
+@pytest.mark.real_data
 def test_real_carpooling_places_land_in_their_declared_communes(typology, raw_data):
     rows = bnlc_rows(raw_data, "35", 12) + bnlc_rows(raw_data, "14185", 1)
     assert len(rows) == 13

@@ -13,6 +13,8 @@ from maillage.dedupe.services import run_dedupe
 from maillage.sources.harvest import ImportRequest, run_import
 from maillage.sources.models import SourceRecord
 
+pytestmark = pytest.mark.real_data
+
 
 @pytest.fixture
 def bookcases(raw_data: Path) -> None:

@@ -12,6 +12,8 @@ from maillage.dedupe.services import run_dedupe
 from maillage.sources.harvest import ImportRequest, run_import
 from maillage.sources.models import HarvestItem, Source, SourceRecord
 
+pytestmark = pytest.mark.real_data
+
 
 def _rows(raw_data: Path) -> tuple[list[str], list[dict[str, str]]]:
     with (raw_data / "bnlc-covoiturage" / "bnlc.csv").open(encoding="utf-8", newline="") as f:

@@ -8,6 +8,7 @@ from maillage.dedupe.tests.test_review_pages import queued  # noqa: F401 (fixtur
 from maillage.portal.tests.test_browser import CHROMIUM, page  # noqa: F401 (fixture)
 
 pytestmark = [
+    pytest.mark.real_data,
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium absent"),
 ]

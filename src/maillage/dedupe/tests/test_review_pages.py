@@ -29,6 +29,7 @@ def test_pages_are_for_staff_only(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_queue_pair_side_by_side_and_decisions(queued, admin_client):
     queue = admin_client.get("/doublons/")
     assert queue.status_code == 200
@@ -70,6 +71,7 @@ def test_queue_pair_side_by_side_and_decisions(queued, admin_client):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_an_unknown_decision_is_a_clear_error(queued, admin_client):
     pair = DuplicatePair.objects.filter(status="to-review").first()
     response = admin_client.post(
@@ -81,6 +83,7 @@ def test_an_unknown_decision_is_a_clear_error(queued, admin_client):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_the_pair_page_speaks_english_too(queued, admin_client):
     from django.conf import settings
 

@@ -21,6 +21,8 @@ from maillage.territories.models import Territory
 
 from .conftest import REFERENCE_DATE
 
+pytestmark = pytest.mark.real_data
+
 EPCI = "epci:200039204"
 POPULATION = {"com:64131": 595, "com:64430": 10881, "com:64443": 930, EPCI: 52961}
 

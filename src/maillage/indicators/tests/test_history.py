@@ -14,6 +14,8 @@ from maillage.indicators import history
 from maillage.indicators.models import CountSnapshot
 from maillage.indicators.selectors import time_series
 
+pytestmark = pytest.mark.real_data
+
 
 @pytest.fixture
 def zonelivre(raw_data: Path) -> Path:
@@ -96,7 +98,7 @@ def test_bad_history_files_fail_clearly(referential, tmp_path, zonelivre):
 
 
 def test_the_portrait_shows_the_series(client, demo_figures):
-    call_command("load-demo")  # the bundled #MapLabBZH series
+    # demo_figures ran `maillage load-demo`, which loads the #MapLabBZH series too.
     html = client.get("/territoires/reg:53/portrait/").content.decode()
     assert "Séries publiées par les sources" in html
     assert "maplab-bzh" in html

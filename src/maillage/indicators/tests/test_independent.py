@@ -11,6 +11,8 @@ from maillage.territories.models import Territory
 
 from .conftest import REFERENCE_DATE
 
+pytestmark = pytest.mark.real_data
+
 
 @pytest.fixture
 def duck(demo_figures):

@@ -17,6 +17,7 @@ from maillage.territories.models import Territory
 URL = "/territoires/{}/portrait/"
 
 
+@pytest.mark.real_data
 def test_portrait_page_shows_figures_peers_and_sources_accessibly(client, demo_figures):
     response = client.get(URL.format("dep:64"))
     assert response.status_code == 200
@@ -30,6 +31,7 @@ def test_portrait_page_shows_figures_peers_and_sources_accessibly(client, demo_f
     assert "/territoires/dep:64/enfants.geojson" in html
 
 
+@pytest.mark.real_data
 def test_the_json_twin_is_what_the_command_prints(client, demo_figures, capsys):
     data = client.get(URL.format("dep:64"), {"format": "json"}).json()
     call_command("indicators", "dep:64", "--json")
@@ -45,6 +47,7 @@ def test_the_json_twin_is_what_the_command_prints(client, demo_figures, capsys):
     assert {"value", "median", "percentile", "ratio"} <= set(peer)
 
 
+@pytest.mark.real_data
 def test_peers_share_level_and_density_class_and_are_closest_in_population(demo_figures):
     data = portrait("epci:200039204")
     members = Territory.objects.filter(id__in=[m["id"] for m in data["peers"]["members"]])
@@ -56,6 +59,7 @@ def test_peers_share_level_and_density_class_and_are_closest_in_population(demo_
     assert all(25 <= m.population / m.area_km2 < 150 for m in members)
 
 
+@pytest.mark.real_data
 def test_user_chosen_peers_replace_the_rule(client, demo_figures):
     data = client.get(
         URL.format("dep:64"), {"format": "json", "pairs": "dep:40, dep:65,dep:32"}
@@ -67,6 +71,7 @@ def test_user_chosen_peers_replace_the_rule(client, demo_figures):
     assert "Identifiants sans territoire ni chiffres, écartés : dpt:65, dep:999." in html
 
 
+@pytest.mark.real_data
 def test_gaps_are_categories_most_peers_have(demo_figures):
     data = portrait("com:64443", ["com:64430", "com:64131"])  # Pardies vs Orthez and Biron
     # Both peers have a carpool place, Pardies has none: a gap. Pardies' fab lab is a strength.
@@ -74,6 +79,7 @@ def test_gaps_are_categories_most_peers_have(demo_figures):
     assert "cat:fablab" in {s["scope"] for s in data["peers"]["strengths"]}
 
 
+@pytest.mark.real_data
 def test_initiatives_as_geojson(client, demo_figures):
     collection = client.get("/territoires/epci:200039204/initiatives.geojson").json()
     assert collection["total"] == 4
@@ -82,6 +88,7 @@ def test_initiatives_as_geojson(client, demo_figures):
     }  # fmt: skip
 
 
+@pytest.mark.real_data
 def test_compare_page(client, demo_figures):
     response = client.get("/territoires/comparer/", {"t": "dep:64, dep:40,dep:65"})
     assert response.status_code == 200
@@ -104,6 +111,7 @@ def test_unknown_territory_and_missing_figures(client, referential):
         call_command("indicators")
 
 
+@pytest.mark.real_data
 def test_figures_are_marked_stale_when_the_inventory_changes(demo_figures, capsys):
     assert portrait("dep:64")["stale"] is False
     initiative = Initiative.objects.filter(commune__departement_id="dep:64").first()
@@ -116,6 +124,7 @@ def test_figures_are_marked_stale_when_the_inventory_changes(demo_figures, capsy
     assert portrait("dep:64")["stale"] is False
 
 
+@pytest.mark.real_data
 def test_portrait_in_english(client, demo_figures):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(URL.format("dep:64")).content.decode()
@@ -125,6 +134,7 @@ def test_portrait_in_english(client, demo_figures):
     assert "Shared mobility" in html
 
 
+@pytest.mark.real_data
 def test_rest_api_gives_the_same_figures(client, demo_figures):
     data = client.get("/api/v1/territories/dep:64/indicators").json()
     assert data == client.get(URL.format("dep:64"), {"format": "json"}).json()
@@ -141,6 +151,7 @@ def test_rest_api_says_when_nothing_is_computed(client, referential):
     assert (response.status_code, response.json()["code"]) == (503, "figures-not-computed")
 
 
+@pytest.mark.real_data
 def test_a_small_inventory_is_recomputed_when_the_portrait_is_read(client, demo_figures):
     before = client.get(URL.format("com:64443"), {"format": "json"}).json()
     assert before["all"]["count"] == 1

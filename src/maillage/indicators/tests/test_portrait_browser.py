@@ -6,6 +6,7 @@ import pytest
 from maillage.portal.tests.test_browser import CHROMIUM, page  # noqa: F401 (fixture)
 
 pytestmark = [
+    pytest.mark.real_data,
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium absent"),
 ]

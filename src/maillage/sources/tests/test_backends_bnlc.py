@@ -40,6 +40,7 @@ def write_csv(path: Path, columns: list[str], rows: list[dict], encoding: str = 
     return path
 
 
+@pytest.mark.real_data
 def test_real_file_counts(parsed):
     rows = [row for row, _ in parsed]
     candidates = [candidate for _, candidate in parsed]
@@ -64,6 +65,7 @@ def test_real_file_counts(parsed):
     assert not [c.notes for c in candidates if c.notes]
 
 
+@pytest.mark.real_data
 def test_first_row_fields(parsed):
     row, candidate = parsed[0]
     assert row.remote_id == "01004-C-002"
@@ -89,6 +91,7 @@ def test_first_row_fields(parsed):
     assert parking.extra["nbre_pl"] == 218
 
 
+@pytest.mark.real_data
 def test_future_date_is_kept_for_the_engine(parsed):
     """Row 59242-C-001 says 2026-12-13: parsed as is, the engine flags impossible dates."""
     [(row, candidate)] = [(r, c) for r, c in parsed if r.remote_id == "59242-C-001"]
@@ -97,6 +100,7 @@ def test_future_date_is_kept_for_the_engine(parsed):
     assert candidate.notes == []
 
 
+@pytest.mark.real_data
 def test_public_owner_becomes_carrier(parsed):
     carriers = Counter(c.carrier for _, c in parsed)
     assert carriers["acteur-public"] > 400
@@ -122,6 +126,7 @@ def test_carrier_from_owner(owner, carrier):
     assert carrier_from_owner(owner) == carrier
 
 
+@pytest.mark.real_data
 def test_schema_030_header(tmp_path, raw_data, bnlc_file):
     """The 0.3.0 schema has no id_lieu: the remote id is "<insee>-<id_local>"."""
     columns = schema_030_columns(raw_data)
@@ -146,6 +151,7 @@ def test_schema_030_header(tmp_path, raw_data, bnlc_file):
     assert candidate.insee_code == "01004"
 
 
+@pytest.mark.real_data
 def test_bom_and_cp1252(tmp_path, bnlc_file):
     with bnlc_file.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -159,6 +165,7 @@ def test_bom_and_cp1252(tmp_path, bnlc_file):
         assert backend.parse(rows[0]).name == "Arrêt covoit'ici Ambérieu en Bugey"
 
 
+@pytest.mark.real_data
 def test_missing_required_columns(tmp_path, bnlc_file):
     with bnlc_file.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)

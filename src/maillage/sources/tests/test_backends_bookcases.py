@@ -41,6 +41,7 @@ def made_up(tmp_path: Path, *properties: dict) -> Path:
     return path
 
 
+@pytest.mark.real_data
 def test_zonelivre(raw_data):
     backend, rows, candidates = parse_file(raw_data / ZONELIVRE)
     assert backend.detect(raw_data / ZONELIVRE) == "zonelivre"
@@ -57,6 +58,7 @@ def test_zonelivre(raw_data):
     assert not any(c.notes for c in candidates)
 
 
+@pytest.mark.real_data
 def test_zonelivre_outside_metropolitan_france(raw_data):
     backend, rows, candidates = parse_file(raw_data / ZONELIVRE_OUTSIDE)
     assert backend.detect(raw_data / ZONELIVRE_OUTSIDE) == "zonelivre"
@@ -64,6 +66,7 @@ def test_zonelivre_outside_metropolitan_france(raw_data):
     assert "Gustavia" in {c.city for c in candidates}
 
 
+@pytest.mark.real_data
 def test_boite_a_lire(raw_data):
     backend, rows, candidates = parse_file(raw_data / BOITE_A_LIRE)
     assert backend.detect(raw_data / BOITE_A_LIRE) == "boite-a-lire"

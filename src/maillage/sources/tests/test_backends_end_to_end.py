@@ -16,6 +16,7 @@ def _run(backend: str, path: Path, **kwargs):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_tiers_lieux_census_drops_people_and_queues_the_untyped(raw_data):
     job = _run("tiers-lieux", raw_data / "tiers-lieux-cget-2019" / "CGET_TiersLieux_2019.csv")
     assert job.rows == 1512
@@ -30,6 +31,7 @@ def test_tiers_lieux_census_drops_people_and_queues_the_untyped(raw_data):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_gogocarto_keeps_organisation_contacts_and_classifies_only_what_it_can(raw_data):
     job = _run("gogocarto", raw_data / "transiscope-niort-2019" / "transiscope_niort_2019.json")
     assert job.rows == 100
@@ -58,6 +60,7 @@ def test_osm_unnamed_elements_get_a_readable_name(db):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_single_practice_geojson_with_category(raw_data):
     path = raw_data / "jardins-partages-toulouse" / "jardins-partages.geojson"
     job = _run("geojson", path, category="jardin-partage")
@@ -67,6 +70,7 @@ def test_single_practice_geojson_with_category(raw_data):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_bookcases_source_rejects_boxes_abroad_with_the_reason(raw_data):
     job = _run("bookcases", raw_data / "boites-a-livres-zonelivre" / "bookcases.geojson")
     assert job.rows == 8649

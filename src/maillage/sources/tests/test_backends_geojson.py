@@ -47,6 +47,7 @@ def feature(geometry, properties=None, **top) -> dict:
     return {"type": "Feature", "geometry": geometry, "properties": properties or {}, **top}
 
 
+@pytest.mark.real_data
 def test_shared_gardens_with_category(raw_data):
     backend, rows, candidates = parse_file(raw_data / GARDENS, category="jardin-partage")
     assert len(rows) == 12
@@ -72,6 +73,7 @@ def test_shared_gardens_with_category(raw_data):
     assert backend.effective_mapping["fields"]["remote_id"] == "id"
 
 
+@pytest.mark.real_data
 def test_bretagne_without_and_with_mapping(raw_data):
     _, rows, candidates = parse_file(raw_data / BZH)
     assert len(rows) == 121
@@ -204,6 +206,7 @@ def test_files_that_are_not_geojson(tmp_path, content, message):
         ({"status": {"column": "etat", "values": {"ouvert": "ouvert"}}}, "inconnu"),
     ],
 )
+@pytest.mark.real_data
 def test_bad_mappings_fail_before_any_row(raw_data, mapping, message):
     backend = get_backend("geojson", BackendOptions(mapping=mapping))
     with pytest.raises(SourceFileError, match=message):

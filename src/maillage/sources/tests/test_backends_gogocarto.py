@@ -54,6 +54,7 @@ def test_registered_under_gogocarto() -> None:
     assert isinstance(get_backend("gogocarto"), GogocartoBackend)
 
 
+@pytest.mark.real_data
 def test_niort_rows_and_ids(niort, niort_objects) -> None:
     rows = list(GogocartoBackend().rows(niort))
     assert len(rows) == 100
@@ -64,6 +65,7 @@ def test_niort_rows_and_ids(niort, niort_objects) -> None:
     assert rows[0].data == niort_objects[0]  # the raw row exactly as received
 
 
+@pytest.mark.real_data
 def test_niort_every_row_parses_with_its_point(parsed, niort_objects) -> None:
     assert len(parsed) == 100
     for item in niort_objects:
@@ -72,6 +74,7 @@ def test_niort_every_row_parses_with_its_point(parsed, niort_objects) -> None:
         assert (found.lat, found.lon) == (item["location"]["lat"], item["location"]["lon"])
 
 
+@pytest.mark.real_data
 def test_niort_category_decisions(parsed) -> None:
     counts = Counter(c.category for c in parsed.values())
     # Every category of the extract is a broad Transiscope theme (farms, organic shops,
@@ -89,6 +92,7 @@ def test_niort_category_decisions(parsed) -> None:
     assert parsed["3ne0"].category == ""
 
 
+@pytest.mark.real_data
 def test_mapping_table_documents_every_niort_category(niort_objects) -> None:
     table = json.loads(MAPPING_FILE.read_text(encoding="utf-8"))
     in_file = {normalise(c["name"]) for item in niort_objects for c in item["categories"]}
@@ -103,6 +107,7 @@ def test_mapping_table_documents_every_niort_category(niort_objects) -> None:
     assert used <= codes
 
 
+@pytest.mark.real_data
 def test_nested_child_category_wins_on_real_rows(niort, niort_objects) -> None:
     mapping = {
         "categories": {
@@ -142,6 +147,7 @@ def test_deeper_category_beats_a_later_shallower_one() -> None:
     assert found.secondary_categories == ["troc", "amap"]
 
 
+@pytest.mark.real_data
 def test_mapping_override_extends_and_switches_off(niort) -> None:
     mapping = {
         "categories": {"AGRICULTURE ET ALIMENTATION": "circuit-court-plateforme"},
@@ -160,6 +166,7 @@ def test_mapping_override_extends_and_switches_off(niort) -> None:
     )
 
 
+@pytest.mark.real_data
 def test_missing_postcodes_are_tolerated(parsed, niort_objects) -> None:
     without = [i["id"] for i in niort_objects if not i["address"]["postalCode"]]
     assert len(without) == 7
@@ -172,6 +179,7 @@ def test_missing_postcodes_are_tolerated(parsed, niort_objects) -> None:
     assert parsed["3qg4"].postcode == ""  # « 13 rue de la Cure Benet »: left to the locator
 
 
+@pytest.mark.real_data
 def test_organisation_contacts(parsed, niort_objects) -> None:
     for item in niort_objects:
         found = parsed[item["id"]]
@@ -180,6 +188,7 @@ def test_organisation_contacts(parsed, niort_objects) -> None:
     assert sum(1 for c in parsed.values() if c.contact_email) == 9
 
 
+@pytest.mark.real_data
 def test_other_fields(parsed) -> None:
     farm = parsed["3oEt"]
     assert (farm.address, farm.postcode, farm.city) == ("7 rue des Fleurs", "86470", "Benassay")
@@ -190,6 +199,7 @@ def test_other_fields(parsed) -> None:
     assert any("sans catégorie" in note for note in shop.notes)
 
 
+@pytest.mark.real_data
 def test_data_wrapper_is_accepted(tmp_path, niort, niort_objects) -> None:
     wrapped = tmp_path / "api.json"
     wrapped.write_text(json.dumps({"licence": "?", "ontology": "gogofull", "data": niort_objects}))
@@ -255,6 +265,7 @@ def test_bad_files_fail_the_job(tmp_path, content, message) -> None:
     assert raised.value.code == "source-file-invalid"
 
 
+@pytest.mark.real_data
 def test_category_option_forces_every_row(niort) -> None:
     parsed = parse_file(niort, GogocartoBackend(BackendOptions(category="amap")))
     assert {c.category for c in parsed.values()} == {"amap"}
@@ -263,6 +274,7 @@ def test_category_option_forces_every_row(niort) -> None:
     }
 
 
+@pytest.mark.real_data
 def test_notes_read_kind_colon_detail(parsed) -> None:
     """The job summary counts notes by the words before « : »."""
     kinds = Counter(note.partition(" : ")[0] for c in parsed.values() for note in c.notes)

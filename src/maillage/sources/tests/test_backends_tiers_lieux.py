@@ -42,6 +42,7 @@ def from_geojson(raw_data: Path) -> dict:
     return parse_all(raw_data / FOLDER / "CGET_TiersLieux_2019.geojson")
 
 
+@pytest.mark.real_data
 @pytest.mark.parametrize("fixture", ["from_csv", "from_geojson"])
 def test_real_files_counts(request, fixture):
     parsed = request.getfixturevalue(fixture)
@@ -66,6 +67,7 @@ def test_real_files_counts(request, fixture):
     }
 
 
+@pytest.mark.real_data
 def test_csv_and_geojson_agree(from_csv, from_geojson):
     assert from_csv.keys() == from_geojson.keys()
     for key, (_, a) in from_csv.items():
@@ -74,6 +76,7 @@ def test_csv_and_geojson_agree(from_csv, from_geojson):
         assert (a.lon, a.lat) == pytest.approx((b.lon, b.lat), abs=1e-6)
 
 
+@pytest.mark.real_data
 def test_geojson_lost_leading_zeros_are_restored(from_geojson):
     """The GeoJSON export wrote "6088" where the CSV has "06088"."""
     padded = [
@@ -83,6 +86,7 @@ def test_geojson_lost_leading_zeros_are_restored(from_geojson):
     assert all(len(c.insee_code) == 5 for c in padded)
 
 
+@pytest.mark.real_data
 def test_first_rows(from_csv):
     row, ade = from_csv["1"]
     assert row.data["NOM_TL"] == "ADE Coworking"
@@ -101,6 +105,7 @@ def test_first_rows(from_csv):
     assert cofactory.location_precision == "street"
 
 
+@pytest.mark.real_data
 def test_messy_values(from_csv):
     candidates = [c for _, c in from_csv.values()]
     websites = [c.website for c in candidates if c.website]
@@ -135,6 +140,7 @@ def test_location_precision(geocoded, score, expected):
     assert location_precision(geocoded, score)[0] == expected
 
 
+@pytest.mark.real_data
 def test_format_detected_from_content(tmp_path, raw_data):
     source = raw_data / FOLDER
     as_data = tmp_path / "export.dat"
@@ -148,6 +154,7 @@ def test_format_detected_from_content(tmp_path, raw_data):
         assert backend.parse(rows[0]).name == "ADE Coworking"
 
 
+@pytest.mark.real_data
 def test_cp1252_csv(tmp_path, raw_data):
     with (raw_data / FOLDER / "CGET_TiersLieux_2019.csv").open(encoding="utf-8") as handle:
         head = [next(handle) for _ in range(3)]
@@ -158,6 +165,7 @@ def test_cp1252_csv(tmp_path, raw_data):
     assert backend.parse(rows[0]).address == "9 Rue du Petit Châtelier"
 
 
+@pytest.mark.real_data
 def test_missing_columns_and_html(tmp_path, raw_data):
     with (raw_data / FOLDER / "CGET_TiersLieux_2019.csv").open(encoding="utf-8") as handle:
         reader = csv.DictReader(handle)

@@ -29,6 +29,7 @@ def _import(path: Path, **kwargs) -> HarvestJob:
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_real_carpooling_base_every_row_has_an_outcome_and_a_reason(bnlc):
     job = _import(bnlc)
     assert job.status == HarvestJob.Status.DONE_WITH_ERRORS
@@ -54,6 +55,7 @@ def test_real_carpooling_base_every_row_has_an_outcome_and_a_reason(bnlc):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_second_run_changes_nothing(bnlc):
     _import(bnlc)
     history_before = Initiative.history.count()
@@ -66,6 +68,7 @@ def test_second_run_changes_nothing(bnlc):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_dry_run_previews_on_the_same_path_and_writes_no_initiative(bnlc):
     job = _import(bnlc, dry_run=True)
     assert job.dry_run
@@ -78,6 +81,7 @@ def test_dry_run_previews_on_the_same_path_and_writes_no_initiative(bnlc):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_staff_edit_is_not_overwritten_silently(bnlc, tmp_path, admin_user):
     header, rows = read_rows(bnlc)
     sample = write_rows(tmp_path / "bnlc.csv", header, rows[:50])
@@ -101,6 +105,7 @@ def test_staff_edit_is_not_overwritten_silently(bnlc, tmp_path, admin_user):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_history_of_an_imported_initiative_starts_with_its_imported_state(
     bnlc, tmp_path, admin_user
 ):
@@ -131,6 +136,7 @@ def test_history_of_an_imported_initiative_starts_with_its_imported_state(
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_missing_rows_are_archived_after_the_grace_period_never_deleted(bnlc, tmp_path):
     header, rows = read_rows(bnlc)
     _import(write_rows(tmp_path / "a.csv", header, rows[:10]))
@@ -147,6 +153,7 @@ def test_missing_rows_are_archived_after_the_grace_period_never_deleted(bnlc, tm
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_grace_period_keeps_a_missing_row_for_now(bnlc, tmp_path):
     header, rows = read_rows(bnlc)
     _import(write_rows(tmp_path / "a.csv", header, rows[:5]))
@@ -158,6 +165,7 @@ def test_grace_period_keeps_a_missing_row_for_now(bnlc, tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_an_interrupted_run_leaves_no_half_batch_and_the_next_run_completes(bnlc):
     def interrupt(rows: int) -> None:
         raise KeyboardInterrupt  # as if the user pressed Ctrl-C after the first batch
@@ -173,6 +181,7 @@ def test_an_interrupted_run_leaves_no_half_batch_and_the_next_run_completes(bnlc
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_two_runs_of_one_source_cannot_overlap(bnlc):
     source = Source.objects.create(name="bnlc", backend="bnlc")
     running = HarvestJob.objects.create(
@@ -210,6 +219,7 @@ def test_a_file_that_is_not_what_it_claims_fails_the_job_and_changes_nothing(tmp
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_repeated_rows_inside_a_file_are_rejected_with_the_line(bnlc, tmp_path, parsing):
     header, rows = read_rows(bnlc)
     job = _import(write_rows(tmp_path / "a.csv", header, [rows[0], rows[1], rows[0]]))
@@ -222,6 +232,7 @@ def test_repeated_rows_inside_a_file_are_rejected_with_the_line(bnlc, tmp_path, 
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_cli_prints_the_summary_and_writes_the_row_report(bnlc, tmp_path, capsys):
     report = tmp_path / "report.csv"
     call_command("import", "bnlc", str(bnlc), "--source", "bnlc", "--report", str(report))
@@ -256,6 +267,7 @@ def test_reason_kinds_stay_few_whatever_the_cell_values():
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_a_latitude_beyond_90_is_impossible_not_abroad(bnlc, tmp_path):
     header, rows = read_rows(bnlc)
     rows[0]["Ylat"] = "95.2"
@@ -266,6 +278,7 @@ def test_a_latitude_beyond_90_is_impossible_not_abroad(bnlc, tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_dry_run_proposes_a_mapping_the_user_can_save_as_yaml_and_reuse(raw_data, tmp_path, capsys):
     import yaml
 

@@ -10,6 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.real_data
+
 
 def _count(database: Path, sql: str) -> int:
     with sqlite3.connect(database) as db:

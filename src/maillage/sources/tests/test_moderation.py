@@ -14,6 +14,8 @@ from maillage.catalog.services import publish_initiatives
 from maillage.sources.harvest import ImportRequest, run_import
 from maillage.sources.models import HarvestItem, Source
 
+pytestmark = pytest.mark.real_data
+
 HELD = "à relire avant publication"
 
 

@@ -45,6 +45,7 @@ def _outcomes(job: HarvestJob) -> dict[str, int]:
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_the_same_file_again_is_replayed_with_the_same_outcomes_and_report(bnlc):
     first = _import(bnlc)
     again = _import(bnlc)
@@ -64,6 +65,7 @@ def test_the_same_file_again_is_replayed_with_the_same_outcomes_and_report(bnlc)
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_same_file_read_differently_is_read_again(bnlc):
     _import(bnlc)
     Source.objects.filter(name="bnlc").update(default_category="covoiturage")
@@ -73,6 +75,7 @@ def test_same_file_read_differently_is_read_again(bnlc):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_an_initiative_deleted_by_staff_is_not_brought_back(bnlc):
     _import(bnlc)
     deleted = Initiative.objects.order_by("pk").first()
@@ -88,6 +91,7 @@ def test_an_initiative_deleted_by_staff_is_not_brought_back(bnlc):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_a_changed_file_is_read_row_by_row_and_skips_what_did_not_change(bnlc, tmp_path):
     _import(bnlc)
     changed, remote_id = _copy_with_one_change(bnlc, tmp_path / "bnlc.csv", 1500)
@@ -113,6 +117,7 @@ def test_a_changed_file_is_read_row_by_row_and_skips_what_did_not_change(bnlc, t
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_a_replay_of_a_run_with_blocks_and_single_rows_keeps_every_row_in_order(bnlc, tmp_path):
     first = _import(bnlc)
     changed, remote_id = _copy_with_one_change(bnlc, tmp_path / "bnlc.csv", 1500)
@@ -133,6 +138,7 @@ def test_a_replay_of_a_run_with_blocks_and_single_rows_keeps_every_row_in_order(
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_a_record_missing_then_back_is_no_longer_missing(bnlc, tmp_path):
     header, rows = read_rows(bnlc)
 
@@ -150,6 +156,7 @@ def test_a_record_missing_then_back_is_no_longer_missing(bnlc, tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_a_replay_still_archives_the_records_whose_grace_period_ran_out(bnlc, tmp_path):
     header, rows = read_rows(bnlc)
     six, five = write_rows(tmp_path / "six.csv", header, rows[:6]), tmp_path / "five.csv"
@@ -190,6 +197,7 @@ def _initiatives() -> list[tuple]:
 
 
 @pytest.mark.django_db
+@pytest.mark.real_data
 def test_parsing_in_a_second_process_gives_the_same_rows_as_in_place(bnlc, tmp_path, monkeypatch):
     """Both ways of parsing in a second process — it reads the file itself on a first import,
     it parses rows the writer read on a re-import — give what parsing in place gives."""
@@ -228,7 +236,7 @@ def test_parsing_in_a_second_process_gives_the_same_rows_as_in_place(bnlc, tmp_p
 
 
 @pytest.mark.django_db
-def test_the_parsing_process_cannot_touch_the_database(bnlc):
+def test_the_parsing_process_cannot_touch_the_database():
     from maillage.sources.records import RawRow
 
     def prepare(rows: list[RawRow], hashes: dict[str, str]) -> list:

@@ -73,6 +73,7 @@ def write_csv(
 # --- the real files -------------------------------------------------------------------------
 
 
+@pytest.mark.real_data
 def test_carpooling_base_with_proposed_mapping(raw_data: Path) -> None:
     backend = CsvBackend()
     parsed = read_all(backend, raw_data / BNLC)
@@ -109,6 +110,7 @@ def test_carpooling_base_with_proposed_mapping(raw_data: Path) -> None:
     assert templeuve.source_updated_on == datetime.date(2026, 12, 13)
 
 
+@pytest.mark.real_data
 def test_carpooling_base_with_category_option(raw_data: Path) -> None:
     backend = CsvBackend(BackendOptions(category="covoiturage"))
     parsed = read_all(backend, raw_data / BNLC)
@@ -117,6 +119,7 @@ def test_carpooling_base_with_category_option(raw_data: Path) -> None:
     assert parsed[0][1].category_rule == "--category covoiturage (toute la source)"
 
 
+@pytest.mark.real_data
 def test_cget_census_with_mapping(raw_data: Path) -> None:
     backend = CsvBackend(BackendOptions(mapping=CGET_MAPPING))
     parsed = read_all(backend, raw_data / CGET)
@@ -143,6 +146,7 @@ def test_cget_census_with_mapping(raw_data: Path) -> None:
     assert all(c.insee_code == "" for c in zeros)
 
 
+@pytest.mark.real_data
 def test_cget_census_proposed_mapping(raw_data: Path) -> None:
     backend = CsvBackend()
     rows = list(backend.rows(raw_data / CGET))
@@ -189,6 +193,7 @@ def _got(parsed: list[tuple[RawRow, Candidate]]) -> list[tuple[Any, ...]]:
         ("cp1252", ",", ",", "Windows-1252 (cp1252)", "virgule « , »"),
     ],
 )
+@pytest.mark.real_data
 def test_detects_encoding_delimiter_and_decimal_comma(
     tmp_path: Path,
     cget_sample: list[dict[str, str]],
@@ -227,6 +232,7 @@ def test_latin1_bytes_undefined_in_cp1252(tmp_path: Path) -> None:
     assert backend.notes[0].startswith("encodage détecté : Latin-1")
 
 
+@pytest.mark.real_data
 def test_title_lines_above_the_header(tmp_path: Path, cget_sample: list[dict[str, str]]) -> None:
     path = tmp_path / "export.csv"
     with path.open("w", encoding="cp1252", newline="") as handle:
@@ -247,6 +253,7 @@ def test_title_lines_above_the_header(tmp_path: Path, cget_sample: list[dict[str
     assert mapping["header_row"] == 4
 
 
+@pytest.mark.real_data
 def test_lambert93_columns_round_trip(tmp_path: Path, raw_data: Path) -> None:
     rows = real_rows(raw_data, BNLC, 30)
     points = [TO_LAMBERT.transform(float(r["Xlong"]), float(r["Ylat"])) for r in rows]
@@ -286,6 +293,7 @@ def test_lambert93_named_columns_are_proposed_as_such() -> None:
     assert mapping["coordinates"] == "lambert93"
 
 
+@pytest.mark.real_data
 def test_one_lat_lon_column(tmp_path: Path, raw_data: Path) -> None:
     rows = real_rows(raw_data, BNLC, 10)
     path = write_csv(
@@ -321,6 +329,7 @@ def test_four_digit_insee_code_and_postcode_are_padded(tmp_path: Path) -> None:
     assert any(note.startswith("code postal 1500 complété en 01500") for note in candidate.notes)
 
 
+@pytest.mark.real_data
 def test_xlsx_workbook(tmp_path: Path, raw_data: Path) -> None:
     rows = real_rows(raw_data, BNLC, 20)
     workbook = Workbook()
@@ -680,7 +689,7 @@ def test_malformed_mapping(tmp_path: Path, mapping: dict[str, Any], message: str
         next(iter(CsvBackend(BackendOptions(mapping=mapping)).rows(path)))
 
 
-def test_load_mapping_json_and_yaml(tmp_path: Path, raw_data: Path) -> None:
+def test_load_mapping_json_and_yaml(tmp_path: Path) -> None:
     json_path = tmp_path / "cget.json"
     json_path.write_text(json.dumps(CGET_MAPPING, ensure_ascii=False), encoding="utf-8")
     yaml_path = tmp_path / "cget.yaml"

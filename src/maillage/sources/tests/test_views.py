@@ -81,6 +81,7 @@ def test_anonymous_and_non_staff_users_are_sent_to_the_login_page(client, django
     assert HarvestJob.objects.count() == 0
 
 
+@pytest.mark.real_data
 def test_the_form_explains_each_error_and_links_to_the_field(admin_client, bnlc):
     url = reverse("imports:new")
     assert admin_client.get(url).status_code == 200
@@ -102,6 +103,7 @@ def test_the_form_explains_each_error_and_links_to_the_field(admin_client, bnlc)
     assert not (Path(django_settings.DATA_DIR) / "uploads").exists()
 
 
+@pytest.mark.real_data
 def test_a_file_over_the_size_limit_is_refused_clearly(admin_client, bnlc, settings):
     settings.MAILLAGE_IMPORT_MAX_UPLOAD_BYTES = 1000
     response = admin_client.post(reverse("imports:new"), _form(file=_upload(bnlc)))
@@ -135,6 +137,7 @@ def test_the_upload_handler_stops_storing_at_the_limit(settings):
     assert refused_upload(early) is not None
 
 
+@pytest.mark.real_data
 def test_a_source_keeps_its_format(admin_client, bnlc):
     Source.objects.create(name="bnlc-test", backend="tiers-lieux")
     response = admin_client.post(reverse("imports:new"), _form(file=_upload(bnlc)))
@@ -142,6 +145,7 @@ def test_a_source_keeps_its_format(admin_client, bnlc):
     assert "La source « bnlc-test » est au format « Tiers-lieux" in response.content.decode()
 
 
+@pytest.mark.real_data
 def test_upload_creates_a_pending_dry_run_started_after_commit(
     admin_client, bnlc, django_capture_on_commit_callbacks
 ):
@@ -173,6 +177,7 @@ def test_upload_creates_a_pending_dry_run_started_after_commit(
     assert accessibility_problems(html) == []
 
 
+@pytest.mark.real_data
 def test_dry_run_report_confirmation_and_downloads(
     admin_client, bnlc, django_capture_on_commit_callbacks
 ):
@@ -257,7 +262,7 @@ def test_dry_run_report_confirmation_and_downloads(
     assert accessibility_problems(index) == []
 
 
-def test_progress_is_read_from_the_progress_file_while_running(admin_client, bnlc):
+def test_progress_is_read_from_the_progress_file_while_running(admin_client):
     source = Source.objects.create(name="bnlc-test", backend="bnlc")
     job = HarvestJob.objects.create(source=source, status="running", dry_run=True)
     write_progress(job.pk, 4000)
@@ -294,7 +299,7 @@ def test_run_job_refuses_unknown_or_already_started_jobs_and_fails_bad_files(tmp
     assert missing.status == HarvestJob.Status.FAILED  # never left pending
 
 
-def test_pages_are_translated_into_english(admin_client, bnlc, settings):
+def test_pages_are_translated_into_english(admin_client, settings):
     call_command("compile-translations")
     from django.utils.translation import trans_real
 

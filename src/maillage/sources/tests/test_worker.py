@@ -80,6 +80,7 @@ def _queue_job(env: dict[str, str], path: Path, source: str, dry_run: bool = Fal
     return int(out.stdout.decode().split()[-1])
 
 
+@pytest.mark.real_data
 def test_a_queued_import_runs_in_the_worker_which_then_refreshes_the_figures(
     raw_data, child, child_database, tmp_path
 ):
@@ -123,6 +124,7 @@ def test_a_queued_import_runs_in_the_worker_which_then_refreshes_the_figures(
     assert progress["rows"] == 200
 
 
+@pytest.mark.real_data
 def test_a_worker_killed_mid_import_leaves_nothing_and_the_next_worker_runs_the_job_again(
     raw_data, child, child_database, tmp_path
 ):

@@ -111,6 +111,7 @@ def _likely_cause(declared: str, resolved, located: str | None) -> str:
     return "point éloigné de la commune déclarée"
 
 
+@pytest.mark.real_data
 def test_bnlc_points_fall_in_their_declared_commune(raw_data: Path, tmp_path: Path):
     path = raw_data / "bnlc-covoiturage" / "bnlc.csv"
     with path.open(encoding="utf-8", newline="") as handle:
@@ -148,6 +149,7 @@ def test_bnlc_points_fall_in_their_declared_commune(raw_data: Path, tmp_path: Pa
     assert causes["point dans une commune voisine"] > 50
 
 
+@pytest.mark.real_data
 def test_tiers_lieux_codes_all_resolve(raw_data: Path):
     path = raw_data / "tiers-lieux-cget-2019" / "CGET_TiersLieux_2019.csv"
     with path.open(encoding="utf-8", newline="") as handle:
