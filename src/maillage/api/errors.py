@@ -1,22 +1,20 @@
-"""One JSON shape for every API error: {"code": stable id, "message": French text}."""
+"""One JSON shape for every API error: {"code": stable id, "message": text in the active
+language (French by default)}, with the error's HTTP status (maillage.core.errors)."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from maillage.indicators.selectors import FiguresNotComputed
-from maillage.territories.selectors import InvalidTerritoryId, TerritoryNotFound
-
-STATUS: dict[type[Exception], int] = {
-    InvalidTerritoryId: 400,
-    TerritoryNotFound: 404,
-    FiguresNotComputed: 503,
-}
+from maillage.core.errors import MaillageError
+from maillage.core.handlers import not_found_error
 
 
 def register_error_handlers(api: NinjaAPI) -> None:
-    def handle(request: HttpRequest, exc: Exception) -> HttpResponse:
-        body = {"code": getattr(exc, "code", "error"), "message": str(exc)}
-        return api.create_response(request, body, status=STATUS.get(type(exc), 500))
+    def handle(request: HttpRequest, exc: MaillageError) -> HttpResponse:
+        return api.create_response(request, exc.as_json(), status=exc.status)
 
-    for exc_class in STATUS:
-        api.add_exception_handler(exc_class, handle)  # type: ignore[arg-type]
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        error = not_found_error()
+        return api.create_response(request, error.as_json(), status=error.status)
+
+    api.add_exception_handler(MaillageError, handle)  # type: ignore[arg-type]
+    api.add_exception_handler(Http404, not_found)  # type: ignore[arg-type]

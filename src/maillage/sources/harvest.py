@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category, Initiative
+from maillage.core.errors import MaillageError
 from maillage.indicators.services import note_data_change
 
 from .backends import BackendOptions, get_backend
@@ -44,17 +45,19 @@ BATCH_SIZE = 2000
 Progress = Callable[[int], None]
 
 
-class SourceBusy(Exception):
-    """Another run of the same source is in progress (stable code `source-busy`)."""
+class SourceBusy(MaillageError):
+    """Another run of the same source is in progress (stable code `source-busy`, 409)."""
 
     code = "source-busy"
+    status = 409
 
 
-class JobNotPending(Exception):
+class JobNotPending(MaillageError):
     """The pending job given to run_import was already started (stable code
     `job-not-pending`)."""
 
     code = "job-not-pending"
+    status = 409
 
 
 @dataclass

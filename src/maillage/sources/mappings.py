@@ -7,8 +7,10 @@ from typing import Any
 
 import yaml
 
+from maillage.core.errors import MaillageError
 
-class MappingError(Exception):
+
+class MappingError(MaillageError):
     """The mapping file cannot be read; stable code `mapping-invalid`, message in French."""
 
     code = "mapping-invalid"

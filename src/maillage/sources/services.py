@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from maillage.core.errors import MaillageError
+
 from . import background
 from .models import HarvestJob, Source
 
@@ -24,11 +26,12 @@ NEVER_STARTED_AFTER = datetime.timedelta(minutes=2)
 FINISHED = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 
 
-class ImportRefused(Exception):
+class ImportRefused(MaillageError):
     """The import cannot be started as asked (stable code `import-refused`); the message, in
     French, says why and what to do."""
 
     code = "import-refused"
+    status = 409
 
 
 @dataclass
