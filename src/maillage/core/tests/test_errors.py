@@ -112,6 +112,17 @@ def test_api_errors_in_french_by_default_and_in_english_when_asked(client):
     assert unknown_en.json()["message"] == "Nothing at this address."
 
 
+def test_api_invalid_parameters_keep_422_with_code_and_message(client):
+    response = client.get("/api/v1/locate", {"lon": 500, "lat": 48})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid-parameters"
+    assert body["message"] == "Paramètre(s) invalide(s) : lon."
+    assert body["details"]["errors"][0]["loc"][-1] == "lon"
+    english = client.get("/api/v1/locate", {"lat": 48}, headers={"Accept-Language": "en"})
+    assert english.json()["message"] == "Invalid parameter(s): lon."
+
+
 @pytest.mark.django_db
 def test_an_unknown_page_stays_the_french_404_page(client):
     response = client.get("/nulle-part/")
