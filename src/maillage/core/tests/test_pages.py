@@ -2,12 +2,30 @@
 lets through is answered by maillage.core.handlers as the site's error page or as JSON."""
 
 import pytest
+from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
+from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from maillage.core.twins import render_page
+from maillage.sources.harvest import SourceBusy
 
 NOT_FOUND_FR = "Aucun territoire « dep:999 » dans le référentiel officiel."
 NOT_FOUND_EN = "No territory “dep:999” in the official reference data."
+BUSY_FR = "La source « bnlc » est déjà en cours d'import (import n° 7)."
+BUSY_EN = "Source “bnlc” is already being imported (import no. 7)."
+
+
+def busy_view(request: HttpRequest) -> HttpResponse:
+    """A view that lets a 409 through, as any view may."""
+    raise SourceBusy(
+        gettext_lazy("La source « %(source)s » est déjà en cours d'import (import n° %(job)s)."),
+        {"source": "bnlc", "job": 7},
+    )
+
+
+# This module is also the URLconf of the tests marked `urls` below: the site plus busy_view.
+urlpatterns = [path("occupe/", busy_view), path("", include("maillage.urls"))]
 
 
 def test_render_page_builds_only_what_is_asked_for():
@@ -76,3 +94,20 @@ def test_a_page_asked_as_json_answers_its_error_as_json(client, query, headers):
     assert response.json() == {"code": "territory-not-found", "message": NOT_FOUND_FR}
     malformed = client.get("/territoires/xyz/portrait/", query, headers=headers)
     assert (malformed.status_code, malformed.json()["code"]) == (400, "invalid-territory-id")
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_a_conflict_raised_by_a_view_is_a_409_page_or_json_in_either_language(client):
+    page = client.get("/occupe/")
+    assert page.status_code == 409
+    html = page.content.decode()
+    assert '<html lang="fr">' in html
+    assert "<h1>Action impossible pour le moment</h1>" in html
+    assert "La source « bnlc » est déjà en cours d&#x27;import (import n° 7)." in html
+    english = client.get("/occupe/", headers={"Accept-Language": "en"})
+    assert english.status_code == 409
+    assert "<h1>Not possible right now</h1>" in english.content.decode()
+    assert BUSY_EN in english.content.decode()
+    asked = client.get("/occupe/", headers={"Accept": "application/json"})
+    assert (asked.status_code, asked.json()) == (409, {"code": "source-busy", "message": BUSY_FR})
