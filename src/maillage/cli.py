@@ -12,7 +12,13 @@ def main(argv: list[str] | None = None) -> None:
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(args)
+    from maillage.core.errors import MaillageError
+
+    try:
+        execute_from_command_line(args)
+    except MaillageError as exc:  # one a command did not turn into a CommandError itself
+        sys.stderr.write(f"{type(exc).__name__}: {exc}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

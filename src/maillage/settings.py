@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last, so that it sees what views raise: a MaillageError becomes its JSON or HTML answer
+    "maillage.core.handlers.ErrorMiddleware",
 ]
 
 ROOT_URLCONF = "maillage.urls"

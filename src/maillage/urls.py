@@ -13,3 +13,6 @@ urlpatterns = [
     path("", include("maillage.indicators.urls")),
     path("", include("maillage.portal.urls")),
 ]
+
+# Unknown addresses: the 404 page, or a JSON 404 under /api/ (see maillage.core.handlers).
+handler404 = "maillage.core.handlers.page_not_found"

@@ -15,6 +15,8 @@ from django.apps.registry import Apps
 from django.db import transaction
 from django.utils import translation
 
+from maillage.core.errors import MaillageError
+
 from .vocabularies import SINGLE_VALUE_ATTRIBUTES
 
 TYPOLOGY_FILE = Path(__file__).resolve().parent / "data" / "typology.json"
@@ -31,7 +33,7 @@ CATEGORY_FIELDS = [
 ]
 
 
-class TypologyError(Exception):
+class TypologyError(MaillageError):
     """Stable error code `typology-invalid`: the typology file contradicts the code."""
 
     code = "typology-invalid"

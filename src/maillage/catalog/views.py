@@ -1,21 +1,19 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+
+from maillage.core.twins import json_response, render_page
 
 from .selectors import attribute_vocabularies, describe_typology, typology_families
 
 
 def typology(request: HttpRequest) -> HttpResponse:
     """The typology of collaborative practices; `?format=json` gives the JSON twin."""
-    if request.GET.get("format") == "json":
-        return typology_json(request)
-    context = {
-        "families": typology_families(),
-        "attributes": attribute_vocabularies(),
-    }
-    return render(request, "catalog/typology.html", context)
+
+    def context() -> dict[str, object]:
+        return {"families": typology_families(), "attributes": attribute_vocabularies()}
+
+    return render_page(request, "catalog/typology.html", context, describe_typology)
 
 
-def typology_json(request: HttpRequest) -> JsonResponse:
-    response = JsonResponse(describe_typology(), json_dumps_params={"ensure_ascii": False})
-    response["Content-Language"] = getattr(request, "LANGUAGE_CODE", "fr")
-    return response
+def typology_json(request: HttpRequest) -> HttpResponse:
+    """The JSON twin at its own address (`/typologie/typologie.json`)."""
+    return json_response(describe_typology())

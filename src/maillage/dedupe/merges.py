@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from maillage.catalog.history import ensure_baseline
 from maillage.catalog.models import Initiative
 from maillage.catalog.signals import announce_inventory_change
+from maillage.core.errors import MaillageError
 from maillage.sources.models import SourceRecord
 
 from .models import DuplicatePair, Merge
@@ -27,10 +28,11 @@ FILLABLE = ("description", "address", "postcode", "website", "siret", "rna", "os
 STALE_WHEN_ABSORBED = [DuplicatePair.Status.TO_REVIEW, DuplicatePair.Status.LATER]
 
 
-class MergeRefused(Exception):
-    """Stable code `merge-refused`: one side is already archived or merged."""
+class MergeRefused(MaillageError):
+    """Stable code `merge-refused` (409): one side is already archived or merged."""
 
     code = "merge-refused"
+    status = 409
 
 
 def _empty(value: Any) -> bool:

@@ -5,10 +5,12 @@ presenter or a service, render."""
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from maillage.core.twins import render_page
 
 from . import presenters
 from .merges import MergeRefused, undo_merge
@@ -53,15 +55,16 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def pair_detail(request: HttpRequest, pair_id: int) -> HttpResponse:
     pair = presenters.get_pair(pair_id)
-    if request.GET.get("format") == "json":
-        return JsonResponse(presenters.pair_json(pair), json_dumps_params={"ensure_ascii": False})
-    context = {
-        "pair": pair,
-        "rows": presenters.side_by_side(pair),
-        "parts": presenters.score_parts(pair),
-        "open": pair.status in presenters.OPEN,
-    }
-    return render(request, "dedupe/pair.html", context)
+
+    def context() -> dict[str, object]:
+        return {
+            "pair": pair,
+            "rows": presenters.side_by_side(pair),
+            "parts": presenters.score_parts(pair),
+            "open": pair.status in presenters.OPEN,
+        }
+
+    return render_page(request, "dedupe/pair.html", context, lambda: presenters.pair_json(pair))
 
 
 @staff_member_required

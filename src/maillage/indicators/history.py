@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category
+from maillage.core.errors import MaillageError
 from maillage.territories.models import Territory
 from maillage.territories.text import normalize
 
@@ -38,7 +39,7 @@ FEATURE_LABELS = {
 }  # fmt: skip
 
 
-class HistoryFileError(Exception):
+class HistoryFileError(MaillageError):
     """The history file cannot be read as its format says (stable code `history-file`)."""
 
     code = "history-file"

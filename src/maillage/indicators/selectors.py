@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from maillage.catalog.models import Initiative, PlatformFootprint
+from maillage.core.errors import MaillageError
 from maillage.territories.models import Territory
 
 from .compute import FIELDS
@@ -21,10 +23,13 @@ STRENGTH_PERCENTILE = 90.0  # top decile of the peers, per 10,000 inhabitants
 MAX_CHOSEN_PEERS = 50
 
 
-class FiguresNotComputed(Exception):
-    """No indicator run yet (stable code `figures-not-computed`)."""
+class FiguresNotComputed(MaillageError):
+    """No indicator run yet (stable code `figures-not-computed`, 503: come back after the
+    computation)."""
 
     code = "figures-not-computed"
+    status = 503
+    title = gettext_lazy("Chiffres pas encore calculés")
 
 
 @dataclass

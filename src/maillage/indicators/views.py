@@ -3,11 +3,13 @@ initiatives as GeoJSON, and the comparison of 2 to 4 territories."""
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from maillage.core.handlers import error_response
+from maillage.core.twins import json_response, render_page
 from maillage.territories.selectors import TerritoryNotFound, resolve_territory
 
 from . import presenters, selectors
@@ -15,60 +17,42 @@ from . import presenters, selectors
 COMPARE_MIN, COMPARE_MAX = 2, 4
 
 
-def _json(data: dict[str, Any], status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return request.GET.get("format") == "json"
-
-
 def _ids(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
 
 
-def _not_found(request: HttpRequest, message: str, status: int = 404) -> HttpResponse:
-    if _wants_json(request):
-        return _json({"code": "territory-not-found", "message": message}, status)
-    return render(request, "indicators/error.html", {"message": message}, status=status)
-
-
 @require_GET
 def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
-    try:
-        resolved = resolve_territory(territory_id)
-    except TerritoryNotFound as error:
-        return _not_found(request, str(error))
+    """Unknown territory (404), malformed id (400), figures not computed yet (503): the
+    error goes up to maillage.core.handlers, which answers in HTML or JSON."""
+    resolved = resolve_territory(territory_id)
     territory = resolved.territory
     if resolved.alias is not None:
         return redirect("indicators:portrait", territory_id=territory.id)
     chosen = _ids(request.GET.get("pairs", ""))
-    try:
-        data = selectors.portrait(territory.id, chosen or None)
-    except selectors.FiguresNotComputed as error:
-        return _not_found(request, str(error), status=503)
-    if _wants_json(request):
-        return _json(data)
-    names = presenters.labels()
-    scope = request.GET.get("perimetre", "all")
-    if scope not in names:
-        scope = "all"
-    indicator = request.GET.get("indicateur", "per_10k")
-    if indicator not in presenters.MAPPABLE:
-        indicator = "per_10k"
-    page = presenters.portrait_page(data, territory, scope, indicator, names)
-    context = {
-        "territory": territory,
-        "page": page,
-        "data": data,
-        "scope": scope,
-        "indicator": indicator,
-        "indicator_label": presenters.MAPPABLE[indicator],
-        "mappable": presenters.MAPPABLE.items(),
-        "scope_labels": names.items(),
-        "chosen_peers": ", ".join(chosen),
-    }
-    return render(request, "indicators/portrait.html", context)
+    data = selectors.portrait(territory.id, chosen or None)
+
+    def context() -> dict[str, Any]:
+        names = presenters.labels()
+        scope = request.GET.get("perimetre", "all")
+        if scope not in names:
+            scope = "all"
+        indicator = request.GET.get("indicateur", "per_10k")
+        if indicator not in presenters.MAPPABLE:
+            indicator = "per_10k"
+        return {
+            "territory": territory,
+            "page": presenters.portrait_page(data, territory, scope, indicator, names),
+            "data": data,
+            "scope": scope,
+            "indicator": indicator,
+            "indicator_label": presenters.MAPPABLE[indicator],
+            "mappable": presenters.MAPPABLE.items(),
+            "scope_labels": names.items(),
+            "chosen_peers": ", ".join(chosen),
+        }
+
+    return render_page(request, "indicators/portrait.html", context, data)
 
 
 @require_GET
@@ -76,10 +60,8 @@ def initiatives_geojson(request: HttpRequest, territory_id: str) -> HttpResponse
     try:
         territory = resolve_territory(territory_id).territory
     except TerritoryNotFound as error:
-        return _json({"code": "territory-not-found", "message": str(error)}, 404)
-    response = _json(selectors.points(territory))
-    response["Content-Type"] = "application/geo+json"
-    return response
+        return error_response(request, error, as_json=True)
+    return json_response(selectors.points(territory), content_type="application/geo+json")
 
 
 @require_GET
@@ -100,12 +82,14 @@ def compare(request: HttpRequest) -> HttpResponse:
     if asked and len(portraits) < COMPARE_MIN:
         problems.append(_("Choisissez au moins %(min)s territoires.") % {"min": COMPARE_MIN})
     status = 400 if asked and len(portraits) < COMPARE_MIN else 200
-    if _wants_json(request):
-        return _json({"territories": portraits, "problems": problems}, status)
-    context = {
-        "portraits": portraits,
-        "rows": presenters.compare_rows(portraits),
-        "problems": problems,
-        "asked": ", ".join(asked),
-    }
-    return render(request, "indicators/compare.html", context, status=status)
+    data = {"territories": portraits, "problems": problems}
+
+    def context() -> dict[str, Any]:
+        return {
+            "portraits": portraits,
+            "rows": presenters.compare_rows(portraits),
+            "problems": problems,
+            "asked": ", ".join(asked),
+        }
+
+    return render_page(request, "indicators/compare.html", context, data, status=status)

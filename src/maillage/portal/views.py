@@ -10,12 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-    HttpResponsePermanentRedirect,
-    JsonResponse,
-)
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -26,6 +21,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from maillage.catalog.models import Initiative
+from maillage.core.errors import MaillageError
+from maillage.core.handlers import error_response
+from maillage.core.twins import json_response, render_page, wants_json
 from maillage.sources.selectors import public_sources
 from maillage.territories.models import Territory
 from maillage.territories.selectors import (
@@ -55,17 +53,18 @@ CHILDREN_PER_PAGE = 120
 OUTLINE_MAX_AGE = 24 * 3600
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return request.GET.get("format") == "json"
-
-
 def _not_found(
     request: HttpRequest, error: TerritoryNotFound, territory_id: str, *, as_json: bool = False
 ) -> HttpResponse:
-    if as_json or _wants_json(request):
-        return JsonResponse({"code": error.code, "message": str(error)}, status=404)
-    context = {"message": str(error), "query": territory_id}
-    return render(request, "portal/territory_not_found.html", context, status=404)
+    """A territory page answers 404 to any id it cannot show, malformed ones included."""
+    return error_response(
+        request,
+        error,
+        status=404,
+        template="portal/territory_not_found.html",
+        context={"query": territory_id},
+        as_json=as_json,
+    )
 
 
 def _moved(request: HttpRequest, resolved: Resolved, view_name: str) -> HttpResponse:
@@ -73,7 +72,7 @@ def _moved(request: HttpRequest, resolved: Resolved, view_name: str) -> HttpResp
     url = reverse(view_name, kwargs={"territory_id": resolved.territory.id})
     if request.GET:
         url = f"{url}?{request.GET.urlencode()}"
-    if view_name == "portal:territory" and not _wants_json(request):
+    if view_name == "portal:territory" and not wants_json(request):
         messages.info(request, resolved.note)
     return HttpResponsePermanentRedirect(url)
 
@@ -89,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def territory_search(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     is_partial = bool(request.htmx) and not request.htmx.history_restore_request
-    if ID_PATTERN.match(query) and not _wants_json(request) and not is_partial:
+    if ID_PATTERN.match(query) and not wants_json(request) and not is_partial:
         try:
             resolved = resolve_territory(query)
         except TerritoryNotFound:
@@ -97,23 +96,16 @@ def territory_search(request: HtmxHttpRequest) -> HttpResponse:
         else:
             return redirect("portal:territory", territory_id=resolved.territory.id)
     results = search_results(search(query, limit=SEARCH_LIMIT)) if query else []
-    if _wants_json(request):
-        return JsonResponse(
-            {
-                "query": query,
-                "count": len(results),
-                "truncated": len(results) >= SEARCH_LIMIT,
-                "results": [r.as_json() for r in results],
-            },
-            json_dumps_params={"ensure_ascii": False},
-        )
-    context: dict[str, Any] = {
+    truncated = len(results) >= SEARCH_LIMIT
+    data = {
         "query": query,
-        "results": results,
-        "truncated": len(results) >= SEARCH_LIMIT,
+        "count": len(results),
+        "truncated": truncated,
+        "results": [r.as_json() for r in results],
     }
+    context: dict[str, Any] = {"query": query, "results": results, "truncated": truncated}
     template = "portal/_search_results.html" if is_partial else "portal/search.html"
-    return render(request, template, context)
+    return render_page(request, template, context, data)
 
 
 @require_GET
@@ -127,17 +119,18 @@ def territory_detail(request: HttpRequest, territory_id: str) -> HttpResponse:
     territory = resolved.territory
     kids = children(territory)
     page = TerritoryPage(territory, parents(territory), kids.count())
-    if _wants_json(request):
-        return JsonResponse(page.as_json(), json_dumps_params={"ensure_ascii": False})
-    paginator = Paginator(kids.only("id", "name", "level", "code"), CHILDREN_PER_PAGE)
-    context = {
-        "page": page,
-        "territory": territory,
-        "children_page": paginator.get_page(request.GET.get("page")),
-        "tile_url": getattr(settings, "MAILLAGE_TILE_URL", ""),
-        "tile_attribution": getattr(settings, "MAILLAGE_TILE_ATTRIBUTION", ""),
-    }
-    return render(request, "portal/territory.html", context)
+
+    def context() -> dict[str, Any]:
+        paginator = Paginator(kids.only("id", "name", "level", "code"), CHILDREN_PER_PAGE)
+        return {
+            "page": page,
+            "territory": territory,
+            "children_page": paginator.get_page(request.GET.get("page")),
+            "tile_url": getattr(settings, "MAILLAGE_TILE_URL", ""),
+            "tile_attribution": getattr(settings, "MAILLAGE_TILE_ATTRIBUTION", ""),
+        }
+
+    return render_page(request, "portal/territory.html", context, page.as_json)
 
 
 def _geojson_response(
@@ -148,11 +141,7 @@ def _geojson_response(
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:
-        response = JsonResponse(
-            build(),
-            content_type="application/geo+json",
-            json_dumps_params={"ensure_ascii": False},
-        )
+        response = json_response(build(), content_type="application/geo+json")
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=OUTLINE_MAX_AGE)
     return response
@@ -169,7 +158,8 @@ def territory_outline(request: HttpRequest, territory_id: str) -> HttpResponse:
     territory: Territory = resolved.territory
     if not territory.outline:
         message = _("Contour non disponible pour %(name)s.") % {"name": territory.name}
-        return JsonResponse({"code": "outline-not-available", "message": message}, status=404)
+        unavailable = MaillageError(message, code="outline-not-available", status=404)
+        return error_response(request, unavailable, as_json=True)
     response = _geojson_response(
         request, lambda: geo.outline_feature(territory), territory.checksum
     )
@@ -196,6 +186,4 @@ def territory_children_outlines(request: HttpRequest, territory_id: str) -> Http
 def data_sources(request: HttpRequest) -> HttpResponse:
     """Where the initiatives come from: every source with its licence and attribution."""
     sources = public_sources()
-    if _wants_json(request):
-        return JsonResponse({"sources": sources}, json_dumps_params={"ensure_ascii": False})
-    return render(request, "portal/sources.html", {"sources": sources})
+    return render_page(request, "portal/sources.html", {"sources": sources}, {"sources": sources})

@@ -1,15 +1,17 @@
 """Errors of an import. A file error fails the whole job and changes nothing; a row error
 rejects that row only, with a reason a person understands."""
 
+from maillage.core.errors import MaillageError
 
-class SourceFileError(Exception):
+
+class SourceFileError(MaillageError):
     """The file is not what it claims to be (binary, truncated, an HTML error page, missing
     required columns…). Stable code `source-file-invalid`; the message is in French."""
 
     code = "source-file-invalid"
 
 
-class RowRejected(Exception):
+class RowRejected(MaillageError):
     """One row cannot be imported; `str(exc)` is the reason, in French."""
 
     code = "row-rejected"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category, Initiative
 from maillage.catalog.signals import announce_inventory_change
+from maillage.core.errors import MaillageError
 from maillage.core.fastwrite import refresh_statistics
 from maillage.core.tasks import process_alive
 
@@ -45,17 +46,19 @@ BATCH_SIZE = 2000
 Progress = Callable[[int], None]
 
 
-class SourceBusy(Exception):
-    """Another run of the same source is in progress (stable code `source-busy`)."""
+class SourceBusy(MaillageError):
+    """Another run of the same source is in progress (stable code `source-busy`, 409)."""
 
     code = "source-busy"
+    status = 409
 
 
-class JobNotPending(Exception):
+class JobNotPending(MaillageError):
     """The pending job given to run_import was already started (stable code
     `job-not-pending`)."""
 
     code = "job-not-pending"
+    status = 409
 
 
 @dataclass

@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext as _
+
+from maillage.core.errors import MaillageError
 
 
-class MappingError(Exception):
+class MappingError(MaillageError):
     """The mapping file cannot be read; stable code `mapping-invalid`, message in French."""
 
     code = "mapping-invalid"
@@ -19,22 +22,32 @@ def load_mapping(path: Path | str) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
-        raise MappingError(f"fichier de correspondance introuvable : {path}") from exc
+        raise MappingError(
+            _("fichier de correspondance introuvable : %(path)s") % {"path": path}
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(f"fichier {path.name} illisible ({exc})") from exc
+        raise MappingError(
+            _("fichier %(file)s illisible (%(error)s)") % {"file": path.name, "error": exc}
+        ) from exc
     data: object
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise MappingError(f"{path.name} n'est pas du YAML valide ({exc})") from exc
+            raise MappingError(
+                _("%(file)s n'est pas du YAML valide (%(error)s)")
+                % {"file": path.name, "error": exc}
+            ) from exc
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise MappingError(
-                f"{path.name} n'est pas du JSON valide (ligne {exc.lineno}, colonne {exc.colno})"
+                _("%(file)s n'est pas du JSON valide (ligne %(line)s, colonne %(column)s)")
+                % {"file": path.name, "line": exc.lineno, "column": exc.colno}
             ) from exc
     if not isinstance(data, dict):
-        raise MappingError(f"{path.name} doit contenir un objet (clé → valeur)")
+        raise MappingError(
+            _("%(file)s doit contenir un objet (clé → valeur)") % {"file": path.name}
+        )
     return data

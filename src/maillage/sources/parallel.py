@@ -25,6 +25,8 @@ from typing import Any
 from django.db import connections
 from django.utils.translation import gettext as _
 
+from maillage.core.errors import MaillageError
+
 from .collector import between_batches
 from .errors import SourceFileError
 from .pipeline import Prepared
@@ -44,10 +46,12 @@ POLL_SECONDS = 1.0
 READ_IN_CHILD_MIN_BYTES = 1 << 20
 
 
-class ParsingProcessFailed(Exception):
-    """The parsing process stopped or raised (stable code `parsing-process-failed`)."""
+class ParsingProcessFailed(MaillageError):
+    """The parsing process stopped or raised (stable code `parsing-process-failed`; 503: the
+    import can be tried again)."""
 
     code = "parsing-process-failed"
+    status = 503
 
 
 def fork_available() -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category
 from maillage.territories.locator import Locator, get_locator
@@ -86,20 +87,23 @@ def name_unnamed(
     if candidate.name:
         return ""
     if not category or commune is None:
-        raise RowRejected("sans nom : ni nom ni catégorie pour en construire un")
+        raise RowRejected(_("sans nom : ni nom ni catégorie pour en construire un"))
     candidate.name = f"{ctx.category_labels.get(category, category)} — {ctx.name(commune)}"
-    return f"nom construit : la source n'en donne pas, « {candidate.name} »"
+    return _("nom construit : la source n'en donne pas, « %(name)s »") % {"name": candidate.name}
 
 
 def check_coordinates(candidate: Candidate) -> None:
     lon, lat = candidate.lon, candidate.lat
     if (lon is None) != (lat is None):
         candidate.lon = candidate.lat = None
-        candidate.notes.append("une seule coordonnée fournie : ignorée")
+        candidate.notes.append(_("une seule coordonnée fournie : ignorée"))
     elif lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
         if -180 <= lat <= 180 and -90 <= lon <= 90:
             return  # maybe swapped: the locator decides
-        raise RowRejected(f"coordonnées impossibles : longitude {lon}, latitude {lat}")
+        raise RowRejected(
+            _("coordonnées impossibles : longitude %(lon)s, latitude %(lat)s")
+            % {"lon": lon, "lat": lat}
+        )
 
 
 def place(ctx: QualityContext, candidate: Candidate, located: str | None) -> Placed:
@@ -116,43 +120,57 @@ def place(ctx: QualityContext, candidate: Candidate, located: str | None) -> Pla
             if swapped is None:
                 if not -90 <= candidate.lat <= 90:
                     raise RowRejected(
-                        f"coordonnées impossibles : latitude {candidate.lat} (hors de -90…90)"
+                        _("coordonnées impossibles : latitude %(lat)s (hors de -90…90)")
+                        % {"lat": candidate.lat}
                     )
                 raise RowRejected(
-                    f"hors de France : le point (longitude {candidate.lon}, latitude "
-                    f"{candidate.lat}) ne tombe dans aucune commune française"
+                    _(
+                        "hors de France : le point (longitude %(lon)s, latitude %(lat)s) ne "
+                        "tombe dans aucune commune française"
+                    )
+                    % {"lon": candidate.lon, "lat": candidate.lat}
                 )
             candidate.lon, candidate.lat = candidate.lat, candidate.lon
             located = swapped
-            reasons.append("longitude et latitude inversées : corrigées")
+            reasons.append(_("longitude et latitude inversées : corrigées"))
         if declared:
             reasons += _compare_declared(ctx, declared, located, candidate)
         return Placed(located, reasons)
     if declared:
         resolved = ctx.resolve_code(declared)
         if resolved is not None:
-            reasons.append(f"placée par son code INSEE : {declared}, pas de coordonnées")
+            reasons.append(
+                _("placée par son code INSEE : %(code)s, pas de coordonnées") % {"code": declared}
+            )
             return Placed(resolved, reasons)
         communes = ctx.postcodes.get(declared, set())
         if len(communes) == 1:
             (only,) = communes
             reasons.append(
-                f"code postal au lieu du code INSEE : {declared} est le code postal de "
-                f"{ctx.name(only)}, placée dans cette commune"
+                _(
+                    "code postal au lieu du code INSEE : %(code)s est le code postal de "
+                    "%(commune)s, placée dans cette commune"
+                )
+                % {"code": declared, "commune": ctx.name(only)}
             )
             return Placed(only, reasons)
     postcode = candidate.postcode.strip()
     communes = ctx.postcodes.get(postcode, set()) if postcode else set()
     if len(communes) == 1:
         (only,) = communes
-        reasons.append(f"placée par son code postal : {postcode}, pas de coordonnées")
+        reasons.append(
+            _("placée par son code postal : %(postcode)s, pas de coordonnées")
+            % {"postcode": postcode}
+        )
         return Placed(only, reasons)
     if candidate.address or postcode:
         raise RowRejected(
-            "impossible à placer : ni coordonnées ni code INSEE, et l'adresse seule ne suffit "
-            "pas (Maillage ne géocode pas les adresses hors ligne)"
+            _(
+                "impossible à placer : ni coordonnées ni code INSEE, et l'adresse seule ne "
+                "suffit pas (Maillage ne géocode pas les adresses hors ligne)"
+            )
         )
-    raise RowRejected("impossible à placer : ni coordonnées, ni code INSEE, ni adresse")
+    raise RowRejected(_("impossible à placer : ni coordonnées, ni code INSEE, ni adresse"))
 
 
 def _compare_declared(
@@ -161,20 +179,38 @@ def _compare_declared(
     resolved = ctx.resolve_code(declared)
     if resolved == located:
         if f"com:{declared}" != located:
-            return [f"ancien code INSEE : {declared} désigne aujourd'hui {ctx.name(located)}"]
+            return [
+                _("ancien code INSEE : %(code)s désigne aujourd'hui %(commune)s")
+                % {"code": declared, "commune": ctx.name(located)}
+            ]
         return []
     if located in ctx.postcodes.get(declared, set()):
         return [
-            f"code postal au lieu du code INSEE : {declared} est le code postal de "
-            f"{ctx.name(located)}, corrigé en {located[4:]}"
+            _(
+                "code postal au lieu du code INSEE : %(code)s est le code postal de "
+                "%(commune)s, corrigé en %(insee)s"
+            )
+            % {"code": declared, "commune": ctx.name(located), "insee": located[4:]}
         ]
     if resolved is None:
-        return [f"code INSEE inconnu : {declared}, commune prise du point"]
+        return [_("code INSEE inconnu : %(code)s, commune prise du point") % {"code": declared}]
     distance = _distance_km(ctx, resolved, candidate)
-    where = f", à {distance:.1f} km de son centre" if distance is not None else ""
+    where = (
+        _(", à %(distance).1f km de son centre") % {"distance": distance}
+        if distance is not None
+        else ""
+    )
     return [
-        f"point hors de la commune déclarée : code {declared} ({ctx.name(resolved)}) mais le "
-        f"point est dans {ctx.name(located)}{where} ; commune prise du point, à vérifier"
+        _(
+            "point hors de la commune déclarée : code %(code)s (%(declared)s) mais le point "
+            "est dans %(commune)s%(where)s ; commune prise du point, à vérifier"
+        )
+        % {
+            "code": declared,
+            "declared": ctx.name(resolved),
+            "commune": ctx.name(located),
+            "where": where,
+        }
     ]
 
 
@@ -194,9 +230,12 @@ def check_dates(candidate: Candidate, today: datetime.date) -> list[str]:
         value = getattr(candidate, name)
         if value is not None and value > today:
             setattr(candidate, name, None)
-            reasons.append(f"date impossible : {name} = {value} est dans le futur, ignorée")
+            reasons.append(
+                _("date impossible : %(field)s = %(value)s est dans le futur, ignorée")
+                % {"field": name, "value": value}
+            )
     if candidate.closed_on and candidate.opened_on and candidate.closed_on < candidate.opened_on:
-        reasons.append("date impossible : fermeture antérieure à l'ouverture, ignorée")
+        reasons.append(_("date impossible : fermeture antérieure à l'ouverture, ignorée"))
         candidate.closed_on = None
     if candidate.closed_on and candidate.status != "ferme":
         candidate.status = "ferme"
@@ -212,14 +251,14 @@ def drop_personal_data(candidate: Candidate, keep: set[str]) -> list[str]:
         keep = keep | {"contact_email", "contact_phone"}
     if candidate.contact_name and "contact_name" not in keep:
         candidate.contact_name = ""
-        dropped.append("nom de contact")
+        dropped.append(_("nom de contact"))
     email = candidate.contact_email.strip()
     if email and "contact_email" not in keep and not GENERIC_MAILBOXES.match(email):
         candidate.contact_email = ""
-        dropped.append("e-mail")
+        dropped.append(_("e-mail"))
     if candidate.contact_phone and "contact_phone" not in keep:
         candidate.contact_phone = ""
-        dropped.append("téléphone")
+        dropped.append(_("téléphone"))
     if not dropped:
         return []
-    return [f"données personnelles écartées : {', '.join(dropped)}"]
+    return [_("données personnelles écartées : %(fields)s") % {"fields": ", ".join(dropped)}]

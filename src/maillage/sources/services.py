@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from maillage.core.errors import MaillageError
+
 from . import tasks
 from .models import HarvestJob, Source
 
@@ -19,11 +21,12 @@ DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 FINISHED = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 
 
-class ImportRefused(Exception):
+class ImportRefused(MaillageError):
     """The import cannot be started as asked (stable code `import-refused`); the message, in
     French, says why and what to do."""
 
     code = "import-refused"
+    status = 409
 
 
 @dataclass

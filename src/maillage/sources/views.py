@@ -14,12 +14,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 from django_htmx.middleware import HtmxDetails
+
+from maillage.core.twins import render_page
 
 from . import presenters, services
 from .forms import NewImportForm
@@ -86,41 +88,40 @@ def new_import(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     job = presenters.get_job(job_id)
-    if request.GET.get("format") == "json":
-        return JsonResponse(presenters.job_json(job), json_dumps_params={"ensure_ascii": False})
-    finished = presenters.is_finished(job)
     if request.htmx and request.GET.get("partial") == "status":
-        if finished:  # the whole page now has the report: reload it once
+        if presenters.is_finished(job):  # the whole page now has the report: reload it once
             return HttpResponseClientRefresh()
         context = {"job": job, "progress": presenters.job_progress(job)}
         return render(request, "sources/_job_status.html", context)
-    outcome = request.GET.get("resultat", "")
-    if outcome not in Outcome.values:
-        outcome = ""
-    page = Paginator(presenters.job_items(job, outcome), presenters.ITEMS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    confirmed = services.confirmed_by(job) if job.dry_run else None
-    context = {
-        "job": job,
-        "finished": finished,
-        "progress": presenters.job_progress(job),
-        "backend_label": presenters.backend_label(job.source.backend),
-        "file_label": Path(job.file_name).name,
-        "rejected_count": int(job.outcomes.get(Outcome.REJECTED, 0)),
-        "outcomes": presenters.outcome_counts(job),
-        "categories": presenters.category_counts(job),
-        "reasons": presenters.reason_counts(job),
-        "mapping_json": presenters.mapping_json(job),
-        "outcome": outcome,
-        "outcome_choices": Outcome.choices,
-        "page": page,
-        "rows": presenters.item_rows(page.object_list),
-        "confirmed": confirmed,
-        "confirm_problem": services.confirmation_problem(job) if job.dry_run else "",
-        "log_tail": presenters.log_tail(job),
-    }
-    return render(request, "sources/job.html", context)
+
+    def page_context() -> dict[str, Any]:
+        outcome = request.GET.get("resultat", "")
+        if outcome not in Outcome.values:
+            outcome = ""
+        page = Paginator(presenters.job_items(job, outcome), presenters.ITEMS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        return {
+            "job": job,
+            "finished": presenters.is_finished(job),
+            "progress": presenters.job_progress(job),
+            "backend_label": presenters.backend_label(job.source.backend),
+            "file_label": Path(job.file_name).name,
+            "rejected_count": int(job.outcomes.get(Outcome.REJECTED, 0)),
+            "outcomes": presenters.outcome_counts(job),
+            "categories": presenters.category_counts(job),
+            "reasons": presenters.reason_counts(job),
+            "mapping_json": presenters.mapping_json(job),
+            "outcome": outcome,
+            "outcome_choices": Outcome.choices,
+            "page": page,
+            "rows": presenters.item_rows(page.object_list),
+            "confirmed": services.confirmed_by(job) if job.dry_run else None,
+            "confirm_problem": services.confirmation_problem(job) if job.dry_run else "",
+            "log_tail": presenters.log_tail(job),
+        }
+
+    return render_page(request, "sources/job.html", page_context, lambda: presenters.job_json(job))
 
 
 @staff_member_required

@@ -10,12 +10,17 @@ from typing import Any
 
 import numpy as np
 
+from maillage.core.errors import MaillageError
+
 from .locator import get_locator
 from .models import Level, Territory
 
 
-class LocateFileError(Exception):
-    """The input file cannot be located row by row; the message says why, in French."""
+class LocateFileError(MaillageError):
+    """The input file cannot be located row by row (stable code `locate-file-invalid`); the
+    message says why, in French."""
+
+    code = "locate-file-invalid"
 
 
 ADDED_COLUMNS = ["commune_id", "commune_name", "epci_id", "departement_id", "region_id"]

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from maillage.core.errors import MaillageError
 
 from .models import Level, PostalCode, Territory, TerritoryAlias
 from .text import normalize
@@ -14,16 +17,19 @@ ID_PATTERN = re.compile(
 )
 
 
-class TerritoryNotFound(Exception):
-    """Stable error code `territory-not-found`; the message is for people."""
+class TerritoryNotFound(MaillageError):
+    """Stable error code `territory-not-found` (404); the message is for people."""
 
     code = "territory-not-found"
+    status = 404
+    title = gettext_lazy("Territoire introuvable")
 
 
 class InvalidTerritoryId(TerritoryNotFound):
     """The id is not of any known form (`xyz`): stable error code `invalid-territory-id`."""
 
     code = "invalid-territory-id"
+    status = 400
 
 
 @dataclass(frozen=True)

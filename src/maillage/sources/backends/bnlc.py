@@ -23,6 +23,8 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from ..coords import parse_number
 from ..records import Candidate, RawRow
 from ._common import (
@@ -77,7 +79,7 @@ class BnlcBackend(Backend):
         header = csv_header(path)
         required = REQUIRED if "id_lieu" in header else REQUIRED + ["id_local"]
         for number, data in enumerate(
-            read_csv(path, required, "BNLC (schéma lieux de covoiturage)"), 1
+            read_csv(path, required, _("BNLC (schéma lieux de covoiturage)")), 1
         ):
             yield RawRow(number=number, remote_id=self.remote_id(data), data=data)
 
@@ -107,8 +109,8 @@ class BnlcBackend(Backend):
             candidate.location_precision = "exact"
         elif text(data.get("Xlong")) or text(data.get("Ylat")):
             notes.append(
-                f"coordonnées illisibles : Xlong « {text(data.get('Xlong'))} », "
-                f"Ylat « {text(data.get('Ylat'))} »"
+                _("coordonnées illisibles : Xlong « %(x)s », Ylat « %(y)s »")
+                % {"x": text(data.get("Xlong")), "y": text(data.get("Ylat"))}
             )
 
         candidate.insee_code, insee_notes = clean_insee(data.get("insee"))
@@ -125,7 +127,7 @@ class BnlcBackend(Backend):
             candidate.category_rule = (
                 f"type = « {place_type} » → covoiturage"
                 if place_type
-                else "lieu de la base nationale des lieux de covoiturage → covoiturage"
+                else _("lieu de la base nationale des lieux de covoiturage → covoiturage")
             )
 
         opened = parse_bool(data.get("ouvert"))
@@ -134,7 +136,10 @@ class BnlcBackend(Backend):
         elif opened is False:
             candidate.status = "ferme"
         elif text(data.get("ouvert")):
-            notes.append(f"ouvert illisible : « {text(data.get('ouvert'))} » (ni true ni false)")
+            notes.append(
+                _("ouvert illisible : « %(value)s » (ni true ni false)")
+                % {"value": text(data.get("ouvert"))}
+            )
 
         candidate.source_updated_on, date_notes = parse_date(data.get("date_maj"), "date_maj")
         notes += date_notes

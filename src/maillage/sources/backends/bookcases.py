@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from ..errors import SourceFileError
 from ..records import Candidate, RawRow
 from ._common import (
@@ -77,9 +79,12 @@ class BookcasesBackend(Backend):
         if len(kinds) == 1 and None not in kinds:
             return str(kinds.pop())
         raise SourceFileError(
-            f"Le fichier {path.name} n'est pas un export de boîtes à livres reconnu : les "
-            "propriétés attendues sont soit id et name (zonelivre), soit id, adresse, "
-            "code_postal et ville (boite-a-lire.com), identiques pour tous les points."
+            _(
+                "Le fichier %(file)s n'est pas un export de boîtes à livres reconnu : les "
+                "propriétés attendues sont soit id et name (zonelivre), soit id, adresse, "
+                "code_postal et ville (boite-a-lire.com), identiques pour tous les points."
+            )
+            % {"file": path.name}
         )
 
     def rows(self, path: Path) -> Iterator[RawRow]:
@@ -131,5 +136,5 @@ class BookcasesBackend(Backend):
         if country:
             candidate.extra["pays"] = country
             if country.lower() != "france":
-                notes.append(f"pays déclaré : {country}")
+                notes.append(_("pays déclaré : %(country)s") % {"country": country})
         return candidate

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from ..coords import parse_number
 from ..errors import SourceFileError
 from ..records import Candidate, RawRow
@@ -135,10 +137,14 @@ def resolve(mapping: dict[str, Any], names: list[str]) -> Resolved:
     resolved.extra = tuple(find(c) for c in mapping.get("extra", []))
     if missing and names:
         raise SourceFileError(
-            "propriété(s) absente(s) du fichier GeoJSON : "
-            + ", ".join(f"« {name} »" for name in missing)
-            + " ; propriétés présentes : "
-            + ", ".join(names)
+            _(
+                "propriété(s) absente(s) du fichier GeoJSON : %(missing)s ; propriétés "
+                "présentes : %(present)s"
+            )
+            % {
+                "missing": ", ".join(f"« {name} »" for name in missing),
+                "present": ", ".join(names),
+            }
         )
     return resolved
 
@@ -223,7 +229,10 @@ class GeoJsonBackend(Backend):
             if code in attribute_codes(key):
                 setattr(candidate, key, code)
             elif code:
-                notes.append(f"{key} hors vocabulaire : « {code} », ignoré")
+                notes.append(
+                    _("%(field)s hors vocabulaire : « %(value)s », ignoré")
+                    % {"field": key, "value": code}
+                )
         self._status(candidate, properties)
         self._categorise(candidate, properties)
         assert self.resolved is not None
@@ -251,7 +260,9 @@ class GeoJsonBackend(Backend):
             if code:
                 candidate.status = code
             else:
-                candidate.notes.append(f"état non reconnu : « {value} », ignoré")
+                candidate.notes.append(
+                    _("état non reconnu : « %(value)s », ignoré") % {"value": value}
+                )
 
     def _categorise(self, candidate: Candidate, properties: dict[str, Any]) -> None:
         if self.options.category:
@@ -262,7 +273,9 @@ class GeoJsonBackend(Backend):
             return
         if table.constant is not None:
             candidate.category = table.constant
-            candidate.category_rule = f"correspondance : toute la source → {table.constant}"
+            candidate.category_rule = _("correspondance : toute la source → %(code)s") % {
+                "code": table.constant
+            }
             return
         column = " + ".join(table.columns)
         codes: list[tuple[str, str]] = []
@@ -272,12 +285,18 @@ class GeoJsonBackend(Backend):
             if code:
                 codes.append((code, f"{column} = « {value} » → {code}"))
             elif value in typology_codes():
-                codes.append((value, f"{column} = « {value} » (code de la typologie)"))
+                codes.append(
+                    (
+                        value,
+                        _("%(column)s = « %(value)s » (code de la typologie)")
+                        % {"column": column, "value": value},
+                    )
+                )
             else:
                 unmatched.append(value)
                 table.unmatched[value] = table.unmatched.get(value, 0) + 1
         if codes:
             candidate.category, candidate.category_rule = codes[0]
-            candidate.secondary_categories = [c for c, _ in codes[1:] if c != codes[0][0]]
+            candidate.secondary_categories = [c for c, _rule in codes[1:] if c != codes[0][0]]
         if unmatched:
             candidate.extra["categorie_source"] = " ; ".join(unmatched)

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from ..coords import parse_number
 from ..errors import RowRejected, SourceFileError
 from ..records import Candidate, RawRow
@@ -69,7 +71,8 @@ def load_mapping(overrides: dict[str, Any] | None = None) -> CategoryMapping:
         extra = overrides.get(key, {})
         if not isinstance(extra, dict):
             raise SourceFileError(
-                f"La clé « {key} » du mapping GoGoCarto doit associer des noms à des codes."
+                _("La clé « %(key)s » du mapping GoGoCarto doit associer des noms à des codes.")
+                % {"key": key}
             )
         for name, code in extra.items():
             if key == "categories":
@@ -120,12 +123,13 @@ def _read(path: Path) -> list[Any]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceFileError("Le fichier n'est pas encodé en UTF-8.") from exc
+        raise SourceFileError(_("Le fichier n'est pas encodé en UTF-8.")) from exc
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceFileError(
-            f"JSON invalide ou tronqué (ligne {exc.lineno}, colonne {exc.colno})."
+            _("JSON invalide ou tronqué (ligne %(line)s, colonne %(column)s).")
+            % {"line": exc.lineno, "column": exc.colno}
         ) from exc
     if isinstance(document, dict) and isinstance(document.get("data"), list):
         document = document["data"]
@@ -232,11 +236,14 @@ class GogocartoBackend(Backend):
                 candidate.city = candidate.city or match["city"].strip()
                 candidate.address = match["street"].strip()
                 candidate.notes.append(
-                    f"code postal lu dans la rue : {candidate.postcode} {candidate.city}"
+                    _("code postal lu dans la rue : %(postcode)s %(city)s")
+                    % {"postcode": candidate.postcode, "city": candidate.city}
                 )
         country = _text(address.get("country")) or _text(address.get("addressCountry"))
         if country and normalise(country) not in ("fr", "france"):
-            candidate.notes.append(f"pays étranger : « {country} » déclaré")
+            candidate.notes.append(
+                _("pays étranger : « %(country)s » déclaré") % {"country": country}
+            )
 
     def _classify(self, candidate: Candidate, item: dict[str, Any]) -> None:
         categories = _categories(item)
@@ -250,24 +257,28 @@ class GogocartoBackend(Backend):
             candidate.category = code
             candidate.category_rule = f"GoGoCarto « {deciding.name} » → {code}"
             candidate.secondary_categories = list(
-                dict.fromkeys(other for _, other in mapped if other != code)
+                dict.fromkeys(other for _category, other in mapped if other != code)
             )
             return
         title = normalise(candidate.name)
         for key, (keyword, code) in self.mapping.keywords.items():
             if code and key and f" {key} " in f" {title} ":
                 candidate.category = code
-                candidate.category_rule = f"GoGoCarto titre contenant « {keyword} » → {code}"
+                candidate.category_rule = _(
+                    "GoGoCarto titre contenant « %(keyword)s » → %(code)s"
+                ) % {"keyword": keyword, "code": code}
                 break
         if categories:
             names = ", ".join(f"« {category.name} »" for category in categories)
-            candidate.notes.append(f"catégories GoGoCarto sans correspondance : {names}")
+            candidate.notes.append(
+                _("catégories GoGoCarto sans correspondance : %(names)s") % {"names": names}
+            )
         elif isinstance(item.get("taxonomy"), list) and item["taxonomy"]:
             candidate.notes.append(
-                "catégories GoGoCarto par identifiant seulement : ajoutez leurs noms au mapping"
+                _("catégories GoGoCarto par identifiant seulement : ajoutez leurs noms au mapping")
             )
         else:
-            candidate.notes.append("sans catégorie GoGoCarto : la fiche n'en donne aucune")
+            candidate.notes.append(_("sans catégorie GoGoCarto : la fiche n'en donne aucune"))
 
 
 def _text(value: object) -> str:

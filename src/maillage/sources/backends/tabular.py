@@ -24,6 +24,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from .. import coords
 from ..errors import RowRejected, SourceFileError
 from ..records import Candidate, RawRow
@@ -49,7 +52,7 @@ from .tabular_mapping import (
 
 CELLS_MISMATCH_KEY = "__cells_mismatch__"
 EXTRA_CELLS_KEY = "__extra_cells__"
-EMPTY_ROW_REASON = "ligne vide ou sans nom, ni adresse, ni coordonnées"
+EMPTY_ROW_REASON = gettext_noop("ligne vide ou sans nom, ni adresse, ni coordonnées")
 _UNMATCHED_LIMIT = 200
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
@@ -88,11 +91,18 @@ def _code(value: str, label: str, notes: list[str]) -> str:
     """Postcode or INSEE code: zero-pad what a spreadsheet turned into a 4-digit number."""
     value = value.replace(" ", "").upper()
     if _ZEROS.match(value):
-        notes.append(f"{label} « {value} » ignoré (valeur de remplissage)")
+        notes.append(
+            _("%(label)s « %(value)s » ignoré (valeur de remplissage)")
+            % {"label": label, "value": value}
+        )
         return ""
     if value.isdigit() and len(value) == 4:
         notes.append(
-            f"{label} {value} complété en 0{value} (zéro initial perdu, sans doute par un tableur)"
+            _(
+                "%(label)s %(value)s complété en 0%(value)s (zéro initial perdu, sans doute par "
+                "un tableur)"
+            )
+            % {"label": label, "value": value}
         )
         return "0" + value
     return value
@@ -107,11 +117,16 @@ def _date(value: str, column: str, notes: list[str]) -> datetime.date | None:
             day, month, year = (int(g) for g in match.groups())
             return datetime.date(year, month, day)
         if _YEAR.match(value):
-            notes.append(f"date « {value} » (colonne {column}) : année seule, 1er janvier retenu")
+            notes.append(
+                _("date « %(value)s » (colonne %(column)s) : année seule, 1er janvier retenu")
+                % {"value": value, "column": column}
+            )
             return datetime.date(int(value), 1, 1)
     except ValueError:
         pass
-    notes.append(f"date « {value} » illisible (colonne {column})")
+    notes.append(
+        _("date « %(value)s » illisible (colonne %(column)s)") % {"value": value, "column": column}
+    )
     return None
 
 
@@ -123,7 +138,10 @@ def _coordinates(data: dict[str, Any], mapping: ResolvedMapping, candidate: Cand
             return
         pair = coords.parse_lat_lon_pair(raw.strip("[]() "))
         if pair is None:
-            notes.append(f"coordonnées « {raw} » illisibles (colonne {mapping.latlon})")
+            notes.append(
+                _("coordonnées « %(value)s » illisibles (colonne %(column)s)")
+                % {"value": raw, "column": mapping.latlon}
+            )
             return
         candidate.lat, candidate.lon = pair
         return
@@ -133,17 +151,22 @@ def _coordinates(data: dict[str, Any], mapping: ResolvedMapping, candidate: Cand
     y, x = coords.parse_number(raw_y), coords.parse_number(raw_x)
     if x is None or y is None:
         if _text(raw_x) or _text(raw_y):
-            notes.append(f"coordonnées illisibles (« {_text(raw_y)} », « {_text(raw_x)} »)")
+            notes.append(
+                _("coordonnées illisibles (« %(y)s », « %(x)s »)")
+                % {"y": _text(raw_y), "x": _text(raw_x)}
+            )
         return
     if mapping.coordinates == "lambert93" or (
         mapping.coordinates == "auto" and coords.looks_like_lambert93(x, y)
     ):
         lon, lat = coords.lambert93_to_wgs84(x, y)
         if not (abs(lon) <= 180 and abs(lat) <= 90):
-            notes.append(f"coordonnées Lambert-93 ({x}, {y}) hors de portée")
+            notes.append(
+                _("coordonnées Lambert-93 (%(x)s, %(y)s) hors de portée") % {"x": x, "y": y}
+            )
             return
         candidate.lon, candidate.lat = lon, lat
-        notes.append("coordonnées Lambert-93 converties en WGS84")
+        notes.append(_("coordonnées Lambert-93 converties en WGS84"))
         return
     candidate.lat, candidate.lon = y, x
 
@@ -155,20 +178,26 @@ def _translate(
     column = ", ".join(table.columns)
     raw = _joined(data, table.columns)
     if not raw:
-        notes.append(f"{what} vide (colonne {column})")
+        notes.append(_("%(what)s vide (colonne %(column)s)") % {"what": what, "column": column})
         return []
     parts = [p.strip() for p in raw.split(table.separator)] if table.separator else [raw]
     found: list[tuple[str, str]] = []
     for part in filter(None, parts):
         code = table.lookup(part)
         if code is None:
-            notes.append(f"{what} « {part} » (colonne {column}) absente de la correspondance")
+            notes.append(
+                _("%(what)s « %(value)s » (colonne %(column)s) absente de la correspondance")
+                % {"what": what, "value": part, "column": column}
+            )
             if part in table.unmatched or len(table.unmatched) < _UNMATCHED_LIMIT:
                 table.unmatched[part] = table.unmatched.get(part, 0) + 1
         elif code:
             found.append((part, code))
         else:
-            notes.append(f"{what} « {part} » (colonne {column}) sans code dans la correspondance")
+            notes.append(
+                _("%(what)s « %(value)s » (colonne %(column)s) sans code dans la correspondance")
+                % {"what": what, "value": part, "column": column}
+            )
     return found
 
 
@@ -177,20 +206,28 @@ def _category(
 ) -> None:
     if forced:
         candidate.category = forced
-        candidate.category_rule = f"--category {forced} (toute la source)"
+        candidate.category_rule = _("--category %(code)s (toute la source)") % {"code": forced}
         return
     if table is None:
         return
     if table.constant is not None:
         candidate.category = table.constant
-        candidate.category_rule = f"catégorie fixée par la correspondance → {table.constant}"
+        candidate.category_rule = _("catégorie fixée par la correspondance → %(code)s") % {
+            "code": table.constant
+        }
         return
-    found = _translate(data, table, "catégorie", candidate.notes)
+    found = _translate(data, table, _("catégorie"), candidate.notes)
     if found:
         value, code = found[0]
         candidate.category = code
-        candidate.category_rule = f"colonne {', '.join(table.columns)} = « {value} » → {code}"
-        candidate.secondary_categories = list(dict.fromkeys(c for _, c in found[1:] if c != code))
+        candidate.category_rule = _("colonne %(column)s = « %(value)s » → %(code)s") % {
+            "column": ", ".join(table.columns),
+            "value": value,
+            "code": code,
+        }
+        candidate.secondary_categories = list(
+            dict.fromkeys(c for _part, c in found[1:] if c != code)
+        )
 
 
 def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str) -> Candidate:
@@ -198,8 +235,11 @@ def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str)
     if CELLS_MISMATCH_KEY in data:
         expected, got = data[CELLS_MISMATCH_KEY]
         raise RowRejected(
-            f"ligne de {got} cellule(s) au lieu de {expected} "
-            "(séparateur ou guillemets mal placés ?)"
+            _(
+                "ligne de %(got)s cellule(s) au lieu de %(expected)s (séparateur ou guillemets "
+                "mal placés ?)"
+            )
+            % {"got": got, "expected": expected}
         )
     candidate = Candidate()
     notes = candidate.notes
@@ -208,14 +248,17 @@ def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str)
         if not value:
             continue
         if name == "postcode":
-            value = _code(value, "code postal", notes)
+            value = _code(value, _("code postal"), notes)
             if value and not (value.isdigit() and len(value) == 5):
-                notes.append(f"code postal « {value} » non reconnu (5 chiffres attendus)")
+                notes.append(
+                    _("code postal « %(value)s » non reconnu (5 chiffres attendus)")
+                    % {"value": value}
+                )
                 value = ""
         elif name == "insee_code":
-            value = _code(value, "code INSEE", notes)
+            value = _code(value, _("code INSEE"), notes)
             if value and not _INSEE.match(value):
-                notes.append(f"code INSEE « {value} » mal formé")
+                notes.append(_("code INSEE « %(value)s » mal formé") % {"value": value})
         elif name == "siret":
             value = value.replace(" ", "")
         elif name != "description":
@@ -229,12 +272,12 @@ def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str)
     if mapping.status is not None:
         if mapping.status.constant is not None:
             candidate.status = mapping.status.constant
-        elif found := _translate(data, mapping.status, "statut", notes):
+        elif found := _translate(data, mapping.status, _("statut"), notes):
             candidate.status = found[0][1]
     for column in mapping.extra:
         candidate.extra[column] = data.get(column)
     if not candidate.name and candidate.lat is None and not candidate.address:
-        raise RowRejected(EMPTY_ROW_REASON)
+        raise RowRejected(_(EMPTY_ROW_REASON))
     return candidate
 
 
@@ -335,7 +378,7 @@ class CsvBackend(_TabularBackend):
         with path.open(encoding=layout.encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=layout.delimiter)
             try:
-                for _ in itertools.islice(reader, layout.header_index + 1):
+                for _skipped in itertools.islice(reader, layout.header_index + 1):
                     pass
                 for record in reader:
                     data: dict[str, Any] | None
@@ -351,11 +394,13 @@ class CsvBackend(_TabularBackend):
                     yield RawRow(number, remote_id, data)
             except csv.Error as exc:
                 raise SourceFileError(
-                    f"{path.name}, ligne {reader.line_num} : CSV illisible ({exc}) — "
-                    "guillemet non fermé ?"
+                    _(
+                        "%(file)s, ligne %(line)s : CSV illisible (%(error)s) — guillemet non fermé ?"
+                    )
+                    % {"file": path.name, "line": reader.line_num, "error": exc}
                 ) from exc
         if blank:
-            self.notes.append(f"{blank} ligne(s) vide(s) ignorée(s)")
+            self.notes.append(_("%(count)s ligne(s) vide(s) ignorée(s)") % {"count": blank})
 
 
 def _cell(value: object) -> Any:
@@ -385,18 +430,24 @@ class XlsxBackend(_TabularBackend):
             index = find_sheet_header(texts)
             if index is None:
                 raise SourceFileError(
-                    f"{path.name} : en-tête introuvable dans la feuille « {sheet.title} » "
-                    "(aucune des premières lignes ne ressemble à des noms de colonnes)"
+                    _(
+                        "%(file)s : en-tête introuvable dans la feuille « %(sheet)s » (aucune "
+                        "des premières lignes ne ressemble à des noms de colonnes)"
+                    )
+                    % {"file": path.name, "sheet": sheet.title}
                 )
             header, notes = clean_header(texts[index][: trimmed_width(texts[index])])
-            self.notes = [f"feuille « {sheet.title} »", *notes]
+            self.notes = [_("feuille « %(sheet)s »") % {"sheet": sheet.title}, *notes]
             if index:
-                self.notes.append(f"{index} ligne(s) avant l'en-tête ignorée(s)")
+                self.notes.append(
+                    _("%(count)s ligne(s) avant l'en-tête ignorée(s)") % {"count": index}
+                )
             self._use_header(header)
             yield from self._stream(header, itertools.chain(head[index + 1 :], values))
         except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError) as exc:
             raise SourceFileError(
-                f"{path.name} : classeur XLSX tronqué ou endommagé ({exc})"
+                _("%(file)s : classeur XLSX tronqué ou endommagé (%(error)s)")
+                % {"file": path.name, "error": exc}
             ) from exc
         finally:
             workbook.close()
@@ -419,4 +470,4 @@ class XlsxBackend(_TabularBackend):
             number += 1
             yield RawRow(number, self._remote_id(data), data)
         if blank:
-            self.notes.append(f"{blank} ligne(s) vide(s) ignorée(s)")
+            self.notes.append(_("%(count)s ligne(s) vide(s) ignorée(s)") % {"count": blank})

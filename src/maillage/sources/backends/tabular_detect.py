@@ -15,18 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from ..errors import SourceFileError
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_LABELS = {
-    ",": "virgule",
-    ";": "point-virgule",
-    "\t": "tabulation",
-    "|": "barre verticale",
+    ",": gettext_noop("virgule"),
+    ";": gettext_noop("point-virgule"),
+    "\t": gettext_noop("tabulation"),
+    "|": gettext_noop("barre verticale"),
 }
 ENCODING_LABELS = {
     "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 avec BOM",
+    "utf-8-sig": gettext_noop("UTF-8 avec BOM"),
     "utf-16": "UTF-16",
     "cp1252": "Windows-1252 (cp1252)",
     "latin-1": "Latin-1 (ISO-8859-1)",
@@ -54,27 +57,27 @@ class CsvLayout:
 
 
 def _file_error(path: Path, message: str) -> SourceFileError:
-    return SourceFileError(f"{path.name} : {message}")
+    return SourceFileError(_("%(file)s : %(message)s") % {"file": path.name, "message": message})
 
 
 def _what_else(head: bytes) -> str | None:
     """A French description of a head of file that is clearly not a table, else None."""
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if stripped.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
-        return (
+        return _(
             "c'est une page web (HTML), pas un tableau — sans doute une page d'erreur "
             "enregistrée à la place des données ; téléchargez à nouveau le fichier"
         )
     if stripped.startswith(b"<?xml"):
-        return "c'est un document XML, pas un tableau CSV"
+        return _("c'est un document XML, pas un tableau CSV")
     if head.startswith(b"PK\x03\x04"):
-        return "c'est une archive ZIP ou un classeur XLSX, pas un CSV (essayez le format xlsx)"
+        return _("c'est une archive ZIP ou un classeur XLSX, pas un CSV (essayez le format xlsx)")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return (
+        return _(
             "c'est un classeur Excel de l'ancien format (.xls) : enregistrez-le en .xlsx ou en CSV"
         )
     if head.startswith(b"%PDF"):
-        return "c'est un document PDF, pas un tableau"
+        return _("c'est un document PDF, pas un tableau")
     return None
 
 
@@ -88,15 +91,19 @@ def check_text_file(path: Path) -> tuple[str, list[str]]:
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise _file_error(path, f"fichier illisible ({exc.strerror})") from exc
+        raise _file_error(
+            path, _("fichier illisible (%(error)s)") % {"error": exc.strerror}
+        ) from exc
     with handle:
         head = handle.read(64 * 1024)
         if not head.strip(b"\xef\xbb\xbf \t\r\n"):
-            raise _file_error(path, "le fichier est vide")
+            raise _file_error(path, _("le fichier est vide"))
         if other := _what_else(head):
             raise _file_error(path, other)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return "utf-16", [f"encodage détecté : {ENCODING_LABELS['utf-16']}"]
+            return "utf-16", [
+                _("encodage détecté : %(encoding)s") % {"encoding": ENCODING_LABELS["utf-16"]}
+            ]
         bom = head.startswith(codecs.BOM_UTF8)
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         utf8, cp1252 = True, True
@@ -106,8 +113,11 @@ def check_text_file(path: Path) -> tuple[str, list[str]]:
                 where = f"{offset + _first_control(chunk):,}".replace(",", "\u202f")
                 raise _file_error(
                     path,
-                    "le fichier est binaire (octets nuls ou de contrôle vers l'octet "
-                    f"{where}) : ce n'est pas un tableau CSV",
+                    _(
+                        "le fichier est binaire (octets nuls ou de contrôle vers l'octet "
+                        "%(where)s) : ce n'est pas un tableau CSV"
+                    )
+                    % {"where": where},
                 )
             if utf8:
                 try:
@@ -127,13 +137,13 @@ def check_text_file(path: Path) -> tuple[str, list[str]]:
         codec = "utf-8-sig" if bom else "utf-8"
     elif bom:
         raise _file_error(
-            path, "le fichier annonce de l'UTF-8 (BOM) mais contient des octets invalides"
+            path, _("le fichier annonce de l'UTF-8 (BOM) mais contient des octets invalides")
         )
     else:
         codec = "cp1252" if cp1252 else "latin-1"
-    note = f"encodage détecté : {ENCODING_LABELS[codec]}"
+    note = _("encodage détecté : %(encoding)s") % {"encoding": _(ENCODING_LABELS[codec])}
     if codec in ("cp1252", "latin-1"):
-        note += " (le fichier n'est pas en UTF-8)"
+        note += _(" (le fichier n'est pas en UTF-8)")
     return codec, [note]
 
 
@@ -249,13 +259,19 @@ def clean_header(cells: Iterable[str]) -> tuple[list[str], list[str]]:
         name = " ".join(str(cell).split())
         if not name:
             name = f"colonne_{position}"
-            notes.append(f"colonne {position} sans nom : appelée « {name} »")
+            notes.append(
+                _("colonne %(position)s sans nom : appelée « %(name)s »")
+                % {"position": position, "name": name}
+            )
         if name in seen:
             base, suffix = name, 2
             while f"{base}_{suffix}" in seen:
                 suffix += 1
             name = f"{base}_{suffix}"
-            notes.append(f"nom de colonne « {base} » en double : la suivante est « {name} »")
+            notes.append(
+                _("nom de colonne « %(name)s » en double : la suivante est « %(renamed)s »")
+                % {"name": base, "renamed": name}
+            )
         seen.add(name)
         names.append(name)
     return names, notes
@@ -281,41 +297,55 @@ def detect_csv(
     """Detect the layout of a CSV file; the arguments force what the mapping pins down."""
     detected_encoding, notes = check_text_file(path)
     if encoding:
-        notes = [f"encodage imposé par la correspondance : {encoding}"]
+        notes = [_("encodage imposé par la correspondance : %(encoding)s") % {"encoding": encoding}]
     encoding = encoding or detected_encoding
     try:
         sample, truncated = read_sample(path, encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise _file_error(path, f"illisible avec l'encodage « {encoding} » ({exc})") from exc
+        raise _file_error(
+            path,
+            _("illisible avec l'encodage « %(encoding)s » (%(error)s)")
+            % {"encoding": encoding, "error": exc},
+        ) from exc
     if not delimiter:
         delimiter = detect_delimiter(sample, truncated)
-        notes.append(f"séparateur détecté : {DELIMITER_LABELS[delimiter]} « {delimiter} »")
+        notes.append(
+            _("séparateur détecté : %(label)s « %(delimiter)s »")
+            % {"label": _(DELIMITER_LABELS[delimiter]), "delimiter": delimiter}
+        )
     records = sample_records(sample, delimiter, truncated)
     if header_row:
         header_index = header_row - 1
         if header_index >= len(records):
-            raise _file_error(path, f"la ligne d'en-tête {header_row} n'existe pas")
+            raise _file_error(
+                path, _("la ligne d'en-tête %(row)s n'existe pas") % {"row": header_row}
+            )
         raw_header = records[header_index]
     else:
         found = find_csv_header(records)
         if found is None:
             raise _file_error(
                 path,
-                "en-tête introuvable : aucune des premières lignes ne ressemble à des noms de "
-                "colonnes (le fichier est-il un tableau CSV avec une ligne d'en-tête ?)",
+                _(
+                    "en-tête introuvable : aucune des premières lignes ne ressemble à des noms "
+                    "de colonnes (le fichier est-il un tableau CSV avec une ligne d'en-tête ?)"
+                ),
             )
         header_index, width = found
         raw_header = records[header_index][:width]
         if header_index:
             notes.append(
-                f"{header_index} ligne(s) avant l'en-tête ignorée(s) (titre ou lignes vides) ; "
-                f"en-tête en ligne {header_index + 1}"
+                _(
+                    "%(count)s ligne(s) avant l'en-tête ignorée(s) (titre ou lignes vides) ; "
+                    "en-tête en ligne %(line)s"
+                )
+                % {"count": header_index, "line": header_index + 1}
             )
     header, header_notes = clean_header(raw_header)
     notes.extend(header_notes)
     decimal_comma = detect_decimal_comma(records[header_index + 1 :])
     if decimal_comma:
-        notes.append("nombres à virgule décimale (48,11) détectés")
+        notes.append(_("nombres à virgule décimale (48,11) détectés"))
     return CsvLayout(encoding, delimiter, header_index, header, decimal_comma, notes)
 
 
@@ -327,24 +357,27 @@ def open_workbook(path: Path) -> Any:
         with path.open("rb") as handle:
             head = handle.read(8)
     except OSError as exc:
-        raise SourceFileError(f"{path.name} : fichier illisible ({exc.strerror})") from exc
+        raise _file_error(
+            path, _("fichier illisible (%(error)s)") % {"error": exc.strerror}
+        ) from exc
     if not head:
-        raise SourceFileError(f"{path.name} : le fichier est vide")
+        raise _file_error(path, _("le fichier est vide"))
     if not head.startswith(b"PK\x03\x04"):
         with path.open("rb") as handle:
             start = handle.read(512).lstrip().lower()
         if start.startswith((b"<!doctype html", b"<html")):
-            reason = "c'est une page web (HTML), sans doute une page d'erreur, pas un classeur"
+            reason = _("c'est une page web (HTML), sans doute une page d'erreur, pas un classeur")
         elif head.startswith(b"\xd0\xcf\x11\xe0"):
-            reason = "c'est un classeur de l'ancien format (.xls) : enregistrez-le en .xlsx"
+            reason = _("c'est un classeur de l'ancien format (.xls) : enregistrez-le en .xlsx")
         else:
-            reason = "ce n'est pas un classeur XLSX (pour un CSV, utilisez le format csv)"
-        raise SourceFileError(f"{path.name} : {reason}")
+            reason = _("ce n'est pas un classeur XLSX (pour un CSV, utilisez le format csv)")
+        raise _file_error(path, reason)
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken archive
         raise SourceFileError(
-            f"{path.name} : classeur XLSX tronqué ou endommagé ({exc.__class__.__name__})"
+            _("%(file)s : classeur XLSX tronqué ou endommagé (%(error)s)")
+            % {"file": path.name, "error": exc.__class__.__name__}
         ) from exc
 
 
@@ -357,6 +390,8 @@ def pick_sheet(workbook: Any, wanted: object, path: Path) -> Any:
         return workbook.worksheets[wanted - 1]
     if isinstance(wanted, str) and wanted in names:
         return workbook[wanted]
-    raise SourceFileError(
-        f"{path.name} : feuille « {wanted} » introuvable ; feuilles : {', '.join(names)}"
+    raise _file_error(
+        path,
+        _("feuille « %(sheet)s » introuvable ; feuilles : %(sheets)s")
+        % {"sheet": wanted, "sheets": ", ".join(names)},
     )

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from ..errors import SourceFileError
 from ..mappings import MappingError
 from ..mappings import load_mapping as read_mapping_file
@@ -90,7 +92,9 @@ def normalize(text: object) -> str:
 
 
 def _mapping_error(message: str) -> SourceFileError:
-    return SourceFileError(f"correspondance de colonnes invalide : {message}")
+    return SourceFileError(
+        _("correspondance de colonnes invalide : %(problem)s") % {"problem": message}
+    )
 
 
 def load_mapping(path: Path | str) -> dict[str, Any]:
@@ -109,29 +113,36 @@ def _columns(value: object, where: str) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
         return tuple(value)
-    raise _mapping_error(f"{where} doit être un nom de colonne ou une liste de noms")
+    raise _mapping_error(
+        _("%(where)s doit être un nom de colonne ou une liste de noms") % {"where": where}
+    )
 
 
 def _table(value: object, where: str, allowed: tuple[str, ...] | None = None) -> None:
     if not isinstance(value, dict):
-        raise _mapping_error(f"{where} doit être un objet")
+        raise _mapping_error(_("%(where)s doit être un objet") % {"where": where})
     unknown = set(value) - {"column", "values", "separator", "value"}
     if unknown:
-        raise _mapping_error(f"{where} : clé(s) inconnue(s) {', '.join(sorted(unknown))}")
+        raise _mapping_error(
+            _("%(where)s : clé(s) inconnue(s) %(keys)s")
+            % {"where": where, "keys": ", ".join(sorted(unknown))}
+        )
     if "value" in value:
         if not isinstance(value["value"], str):
-            raise _mapping_error(f"{where}.value doit être un code")
+            raise _mapping_error(_("%(where)s.value doit être un code") % {"where": where})
         return
     _columns(value.get("column"), f"{where}.column")
     values = value.get("values", {})
     if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
-        raise _mapping_error(f"{where}.values doit associer chaque valeur à un code")
+        raise _mapping_error(
+            _("%(where)s.values doit associer chaque valeur à un code") % {"where": where}
+        )
     if allowed:
         wrong = sorted({v for v in values.values() if v and v not in allowed})
         if wrong:
             raise _mapping_error(
-                f"{where}.values : code(s) {', '.join(wrong)} inconnu(s) "
-                f"(attendus : {', '.join(allowed)})"
+                _("%(where)s.values : code(s) %(codes)s inconnu(s) (attendus : %(allowed)s)")
+                % {"where": where, "codes": ", ".join(wrong), "allowed": ", ".join(allowed)}
             )
 
 
@@ -140,56 +151,67 @@ def check_mapping(mapping: dict[str, Any]) -> None:
     unknown = set(mapping) - set(MAPPING_KEYS)
     if unknown:
         raise _mapping_error(
-            f"clé(s) inconnue(s) {', '.join(sorted(unknown))} (attendues : {', '.join(MAPPING_KEYS)})"
+            _("clé(s) inconnue(s) %(keys)s (attendues : %(allowed)s)")
+            % {"keys": ", ".join(sorted(unknown)), "allowed": ", ".join(MAPPING_KEYS)}
         )
     fields = mapping.get("fields", {})
     if not isinstance(fields, dict):
-        raise _mapping_error("« fields » doit associer des champs à des colonnes")
+        raise _mapping_error(_("« fields » doit associer des champs à des colonnes"))
     wrong = sorted(set(fields) - set(FIELDS))
     if wrong:
         raise _mapping_error(
-            f"champ(s) inconnu(s) {', '.join(wrong)} (connus : {', '.join(FIELDS)})"
+            _("champ(s) inconnu(s) %(fields)s (connus : %(known)s)")
+            % {"fields": ", ".join(wrong), "known": ", ".join(FIELDS)}
         )
     for name, columns in fields.items():
         if name in ("lat", "lon", "remote_id") or name in DATE_FIELDS:
             if not isinstance(columns, str) or not columns:
-                raise _mapping_error(f"fields.{name} doit être un seul nom de colonne")
+                raise _mapping_error(
+                    _("fields.%(field)s doit être un seul nom de colonne") % {"field": name}
+                )
         else:
             _columns(columns, f"fields.{name}")
     if ("lat" in fields) != ("lon" in fields):
-        raise _mapping_error("fields.lat et fields.lon vont ensemble")
+        raise _mapping_error(_("fields.lat et fields.lon vont ensemble"))
     if mapping.get("coordinates", "auto") not in COORDINATE_SYSTEMS:
-        raise _mapping_error(f"« coordinates » vaut {' | '.join(COORDINATE_SYSTEMS)}")
+        raise _mapping_error(
+            _("« coordinates » vaut %(values)s") % {"values": " | ".join(COORDINATE_SYSTEMS)}
+        )
     if "latlon_column" in mapping:
         if "lat" in fields:
-            raise _mapping_error("« latlon_column » ou fields.lat/lon, pas les deux")
+            raise _mapping_error(_("« latlon_column » ou fields.lat/lon, pas les deux"))
         if not isinstance(mapping["latlon_column"], str) or not mapping["latlon_column"]:
-            raise _mapping_error("« latlon_column » doit être un nom de colonne")
+            raise _mapping_error(_("« latlon_column » doit être un nom de colonne"))
     if "category" in mapping:
         _table(mapping["category"], "category")
     if "status" in mapping:
         _table(mapping["status"], "status", STATUSES)
     extra = mapping.get("extra", [])
     if not isinstance(extra, list) or not all(isinstance(c, str) for c in extra):
-        raise _mapping_error("« extra » doit être une liste de noms de colonnes")
+        raise _mapping_error(_("« extra » doit être une liste de noms de colonnes"))
     keep = mapping.get("keep_personal_data")
     if keep is not None:
         if not isinstance(keep, dict) or not isinstance(keep.get("fields"), list):
-            raise _mapping_error("« keep_personal_data » : {fields: [...], legal_basis: ...}")
+            raise _mapping_error(_("« keep_personal_data » : {fields: [...], legal_basis: ...}"))
         if set(keep["fields"]) - set(PERSONAL_FIELDS):
-            raise _mapping_error(f"keep_personal_data.fields parmi {', '.join(PERSONAL_FIELDS)}")
+            raise _mapping_error(
+                _("keep_personal_data.fields parmi %(fields)s")
+                % {"fields": ", ".join(PERSONAL_FIELDS)}
+            )
         basis = keep.get("legal_basis")
         if keep["fields"] and (not isinstance(basis, str) or not basis.strip()):
             raise _mapping_error(
-                "conserver des données personnelles exige une base légale "
-                "(keep_personal_data.legal_basis)"
+                _(
+                    "conserver des données personnelles exige une base légale "
+                    "(keep_personal_data.legal_basis)"
+                )
             )
     header_row = mapping.get("header_row")
     if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
-        raise _mapping_error("« header_row » est un numéro de ligne (1 = première ligne)")
+        raise _mapping_error(_("« header_row » est un numéro de ligne (1 = première ligne)"))
     delimiter = mapping.get("delimiter")
     if delimiter is not None and delimiter not in (",", ";", "\t", "|"):
-        raise _mapping_error("« delimiter » parmi « , » « ; » tabulation « | »")
+        raise _mapping_error(_("« delimiter » parmi « , » « ; » tabulation « | »"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,19 +469,22 @@ def resolve_mapping(mapping: dict[str, Any], header: list[str], proposed: bool) 
         source["extra"] = list(extra)
     if missing:
         raise SourceFileError(
-            "colonne(s) absente(s) du fichier : "
-            + ", ".join(f"« {c} »" for c in missing)
-            + " ; colonnes présentes : "
-            + ", ".join(header)
+            _("colonne(s) absente(s) du fichier : %(missing)s ; colonnes présentes : %(present)s")
+            % {"missing": ", ".join(f"« {c} »" for c in missing), "present": ", ".join(header)}
         )
     if not ({"name", "address"} & set(text) or "lat" in single or latlon):
-        raise SourceFileError(
-            "aucune colonne de nom, d'adresse ni de coordonnées"
-            + (" reconnue" if proposed else " dans la correspondance")
-            + " ; colonnes présentes : "
-            + ", ".join(header)
-            + " — fournissez une correspondance (--mapping)"
+        message = (
+            _(
+                "aucune colonne de nom, d'adresse ni de coordonnées reconnue ; colonnes "
+                "présentes : %(present)s — fournissez une correspondance (--mapping)"
+            )
+            if proposed
+            else _(
+                "aucune colonne de nom, d'adresse ni de coordonnées dans la correspondance ; "
+                "colonnes présentes : %(present)s — fournissez une correspondance (--mapping)"
+            )
         )
+        raise SourceFileError(message % {"present": ", ".join(header)})
     return ResolvedMapping(
         source=source,
         proposed=proposed,

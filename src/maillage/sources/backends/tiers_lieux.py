@@ -27,6 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from ..coords import parse_number
 from ..errors import SourceFileError
 from ..records import Candidate, RawRow
@@ -47,7 +50,7 @@ from ._common import (
 )
 from .base import Backend
 
-LABEL = "recensement des tiers-lieux du CGET (2019)"
+LABEL = gettext_noop("recensement des tiers-lieux du CGET (2019)")
 REQUIRED = ["ID", "NOM_TL", "TYPO", "INSEECOM"]
 REQUIRED_CSV = REQUIRED + ["LAT", "LONG"]
 TYPOLOGY = {
@@ -65,7 +68,8 @@ def location_precision(geocoded: str, score: float | None) -> tuple[str, list[st
         return "unknown", []
     if not 0 <= score <= 1:
         return "unknown", [
-            f"précision inconnue : PRECISION = {score:g}, hors de l'échelle 0–1 du géocodeur"
+            _("précision inconnue : PRECISION = %(score)g, hors de l'échelle 0–1 du géocodeur")
+            % {"score": score}
         ]
     if score >= 0.9:
         return "address", []
@@ -93,7 +97,7 @@ class TiersLieuxBackend(Backend):
         if is_geojson(path):
             yield from self._feature_rows(path)
             return
-        for number, data in enumerate(read_csv(path, REQUIRED_CSV, LABEL), start=1):
+        for number, data in enumerate(read_csv(path, REQUIRED_CSV, _(LABEL)), start=1):
             yield RawRow(number=number, remote_id=remote_id(data.get("ID")), data=data)
 
     def _feature_rows(self, path: Path) -> Iterator[RawRow]:
@@ -103,8 +107,11 @@ class TiersLieuxBackend(Backend):
             missing = [name for name in REQUIRED if name not in present]
             if missing:
                 raise SourceFileError(
-                    f"Le fichier {path.name} n'est pas au format {LABEL} : "
-                    f"propriété(s) obligatoire(s) absente(s) : {', '.join(missing)}."
+                    _(
+                        "Le fichier %(file)s n'est pas au format %(format)s : propriété(s) "
+                        "obligatoire(s) absente(s) : %(columns)s."
+                    )
+                    % {"file": path.name, "format": _(LABEL), "columns": ", ".join(missing)}
                 )
         for number, feature in enumerate(features, start=1):
             properties = feature_properties(feature)
@@ -122,8 +129,8 @@ class TiersLieuxBackend(Backend):
             lon, lat = parse_number(data.get("LONG")), parse_number(data.get("LAT"))
             if lon is None or lat is None:
                 notes.append(
-                    f"coordonnées illisibles : LAT « {text(data.get('LAT'))} », "
-                    f"LONG « {text(data.get('LONG'))} »"
+                    _("coordonnées illisibles : LAT « %(lat)s », LONG « %(lon)s »")
+                    % {"lat": text(data.get("LAT")), "lon": text(data.get("LONG"))}
                 )
                 lon = lat = None
 
@@ -162,7 +169,7 @@ class TiersLieuxBackend(Backend):
             candidate.category = TYPOLOGY[typo.lower()]
             candidate.category_rule = f"TYPO = « {typo} » → {candidate.category}"
         elif typo:
-            notes.append(f"TYPO inconnue : « {typo} »")
+            notes.append(_("TYPO inconnue : « %(value)s »") % {"value": typo})
         # An empty TYPO (places added after the mission) gets no category: the engine queues
         # the row « à classer » and says so.
 

@@ -22,5 +22,5 @@ class Command(BaseCommand):
         try:
             summary = sync_typology(path=options["file"])
         except (TypologyError, OSError, ValueError, KeyError) as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), returncode=2) from exc
         self.stdout.write(json.dumps(summary, ensure_ascii=False))

@@ -34,6 +34,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from ...errors import RowRejected, SourceFileError
 from ...records import Candidate, RawRow
 from .._common import forced_category
@@ -69,18 +72,18 @@ OPERATOR_TYPE_CARRIER = {
 }
 EXTRA_TAGS = ("operator", "opening_hours", "capacity", "access", "fee", "wheelchair")
 MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
+    gettext_noop("janvier"),
+    gettext_noop("février"),
+    gettext_noop("mars"),
+    gettext_noop("avril"),
+    gettext_noop("mai"),
+    gettext_noop("juin"),
+    gettext_noop("juillet"),
+    gettext_noop("août"),
+    gettext_noop("septembre"),
+    gettext_noop("octobre"),
+    gettext_noop("novembre"),
+    gettext_noop("décembre"),
 )
 
 
@@ -91,19 +94,24 @@ def parse_osm_date(value: str, what: str) -> tuple[datetime.date | None, str]:
     approximate = text.startswith("~") or text.endswith("~")
     core = text.strip("~ ")
     match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", core)
-    detail = f"{what} OSM « {value} »"
+    detail = _("%(what)s OSM « %(value)s »") % {"what": what, "value": value}
     if match is None:
-        return None, f"date illisible : {detail} non interprétée"
+        return None, _("date illisible : %(detail)s non interprétée") % {"detail": detail}
     year, month, day = int(match[1]), int(match[2] or 1), int(match[3] or 1)
     try:
         date = datetime.date(year, month, day)
     except ValueError:
-        return None, f"date impossible : {detail}"
-    kind = "date approximative" if approximate else "date partielle" if match[3] is None else ""
+        return None, _("date impossible : %(detail)s") % {"detail": detail}
+    kind = (
+        _("date approximative") if approximate else _("date partielle") if match[3] is None else ""
+    )
     if match[2] is None:
-        detail += f", 1er janvier {year} retenu"
+        detail += _(", 1er janvier %(year)s retenu") % {"year": year}
     elif match[3] is None:
-        detail += f", 1er {MONTHS[month - 1]} {year} retenu"
+        detail += _(", 1er %(month)s %(year)s retenu") % {
+            "month": _(MONTHS[month - 1]),
+            "year": year,
+        }
     return date, f"{kind} : {detail}" if kind else ""
 
 
@@ -142,7 +150,9 @@ class OsmBackend(Backend):
         super().__init__(options)
         extra = self.options.mapping.get("rules", [])
         if not isinstance(extra, list):
-            raise SourceFileError("La clé « rules » du mapping OSM doit être une liste de règles.")
+            raise SourceFileError(
+                _("La clé « rules » du mapping OSM doit être une liste de règles.")
+            )
         try:
             self.rules = load_rules(extra)
         except ValueError as exc:
@@ -181,12 +191,14 @@ class OsmBackend(Backend):
         element = row.data
         kind = element.get("type")
         if kind not in ELEMENT_TYPES:
-            raise RowRejected(f"type d'élément OSM non pris en charge : « {kind} »")
+            raise RowRejected(
+                _("type d'élément OSM non pris en charge : « %(kind)s »") % {"kind": kind}
+            )
         if row.remote_id is None:
-            raise RowRejected("sans identifiant : élément OSM sans id")
+            raise RowRejected(_("sans identifiant : élément OSM sans id"))
         raw_tags = element.get("tags")
         if not isinstance(raw_tags, dict):
-            raise RowRejected("sans étiquettes : élément OSM sans étiquette")
+            raise RowRejected(_("sans étiquettes : élément OSM sans étiquette"))
         tags = {str(k): str(v) for k, v in raw_tags.items()}
         located = element_point(element)
         if located is None:
@@ -227,9 +239,11 @@ class OsmBackend(Backend):
             if value:
                 candidate.name = value
                 if key != "name":
-                    candidate.notes.append(f"nom lu dans une autre étiquette : {key}")
+                    candidate.notes.append(
+                        _("nom lu dans une autre étiquette : %(key)s") % {"key": key}
+                    )
                 return
-        candidate.notes.append("sans nom : objet OSM sans étiquette name")
+        candidate.notes.append(_("sans nom : objet OSM sans étiquette name"))
 
     def _identifiers(self, candidate: Candidate, tags: dict[str, str]) -> None:
         siret = tags.get("ref:FR:SIRET", "").strip()
@@ -237,12 +251,17 @@ class OsmBackend(Backend):
             digits = re.sub(r"\s", "", siret)
             candidate.siret = digits
             if not re.fullmatch(r"\d{14}", digits):
-                candidate.notes.append(f"SIRET douteux : « {siret} » n'a pas 14 chiffres")
+                candidate.notes.append(
+                    _("SIRET douteux : « %(value)s » n'a pas 14 chiffres") % {"value": siret}
+                )
         rna = tags.get("ref:FR:RNA", "").strip().upper()
         if rna:
             candidate.rna = rna
             if not re.fullmatch(r"W\d{9}", rna):
-                candidate.notes.append(f"numéro RNA douteux : « {rna} », attendu W et 9 chiffres")
+                candidate.notes.append(
+                    _("numéro RNA douteux : « %(value)s », attendu W et 9 chiffres")
+                    % {"value": rna}
+                )
 
     def _classify(self, candidate: Candidate, tags: dict[str, str]) -> None:
         decided = classify(tags, self.rules)
@@ -252,27 +271,30 @@ class OsmBackend(Backend):
         candidate.status = decided.status
         if decided.disputed_comment:
             candidate.extra["category_confidence"] = "faible"
-            candidate.notes.append(f"catégorie contestée, à vérifier : {decided.disputed_comment}")
+            candidate.notes.append(
+                _("catégorie contestée, à vérifier : %(comment)s")
+                % {"comment": decided.disputed_comment}
+            )
         if not decided.category:
             main = [f"{key}={tags[key]}" for key in MAIN_KEYS if key in tags]
-            described = ", ".join(main) if main else "aucune étiquette principale"
-            candidate.notes.append(f"étiquettes OSM sans règle : {described}")
+            described = ", ".join(main) if main else _("aucune étiquette principale")
+            candidate.notes.append(_("étiquettes OSM sans règle : %(tags)s") % {"tags": described})
         if not candidate.status:
             candidate.status = lifecycle_status(tags)
         if candidate.status == "ferme":
-            candidate.notes.append("cycle de vie OSM : objet hors d'usage")
+            candidate.notes.append(_("cycle de vie OSM : objet hors d'usage"))
         elif candidate.status == "projet":
-            candidate.notes.append("cycle de vie OSM : objet en projet ou en construction")
+            candidate.notes.append(_("cycle de vie OSM : objet en projet ou en construction"))
 
     def _dates(self, candidate: Candidate, tags: dict[str, str], element: dict[str, Any]) -> None:
         opened = _first(tags, "start_date", "opening_date")
         if opened:
-            candidate.opened_on, note = parse_osm_date(opened, "date d'ouverture")
+            candidate.opened_on, note = parse_osm_date(opened, _("date d'ouverture"))
             if note:
                 candidate.notes.append(note)
         closed = _first(tags, "end_date")
         if closed:
-            candidate.closed_on, note = parse_osm_date(closed, "date de fermeture")
+            candidate.closed_on, note = parse_osm_date(closed, _("date de fermeture"))
             if note:
                 candidate.notes.append(note)
             today = datetime.datetime.now(datetime.UTC).date()
@@ -280,10 +302,10 @@ class OsmBackend(Backend):
                 candidate.status = "ferme"
         checked = _first(tags, "check_date", "survey:date")
         if checked:
-            candidate.source_updated_on, note = parse_osm_date(checked, "date de vérification")
+            candidate.source_updated_on, note = parse_osm_date(checked, _("date de vérification"))
         elif isinstance(element.get("timestamp"), str):
             stamp = element["timestamp"][:10]
-            candidate.source_updated_on, _ = parse_osm_date(stamp, "date de modification")
+            candidate.source_updated_on, _note = parse_osm_date(stamp, _("date de modification"))
 
 
 __all__ = ["LIFECYCLE_STATUS", "OsmBackend", "TagRule", "classify", "load_rules", "parse_osm_date"]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
 from ...errors import SourceFileError
@@ -19,36 +20,41 @@ def sniff(path: Path) -> str:
         with path.open("rb") as handle:
             head = handle.read(4096)
     except OSError as exc:
-        raise SourceFileError(f"Impossible de lire le fichier : {exc.strerror}.") from exc
+        raise SourceFileError(
+            _("Impossible de lire le fichier : %(error)s.") % {"error": exc.strerror}
+        ) from exc
     if head.startswith(b"\x1f\x8b"):
-        raise SourceFileError("Le fichier est compressé (gzip) : décompressez-le d'abord.")
+        raise SourceFileError(_("Le fichier est compressé (gzip) : décompressez-le d'abord."))
     if b"OSMHeader" in head[:64]:
         raise SourceFileError(
-            "Le fichier est au format OSM PBF (binaire) : seuls l'Overpass JSON et l'OSM XML "
-            "sont lus ; convertissez-le en XML (par exemple avec osmium)."
+            _(
+                "Le fichier est au format OSM PBF (binaire) : seuls l'Overpass JSON et l'OSM XML "
+                "sont lus ; convertissez-le en XML (par exemple avec osmium)."
+            )
         )
     if b"\x00" in head:
-        raise SourceFileError("Le fichier est binaire : ni de l'Overpass JSON ni de l'OSM XML.")
+        raise SourceFileError(_("Le fichier est binaire : ni de l'Overpass JSON ni de l'OSM XML."))
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if not text:
-        raise SourceFileError("Le fichier est vide.")
+        raise SourceFileError(_("Le fichier est vide."))
     lowered = text[:1024].lower()
     if lowered.startswith(("<!doctype html", "<html")) or "<html" in lowered:
         raise SourceFileError(
-            "Le fichier est une page HTML (page d'erreur du serveur ?), pas des données OSM."
+            _("Le fichier est une page HTML (page d'erreur du serveur ?), pas des données OSM.")
         )
     if text[0] in "{[":
         return "json"
     if text[0] == "<":
         return "xml"
-    raise SourceFileError("Le fichier n'est ni de l'Overpass JSON ni de l'OSM XML.")
+    raise SourceFileError(_("Le fichier n'est ni de l'Overpass JSON ni de l'OSM XML."))
 
 
 def _check_remark(remark: object) -> None:
     """Overpass reports a timeout or a memory error in `remark`, with partial results."""
     if isinstance(remark, str) and "error" in remark.lower():
         raise SourceFileError(
-            f"La réponse Overpass est incomplète (erreur du serveur : « {remark.strip()} »)."
+            _("La réponse Overpass est incomplète (erreur du serveur : « %(remark)s »).")
+            % {"remark": remark.strip()}
         )
 
 
@@ -56,18 +62,22 @@ def read_json(path: Path) -> Iterator[dict[str, Any]]:
     try:
         document = json.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise SourceFileError("Le fichier JSON n'est pas encodé en UTF-8.") from exc
+        raise SourceFileError(_("Le fichier JSON n'est pas encodé en UTF-8.")) from exc
     except json.JSONDecodeError as exc:
         raise SourceFileError(
-            f"JSON invalide ou tronqué (ligne {exc.lineno}, colonne {exc.colno})."
+            _("JSON invalide ou tronqué (ligne %(line)s, colonne %(column)s).")
+            % {"line": exc.lineno, "column": exc.colno}
         ) from exc
     if isinstance(document, dict) and document.get("type") == "FeatureCollection":
         raise SourceFileError(
-            "Le fichier est du GeoJSON, pas une réponse Overpass : importez-le avec le module geojson."
+            _(
+                "Le fichier est du GeoJSON, pas une réponse Overpass : importez-le avec le "
+                "module geojson."
+            )
         )
     if not isinstance(document, dict) or not isinstance(document.get("elements"), list):
         raise SourceFileError(
-            "Ce JSON n'est pas une réponse de l'API Overpass : la liste « elements » manque."
+            _("Ce JSON n'est pas une réponse de l'API Overpass : la liste « elements » manque.")
         )
     _check_remark(document.get("remark"))
     for element in document["elements"]:
@@ -89,12 +99,16 @@ def read_xml(path: Path) -> Iterator[dict[str, Any]]:
                     if elem.tag != "osm":
                         if elem.tag.lower() == "html":
                             raise SourceFileError(
-                                "Le fichier est une page HTML (page d'erreur du serveur ?), "
-                                "pas des données OSM."
+                                _(
+                                    "Le fichier est une page HTML (page d'erreur du serveur ?), "
+                                    "pas des données OSM."
+                                )
                             )
                         raise SourceFileError(
-                            f"Ce XML n'est pas un fichier OSM : sa racine est <{elem.tag}> "
-                            "au lieu de <osm>."
+                            _(
+                                "Ce XML n'est pas un fichier OSM : sa racine est <%(tag)s> au lieu de <osm>."
+                            )
+                            % {"tag": elem.tag}
                         )
                 elif depth == 2 and elem.tag in ELEMENT_TYPES:
                     current = _xml_element_start(elem)
@@ -119,9 +133,12 @@ def read_xml(path: Path) -> Iterator[dict[str, Any]]:
                 member = None
     except ET.ParseError as exc:
         line, column = exc.position
-        raise SourceFileError(f"XML invalide ou tronqué (ligne {line}, colonne {column}).") from exc
+        raise SourceFileError(
+            _("XML invalide ou tronqué (ligne %(line)s, colonne %(column)s).")
+            % {"line": line, "column": column}
+        ) from exc
     if root is None:
-        raise SourceFileError("Le fichier XML est vide.")
+        raise SourceFileError(_("Le fichier XML est vide."))
 
 
 def _xml_element_start(elem: ET.Element) -> dict[str, Any]:
@@ -338,18 +355,18 @@ def no_point_reason(element: dict[str, Any]) -> str:
     """Why an element cannot be placed, as « kind : detail »."""
     kind = element.get("type")
     if kind == "node":
-        return "nœud OSM sans position : lat/lon absents"
+        return _("nœud OSM sans position : lat/lon absents")
     if kind == "way":
         if element.get("nodes"):
-            return (
+            return _(
                 "chemin OSM impossible à placer : aucun de ses nœuds n'est dans le fichier "
                 "(demandez « out center » ou « out geom » à Overpass)"
             )
-        return (
+        return _(
             "chemin OSM impossible à placer : ni centre ni géométrie "
             "(demandez « out center » à Overpass)"
         )
-    return (
+    return _(
         "relation OSM impossible à placer : ni centre, ni membre présent dans le fichier "
         "(demandez « out center » à Overpass)"
     )

@@ -48,6 +48,6 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except ReferentialSourceError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), returncode=2) from exc
         summary["seconds"] = round(time.perf_counter() - start, 2)
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
