@@ -32,8 +32,8 @@ from .quality import QualityContext
 from .records import RawRow
 from .replay import identical_last_run, input_key, live_records, replayed_rows
 from .writes import (
-    ItemRow,
     KnownRecord,
+    ReportRow,
     archive_missing,
     insert_items,
     insert_unchanged,
@@ -209,7 +209,7 @@ class Tally:
         self.categories: Counter = Counter()
         self.reasons: Counter = Counter()
 
-    def add(self, items: list[ItemRow]) -> None:
+    def add(self, items: list[ReportRow]) -> None:
         for item in items:
             self.outcomes[item.outcome] += 1
             if item.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED):

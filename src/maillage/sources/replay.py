@@ -25,7 +25,7 @@ from maillage.catalog.models import Category
 from maillage.territories.models import ReferentialLoad
 
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
-from .writes import ItemRow
+from .writes import ReportRow
 
 REPLAYABLE = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 CHUNK = 2000
@@ -97,7 +97,7 @@ def _block_rows(last: HarvestJob) -> Iterator[Unchanged]:
         yield from block.rows
 
 
-def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[ItemRow]]]:
+def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[ReportRow]]]:
     """The last run's rows as this run's, in file order, in chunks: the kept rows, unchanged
     now, as [row_number, remote_id, initiative_id, category], and the rejected rows, rejected
     again (read whole: their cells are handed back again)."""
@@ -105,7 +105,7 @@ def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[Item
     if UnchangedRows.objects.filter(job=last).exists():  # the last run was a re-run itself
         kept = heapq.merge(kept, _block_rows(last), key=operator.itemgetter(0))
     rejected = iter(
-        ItemRow(number, remote_id, raw, Outcome.REJECTED, reasons=list(reasons))
+        ReportRow(number, remote_id, raw, Outcome.REJECTED, reasons=list(reasons))
         for number, remote_id, raw, reasons in HarvestItem.objects.filter(
             job=last, row_number__gt=0, outcome=Outcome.REJECTED
         )
@@ -116,7 +116,7 @@ def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[Item
     waiting = next(rejected, None)
     while chunk := list(islice(kept, CHUNK)):
         last_row = chunk[-1][0]
-        again: list[ItemRow] = []
+        again: list[ReportRow] = []
         while waiting is not None and waiting.row_number <= last_row:
             again.append(waiting)
             waiting = next(rejected, None)
