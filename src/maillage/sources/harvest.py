@@ -26,7 +26,7 @@ from .collector import collect_between_batches
 from .errors import SourceFileError
 from .fastwrite import refresh_statistics
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
-from .parallel import BatchPreparer
+from .parallel import Batch, BatchPreparer
 from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
 from .quality import QualityContext
 from .records import RawRow
@@ -321,14 +321,15 @@ def _read(
             request.path.stat().st_size,
         )
     with transaction.atomic(), collect_between_batches() as collect:
-        for batch, known, prepared in batches:
-            looked_up = {row.remote_id for row in batch if row.remote_id}
-            items = write_batch(job, prepared, seen, request.dry_run, known, looked_up)
-            for row in (batch[0].data, *(i.raw for i in items if i.outcome == Outcome.REJECTED)):
-                for key in row:
+        for done in batches:  # done.extra: the records known for the batch's ids
+            rows = done.rows
+            looked_up = {row.remote_id for row in rows if row.remote_id}
+            items = write_batch(job, done.prepared, seen, request.dry_run, done.extra, looked_up)
+            for cells in (rows[0].data, *(i.raw for i in items if i.outcome == Outcome.REJECTED)):
+                for key in cells:
                     columns.setdefault(str(key), None)
             tally.add(items)
-            job.rows += len(batch)
+            job.rows += len(rows)
             request.progress(job.rows)
             collect()
         if not first_import:  # else every record of the source was just seen
@@ -341,13 +342,12 @@ def _read(
     job.columns = list(columns)
 
 
-def _with_known(
-    source: Source, backend: Any, path: Path
-) -> Iterator[tuple[list[RawRow], dict[str, str], dict[str, KnownRecord]]]:
+def _with_known(source: Source, backend: Any, path: Path) -> Iterator[Batch]:
     """The file's rows in batches, each with the stored hashes of its ids and their records."""
     for batch in _batches(iter(backend.rows(path)), BATCH_SIZE):
         known = _known_records(source, batch)
-        yield batch, {rid: k.raw_hash if k.can_skip else "" for rid, k in known.items()}, known
+        hashes = {rid: k.raw_hash if k.can_skip else "" for rid, k in known.items()}
+        yield Batch(batch, hashes, known)
 
 
 def _known_records(source: Source, batch: list[RawRow]) -> dict[str, KnownRecord]:
