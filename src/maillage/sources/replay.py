@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from functools import cache
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from django.db import connection
 from django.db.models import Max
@@ -25,7 +24,7 @@ from maillage.catalog.models import Category
 from maillage.territories.models import ReferentialLoad
 
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
-from .writes import ReportRow
+from .writes import ReportRow, UnchangedRow, as_unchanged_row
 
 REPLAYABLE = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 CHUNK = 2000
@@ -74,12 +73,8 @@ def identical_last_run(source: Source, job: HarvestJob) -> HarvestJob | None:
     return last
 
 
-Unchanged = list[Any]  # [row_number, remote_id, initiative_id, category]
-
-
-def _imported_rows(last: HarvestJob) -> Iterator[Unchanged]:
-    """The last run's kept rows stored one by one, in file order, as plain lists: read with a
-    plain cursor, a million ORM rows would cost more than the whole replay."""
+def _imported_rows(last: HarvestJob) -> Iterator[UnchangedRow]:
+    """The last run's kept rows stored one by one, in file order: read with a plain cursor, a million ORM rows would cost more than the whole replay."""
     quote = connection.ops.quote_name
     table = quote(HarvestItem._meta.db_table)
     with connection.cursor() as cursor:
@@ -89,21 +84,21 @@ def _imported_rows(last: HarvestJob) -> Iterator[Unchanged]:
             [last.pk, Outcome.REJECTED],
         )
         while rows := cursor.fetchmany(20000):
-            yield from map(list, rows)
+            yield from map(as_unchanged_row, rows)
 
 
-def _block_rows(last: HarvestJob) -> Iterator[Unchanged]:
+def _block_rows(last: HarvestJob) -> Iterator[UnchangedRow]:
     for block in UnchangedRows.objects.filter(job=last).order_by("first_row").iterator(50):
-        yield from block.rows
+        yield from map(as_unchanged_row, block.rows)
 
 
-def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[ReportRow]]]:
+def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[UnchangedRow], list[ReportRow]]]:
     """The last run's rows as this run's, in file order, in chunks: the kept rows, unchanged
-    now, as [row_number, remote_id, initiative_id, category], and the rejected rows, rejected
+    now, and the rejected rows, rejected
     again (read whole: their cells are handed back again)."""
-    kept: Iterator[Unchanged] = _imported_rows(last)
+    kept: Iterator[UnchangedRow] = _imported_rows(last)
     if UnchangedRows.objects.filter(job=last).exists():  # the last run was a re-run itself
-        kept = heapq.merge(kept, _block_rows(last), key=operator.itemgetter(0))
+        kept = heapq.merge(kept, _block_rows(last), key=operator.attrgetter("row_number"))
     rejected = iter(
         ReportRow(number, remote_id, raw, Outcome.REJECTED, reasons=list(reasons))
         for number, remote_id, raw, reasons in HarvestItem.objects.filter(
@@ -115,7 +110,7 @@ def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[Repo
     )
     waiting = next(rejected, None)
     while chunk := list(islice(kept, CHUNK)):
-        last_row = chunk[-1][0]
+        last_row = chunk[-1].row_number
         again: list[ReportRow] = []
         while waiting is not None and waiting.row_number <= last_row:
             again.append(waiting)

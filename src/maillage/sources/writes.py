@@ -1,9 +1,10 @@
 """Upsert of one batch by (source, remote id), with field-level respect of staff edits."""
 
 import datetime
-from collections.abc import Iterator, Set
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from functools import partial
+from typing import Any, NamedTuple, cast
 
 import orjson
 from django.db import transaction
@@ -78,12 +79,32 @@ def _plain_unchanged(item: ReportRow) -> bool:
     )
 
 
-def insert_unchanged(job: HarvestJob, rows: list[list[Any]]) -> None:
-    """Rows seen again as last time, [row_number, remote_id, initiative_id, category] in file
-    order, stored as one block."""
+class UnchangedRow(NamedTuple):
+    """A row seen again exactly as last time, with nothing to say: stored within a block
+    (UnchangedRows.rows holds them as JSON lists, in this order)."""
+
+    row_number: int
+    remote_id: str
+    initiative_id: int | None
+    category: str
+
+
+# An UnchangedRow made in C from its four values (a named tuple's own constructor is a
+# Python function, and a re-run makes one per row).
+as_unchanged_row = cast(
+    Callable[[Iterable[Any]], UnchangedRow], partial(tuple.__new__, UnchangedRow)
+)
+
+
+def insert_unchanged(job: HarvestJob, rows: list[UnchangedRow]) -> None:
+    """Rows seen again as last time, in file order, stored as one block."""
     if rows:
         UnchangedRows.objects.create(
-            job=job, first_row=rows[0][0], last_row=rows[-1][0], count=len(rows), rows=rows
+            job=job,
+            first_row=rows[0].row_number,
+            last_row=rows[-1].row_number,
+            count=len(rows),
+            rows=rows,
         )
 
 
@@ -91,7 +112,11 @@ def insert_items(job: HarvestJob, items: list[ReportRow]) -> None:
     plain = [i for i in items if _plain_unchanged(i)]
     if plain:
         insert_unchanged(
-            job, [[i.row_number, i.remote_id, i.initiative_id, i.category] for i in plain]
+            job,
+            [
+                as_unchanged_row((i.row_number, i.remote_id, i.initiative_id, i.category))
+                for i in plain
+            ],
         )
         items = [i for i in items if not _plain_unchanged(i)]
     fastwrite.insert(
