@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from maillage.catalog.models import Category, Initiative
 from maillage.indicators.services import note_data_change
 
-from .backends import BackendOptions, get_backend
+from .backends import Backend, BackendOptions, get_backend
 from .collector import collect_between_batches
 from .errors import SourceFileError
 from .fastwrite import refresh_statistics
@@ -34,6 +34,7 @@ from .replay import identical_last_run, input_key, live_records, replayed_rows
 from .writes import (
     KnownRecord,
     ReportRow,
+    UnchangedRow,
     archive_missing,
     insert_items,
     insert_unchanged,
@@ -217,10 +218,10 @@ class Tally:
             for reason in item.reasons:
                 self.reasons[_reason_kind(reason)] += 1
 
-    def add_unchanged(self, rows: list[list[Any]]) -> None:
-        """Rows seen again as last time ([row_number, remote_id, initiative_id, category])."""
+    def add_unchanged(self, rows: list[UnchangedRow]) -> None:
+        """Rows seen again as last time."""
         self.outcomes[Outcome.UNCHANGED] += len(rows)
-        self.categories.update(row[3] or UNCLASSIFIED for row in rows)
+        self.categories.update(row.category or UNCLASSIFIED for row in rows)
 
     def save_to(self, job: HarvestJob) -> None:
         job.outcomes = dict(self.outcomes)
@@ -244,7 +245,7 @@ def _settings(source: Source) -> PipelineSettings:
     )
 
 
-def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) -> Counter:
+def _run(job: HarvestJob, source: Source, backend: Backend, request: ImportRequest) -> Counter:
     settings = _settings(source)
     job.input_key = input_key(settings.signature)
     tally = Tally()
@@ -290,7 +291,7 @@ def _replay(job: HarvestJob, last: HarvestJob, request: ImportRequest, tally: Ta
 def _read(
     job: HarvestJob,
     source: Source,
-    backend: Any,
+    backend: Backend,
     request: ImportRequest,
     settings: PipelineSettings,
     tally: Tally,
@@ -300,10 +301,9 @@ def _read(
     seen: dict[str, int] = {}
     columns: dict[str, None] = {}
 
-    def parse_state() -> tuple[Any, list[str]]:
+    def parse_state() -> tuple[dict[str, Any] | None, list[str]]:
         """What parsing taught the backend: the mapping with the unmatched values, notes."""
-        notes = getattr(backend, "notes", [])
-        return getattr(backend, "effective_mapping", None), [str(n) for n in notes]
+        return backend.effective_mapping, [str(n) for n in backend.notes]
 
     preparer = BatchPreparer(
         prepare=lambda rows, hashes: prepare_batch(
@@ -338,11 +338,11 @@ def _read(
     effective, parse_notes = preparer.final if preparer.forked else parse_state()
     job.mapping = effective or source.mapping or {}
     # Notes the reader made (encoding, blank lines) then those parsing made, once each.
-    job.notes = list(dict.fromkeys([str(n) for n in getattr(backend, "notes", [])] + parse_notes))
+    job.notes = list(dict.fromkeys([str(n) for n in backend.notes] + parse_notes))
     job.columns = list(columns)
 
 
-def _with_known(source: Source, backend: Any, path: Path) -> Iterator[Batch]:
+def _with_known(source: Source, backend: Backend, path: Path) -> Iterator[Batch]:
     """The file's rows in batches, each with the stored hashes of its ids and their records."""
     for batch in _batches(iter(backend.rows(path)), BATCH_SIZE):
         known = _known_records(source, batch)
