@@ -42,7 +42,6 @@ from .tabular_mapping import (
     ResolvedMapping,
     ValueTable,
     check_mapping,
-    load_mapping,
     propose_mapping,
     resolve_mapping,
 )
@@ -62,7 +61,6 @@ __all__ = [
     "EXTRA_CELLS_KEY",
     "CsvBackend",
     "XlsxBackend",
-    "load_mapping",
     "propose_mapping",
 ]
 
@@ -244,7 +242,6 @@ class _TabularBackend(Backend):
     def __init__(self, options: BackendOptions | None = None) -> None:
         super().__init__(options)
         self.header: list[str] = []
-        self.notes: list[str] = []  # about the whole file (encoding, header line…), French
         self._mapping: ResolvedMapping | None = None
 
     @property
