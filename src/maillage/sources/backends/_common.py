@@ -17,6 +17,8 @@ from typing import Any
 
 from shapely.geometry import shape
 
+from maillage.catalog.typology import read_typology
+
 from ..errors import SourceFileError
 
 _SNIFF_BYTES = 4096
@@ -28,7 +30,6 @@ _DOMAIN = re.compile(r"^[\w.-]+\.[a-z]{2,}(/\S*)?$", re.IGNORECASE)
 # Up to the first character a URL cannot hold as is: the CGET census has wiki-link leftovers
 # such as « http://fablab-vignes.org|fablab-vignes.org]] ».
 _URL = re.compile(r"https?://[^\s|\[\]<>\"{}\\^`]+", re.IGNORECASE)
-_TYPOLOGY_FILE = Path(__file__).resolve().parents[2] / "catalog" / "data" / "typology.json"
 
 
 # --- files -------------------------------------------------------------------------------
@@ -286,22 +287,17 @@ def parse_int(value: Any) -> int | None:
 
 
 @cache
-def _typology() -> dict[str, Any]:
-    # Read directly: backends parse files without a database.
-    data: dict[str, Any] = json.loads(_TYPOLOGY_FILE.read_text("utf-8"))
-    return data
-
-
 def typology_codes() -> frozenset[str]:
-    """Category codes of the typology file."""
-    families = _typology()["families"]
+    """Category codes of the typology (read from its file, without the database: backends
+    parse files in a process that has none)."""
+    families = read_typology()["families"]
     return frozenset(c["code"] for family in families for c in family["categories"])
 
 
+@cache
 def attribute_codes(name: str) -> frozenset[str]:
-    """Codes of one attribute of the typology file: exchange_modes, counterpart, carrier,
-    status."""
-    return frozenset(value["code"] for value in _typology()["attributes"][name]["values"])
+    """Codes of one attribute of the typology: exchange_modes, counterpart, carrier, status."""
+    return frozenset(value["code"] for value in read_typology()["attributes"][name]["values"])
 
 
 def forced_category(category: str) -> tuple[str, str]:
