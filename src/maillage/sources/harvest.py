@@ -34,8 +34,9 @@ from .replay import identical_last_run, input_key, live_records, replayed_rows
 from .writes import (
     KnownRecord,
     ReportRow,
-    UnchangedRow,
+    Unchanged,
     archive_missing,
+    category_of,
     insert_items,
     insert_unchanged,
     write_batch,
@@ -218,10 +219,10 @@ class Tally:
             for reason in item.reasons:
                 self.reasons[_reason_kind(reason)] += 1
 
-    def add_unchanged(self, rows: list[UnchangedRow]) -> None:
+    def add_unchanged(self, rows: list[Unchanged]) -> None:
         """Rows seen again as last time."""
         self.outcomes[Outcome.UNCHANGED] += len(rows)
-        self.categories.update(row.category or UNCLASSIFIED for row in rows)
+        self.categories.update(category_of(row) or UNCLASSIFIED for row in rows)
 
     def save_to(self, job: HarvestJob) -> None:
         job.outcomes = dict(self.outcomes)

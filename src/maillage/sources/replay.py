@@ -11,7 +11,6 @@ A monthly re-run of an unchanged file then costs seconds instead of a full read.
 import hashlib
 import heapq
 import json
-import operator
 from collections.abc import Iterator
 from functools import cache
 from itertools import islice
@@ -24,7 +23,7 @@ from maillage.catalog.models import Category
 from maillage.territories.models import ReferentialLoad
 
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
-from .writes import ReportRow, UnchangedRow, as_unchanged_row
+from .writes import ReportRow, Unchanged, row_number_of
 
 REPLAYABLE = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 CHUNK = 2000
@@ -73,8 +72,9 @@ def identical_last_run(source: Source, job: HarvestJob) -> HarvestJob | None:
     return last
 
 
-def _imported_rows(last: HarvestJob) -> Iterator[UnchangedRow]:
-    """The last run's kept rows stored one by one, in file order: read with a plain cursor, a million ORM rows would cost more than the whole replay."""
+def _imported_rows(last: HarvestJob) -> Iterator[Unchanged]:
+    """The last run's kept rows stored one by one, in file order, as the cursor's tuples:
+    read with a plain cursor, a million ORM rows would cost more than the whole replay."""
     quote = connection.ops.quote_name
     table = quote(HarvestItem._meta.db_table)
     with connection.cursor() as cursor:
@@ -84,21 +84,21 @@ def _imported_rows(last: HarvestJob) -> Iterator[UnchangedRow]:
             [last.pk, Outcome.REJECTED],
         )
         while rows := cursor.fetchmany(20000):
-            yield from map(as_unchanged_row, rows)
+            yield from rows  # in the order of UnchangedRow
 
 
-def _block_rows(last: HarvestJob) -> Iterator[UnchangedRow]:
+def _block_rows(last: HarvestJob) -> Iterator[Unchanged]:
     for block in UnchangedRows.objects.filter(job=last).order_by("first_row").iterator(50):
-        yield from map(as_unchanged_row, block.rows)
+        yield from block.rows
 
 
-def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[UnchangedRow], list[ReportRow]]]:
+def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[ReportRow]]]:
     """The last run's rows as this run's, in file order, in chunks: the kept rows, unchanged
     now, and the rejected rows, rejected
     again (read whole: their cells are handed back again)."""
-    kept: Iterator[UnchangedRow] = _imported_rows(last)
+    kept: Iterator[Unchanged] = _imported_rows(last)
     if UnchangedRows.objects.filter(job=last).exists():  # the last run was a re-run itself
-        kept = heapq.merge(kept, _block_rows(last), key=operator.attrgetter("row_number"))
+        kept = heapq.merge(kept, _block_rows(last), key=row_number_of)
     rejected = iter(
         ReportRow(number, remote_id, raw, Outcome.REJECTED, reasons=list(reasons))
         for number, remote_id, raw, reasons in HarvestItem.objects.filter(
@@ -110,7 +110,7 @@ def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[UnchangedRow], list[R
     )
     waiting = next(rejected, None)
     while chunk := list(islice(kept, CHUNK)):
-        last_row = chunk[-1].row_number
+        last_row = row_number_of(chunk[-1])
         again: list[ReportRow] = []
         while waiting is not None and waiting.row_number <= last_row:
             again.append(waiting)
