@@ -110,16 +110,9 @@ VARYING = [
     "created_at", "updated_at",
 ]  # fmt: skip
 COLUMNS = VARYING + [c for c, _v in CONSTANTS]
-# Positions in a TerritoryFigures scope list (see maillage.indicators.compute.FIELDS).
-COMPARED = {
-    "count": 0,
-    "per_10k": 1,
-    "commune_share": 2,
-    "projects": 4,
-    "recent": 7,
-    "dated": 8,
-    "verified": 9,
-}
+# The figures of a TerritoryFigures scope compared with DuckDB's (named as in
+# maillage.indicators.compute.ScopeFigures, whose order the stored lists follow).
+COMPARED = ("count", "per_10k", "commune_share", "projects", "recent", "dated", "verified")
 TOLERANCE = {"per_10k": 1.01e-3, "commune_share": 1.01e-4}  # one unit of the stored rounding
 
 
@@ -578,6 +571,8 @@ def duckdb_reference(db: Path, reference_date: str) -> dict[str, Any]:
 
 def agreement(reference: dict[str, list], stored: dict[str, dict]) -> dict[str, Any]:
     """DuckDB's figures against Maillage's stored documents, every territory and scope."""
+    from maillage.indicators.compute import ScopeFigures
+
     mismatches = dict.fromkeys(COMPARED, 0)
     examples: list[Any] = []
     seen: set[tuple[str, str]] = set()
@@ -590,8 +585,9 @@ def agreement(reference: dict[str, list], stored: dict[str, dict]) -> dict[str, 
             missing_territories += 1
             continue
         ours = figures["scopes"].get(scope)
-        for (name, position), theirs in zip(COMPARED.items(), values, strict=True):
-            mine = ours[position] if ours else (None if name in TOLERANCE else 0)
+        named = ScopeFigures(*ours)._asdict() if ours else None
+        for name, theirs in zip(COMPARED, values, strict=True):
+            mine = named[name] if named else (None if name in TOLERANCE else 0)
             if name in TOLERANCE:
                 same = (mine is None) == (theirs is None) and (
                     mine is None or abs(mine - theirs) <= TOLERANCE[name]
@@ -606,10 +602,11 @@ def agreement(reference: dict[str, list], stored: dict[str, dict]) -> dict[str, 
     extra = 0
     for territory, figures in stored.items():
         for scope, values in figures["scopes"].items():
-            if values[0] and (territory, scope) not in seen:
+            count = ScopeFigures(*values).count
+            if count and (territory, scope) not in seen:
                 extra += 1
                 if len(examples) < 5:
-                    examples.append([territory, scope, "count", values[0], 0])
+                    examples.append([territory, scope, "count", count, 0])
     total = sum(mismatches.values()) + extra + missing_territories
     return {
         "mismatches": total,

@@ -14,9 +14,9 @@ adds up exactly. A territory's figures are one compact document (`TerritoryFigur
     {"population": int | None, "area_km2": float | None, "initiatives": int,
      "scopes": {"all" | "fam:<code>" | "cat:<code>": [count, per_10k, commune_share,
                 reach_share, projects, created_3y, growth_3y, recent, dated, verified,
-                with_activity]},
+                with_activity]},   (see ScopeFigures)
      "reach_only": {scope: reach_share},
-     "diversity": [categories present, Shannon index],
+     "diversity": [categories present, Shannon index],   (see Diversity)
      "creations": {"all" | "<family>": {year: count}},
      "sources": [[name, licence, count], …],
      "peers": [territory id, …], "density_class": str, "population_class": int}
@@ -31,7 +31,7 @@ before the three-year window.
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -39,10 +39,33 @@ from .inputs import Inventory, Referential, Typology
 from .peers import peer_groups
 from .reach import within_reach
 
-FIELDS = (
-    "count", "per_10k", "commune_share", "reach_share", "projects", "created_3y", "growth_3y",
-    "recent", "dated", "verified", "with_activity",
-)  # fmt: skip
+
+class ScopeFigures(NamedTuple):
+    """The figures of one scope of a territory, stored as a JSON list in this order (a
+    list per scope keeps a million-figure recompute fast and the documents small): read
+    them back by name with `ScopeFigures(*values)` (see selectors.scope_figures)."""
+
+    count: int  # type: ignore[assignment]  # shadows tuple.count: the stored name
+    per_10k: float | None
+    commune_share: float | None
+    reach_share: float | None
+    projects: int
+    created_3y: int
+    growth_3y: float | None
+    recent: int
+    dated: int
+    verified: int
+    with_activity: int
+
+
+class Diversity(NamedTuple):
+    """A territory's diversity, stored as a JSON list in this order."""
+
+    categories: int  # categories with at least one active initiative
+    shannon: float  # Shannon index of the active initiatives over the categories
+
+
+FIELDS = ScopeFigures._fields
 GROWTH_YEARS = 3
 
 
@@ -250,13 +273,15 @@ def documents(
         scopes = {}
         # NaN (no population, nothing to grow from) stays NaN here: the JSON writer makes it
         # null, which is much cheaper than testing a million values in Python.
-        for s, (count, projects, created, recent, dated, verified, activity), floats in zip(
+        for s, integers, floats in zip(
             columns.tolist(), counts[t, columns].tolist(), shares[t, columns].tolist(), strict=True
         ):
-            per_10k, commune_share, reach_share, growth = floats
+            count, projects, created_3y, recent, dated, verified, with_activity = integers
+            per_10k, commune_share, reach_share, growth_3y = floats
+            # In the order of ScopeFigures (a plain list: the JSON writer takes no other).
             scopes[m.scopes[s]] = [
-                count, per_10k, commune_share, reach_share, projects, created, growth, recent,
-                dated, verified, activity,
+                count, per_10k, commune_share, reach_share, projects, created_3y, growth_3y,
+                recent, dated, verified, with_activity,
             ]  # fmt: skip
         nearby = np.flatnonzero(reach_only[t])
         reach = dict(
@@ -270,7 +295,7 @@ def documents(
                 "initiatives": int(m.count[t, 0]),
                 "scopes": scopes,
                 "reach_only": reach,
-                "diversity": [int(diversity[t]), round(shannon(per_category[t]), 4)],
+                "diversity": [int(diversity[t]), round(shannon(per_category[t]), 4)],  # Diversity
                 "creations": _creation_series(creations[t], years, creation_keys),
                 "sources": [
                     [name, licence, int(sources[t, i])]

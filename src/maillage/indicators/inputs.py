@@ -5,6 +5,7 @@ row per live, published, unmerged initiative placed in a commune)."""
 import datetime
 from dataclasses import dataclass
 from itertools import repeat
+from typing import Any
 
 import numpy as np
 from django.db import connection
@@ -77,32 +78,39 @@ class Inventory:
 
 
 def load_referential() -> Referential:
-    rows = list(
+    rows: list[Any] = list(
         Territory.objects.order_by("level", "code").values_list(
             "id", "level", "name", "population", "area_km2", "epci_id", "departement_id",
-            "region_id", "point_lon", "point_lat", "zone", "code",
+            "region_id", "point_lon", "point_lat", "zone", named=True,
         )
     )  # fmt: skip
-    ids = [r[0] for r in rows]
+    ids = [r.id for r in rows]
     index = {tid: i for i, tid in enumerate(ids)}
     country = index.get("fr", -1)
-    communes = [i for i, r in enumerate(rows) if r[1] == Level.COMMUNE]
+    communes = [i for i, r in enumerate(rows) if r.level == Level.COMMUNE]
     ancestors = np.full((len(communes), 5), -1, dtype=np.int64)
     lon = np.full(len(communes), np.nan)
     lat = np.full(len(communes), np.nan)
     group = np.empty(len(communes), dtype=object)
     for n, i in enumerate(communes):
-        tid, _lvl, _name, _pop, _area, epci, dep, reg, plon, plat, zone, _code = rows[i]
-        ancestors[n] = [i, index.get(epci, -1), index.get(dep, -1), index.get(reg, -1), country]
-        lon[n] = np.nan if plon is None else plon
-        lat[n] = np.nan if plat is None else plat
-        group[n] = METROPOLE if zone in ("", "metro") else (dep or tid)
+        commune = rows[i]
+        ancestors[n] = [
+            i,
+            index.get(commune.epci_id, -1),
+            index.get(commune.departement_id, -1),
+            index.get(commune.region_id, -1),
+            country,
+        ]
+        lon[n] = np.nan if commune.point_lon is None else commune.point_lon
+        lat[n] = np.nan if commune.point_lat is None else commune.point_lat
+        in_metropole = commune.zone in ("", "metro")
+        group[n] = METROPOLE if in_metropole else (commune.departement_id or commune.id)
     return Referential(
         ids=ids,
-        level=np.array([r[1] for r in rows], dtype=object),
-        name=[r[2] for r in rows],
-        population=np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float),
-        area_km2=np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=float),
+        level=np.array([r.level for r in rows], dtype=object),
+        name=[r.name for r in rows],
+        population=np.array([np.nan if r.population is None else r.population for r in rows]),
+        area_km2=np.array([np.nan if r.area_km2 is None else r.area_km2 for r in rows]),
         communes=np.array(communes, dtype=np.int64),
         ancestors=ancestors,
         commune_lon=lon,
@@ -178,27 +186,28 @@ def load_inventory(referential: Referential, typology: Typology, today: datetime
             with_activity=empty.astype(bool),
             source=empty.astype(np.int64), sources=[],
         )  # fmt: skip
-    columns = list(zip(*rows, strict=True))
+    (commune, category, lon, lat, active, projet, year, recent, verified, source,
+     with_activity) = zip(*rows, strict=True)  # fmt: skip
     n = len(rows)
     category_index = {code: i for i, code in enumerate(typology.categories)}
     sources: dict[str, int] = {}
-    for key in set(columns[9]):
+    for key in set(source):
         sources[key] = len(sources)
 
     def indexes(values: tuple, index: dict[str, int]) -> np.ndarray:
         return np.fromiter(map(index.get, values, repeat(-1)), dtype=np.int64, count=n)
 
     return Inventory(
-        commune=indexes(columns[0], referential.commune_index),
-        category=indexes(columns[1], category_index),
-        lon=np.array(columns[2], dtype=float),
-        lat=np.array(columns[3], dtype=float),
-        active=np.array(columns[4], dtype=bool),
-        projet=np.array(columns[5], dtype=bool),
-        created_year=np.array(columns[6], dtype=np.int16),
-        recent=np.array(columns[7], dtype=bool),  # None (no date) is False
-        verified=np.array(columns[8], dtype=bool),
-        source=indexes(columns[9], sources),
-        with_activity=np.array(columns[10], dtype=bool),
+        commune=indexes(commune, referential.commune_index),
+        category=indexes(category, category_index),
+        lon=np.array(lon, dtype=float),
+        lat=np.array(lat, dtype=float),
+        active=np.array(active, dtype=bool),
+        projet=np.array(projet, dtype=bool),
+        created_year=np.array(year, dtype=np.int16),
+        recent=np.array(recent, dtype=bool),  # None (no date) is False
+        verified=np.array(verified, dtype=bool),
+        source=indexes(source, sources),
+        with_activity=np.array(with_activity, dtype=bool),
         sources=[tuple(key.split(SOURCE_SEPARATOR, 1)) for key in sources],  # type: ignore[misc]
     )

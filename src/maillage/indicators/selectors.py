@@ -12,7 +12,7 @@ from maillage.catalog.models import Initiative, PlatformFootprint
 from maillage.core.errors import MaillageError
 from maillage.territories.models import Territory
 
-from .compute import FIELDS
+from .compute import FIELDS, Diversity, ScopeFigures
 from .inputs import load_typology
 from .models import CountSnapshot, DataChange, IndicatorRun, TerritoryFigures
 from .peers import PEERS_BY_LEVEL
@@ -68,7 +68,7 @@ def scope_figures(figures: dict[str, Any], key: str) -> dict[str, Any]:
         return scope
     # Figures computed by an older version may lack the newest fields: zero until recomputed.
     padded = [*values, *[0] * (len(FIELDS) - len(values))]
-    return dict(zip(FIELDS, padded, strict=True))
+    return ScopeFigures(*padded)._asdict()
 
 
 def _percentile(value: float, others: list[float]) -> float | None:
@@ -181,7 +181,7 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
         "reference_date": run.reference_date.isoformat(),
         "stale": is_stale(run),
         **_readable(figures, families, categories),
-        "diversity": {"categories": figures["diversity"][0], "shannon": figures["diversity"][1]},
+        "diversity": Diversity(*figures["diversity"])._asdict(),
         "emergence": {"creations_per_year": figures.get("creations", {})},
         "completeness": {
             "initiatives": total,

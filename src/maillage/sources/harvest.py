@@ -24,19 +24,21 @@ from maillage.core.errors import MaillageError
 from maillage.core.fastwrite import refresh_statistics
 from maillage.core.tasks import process_alive
 
-from .backends import BackendOptions, get_backend
+from .backends import Backend, BackendOptions, get_backend
 from .collector import collect_between_batches
 from .errors import SourceFileError
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
-from .parallel import BatchPreparer
+from .parallel import Batch, BatchPreparer
 from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
 from .quality import QualityContext
 from .records import RawRow
 from .replay import identical_last_run, input_key, live_records, replayed_rows
 from .writes import (
-    ItemRow,
     KnownRecord,
+    ReportRow,
+    Unchanged,
     archive_missing,
+    category_of,
     insert_items,
     insert_unchanged,
     write_batch,
@@ -201,7 +203,7 @@ class Tally:
         self.categories: Counter = Counter()
         self.reasons: Counter = Counter()
 
-    def add(self, items: list[ItemRow]) -> None:
+    def add(self, items: list[ReportRow]) -> None:
         for item in items:
             self.outcomes[item.outcome] += 1
             if item.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED):
@@ -209,10 +211,10 @@ class Tally:
             for reason in item.reasons:
                 self.reasons[_reason_kind(reason)] += 1
 
-    def add_unchanged(self, rows: list[list[Any]]) -> None:
-        """Rows seen again as last time ([row_number, remote_id, initiative_id, category])."""
+    def add_unchanged(self, rows: list[Unchanged]) -> None:
+        """Rows seen again as last time."""
         self.outcomes[Outcome.UNCHANGED] += len(rows)
-        self.categories.update(row[3] or UNCLASSIFIED for row in rows)
+        self.categories.update(category_of(row) or UNCLASSIFIED for row in rows)
 
     def save_to(self, job: HarvestJob) -> None:
         job.outcomes = dict(self.outcomes)
@@ -236,7 +238,7 @@ def _settings(source: Source) -> PipelineSettings:
     )
 
 
-def _run(job: HarvestJob, source: Source, backend: Any, request: ImportRequest) -> Counter:
+def _run(job: HarvestJob, source: Source, backend: Backend, request: ImportRequest) -> Counter:
     settings = _settings(source)
     job.input_key = input_key(settings.signature)
     tally = Tally()
@@ -282,7 +284,7 @@ def _replay(job: HarvestJob, last: HarvestJob, request: ImportRequest, tally: Ta
 def _read(
     job: HarvestJob,
     source: Source,
-    backend: Any,
+    backend: Backend,
     request: ImportRequest,
     settings: PipelineSettings,
     tally: Tally,
@@ -292,10 +294,9 @@ def _read(
     seen: dict[str, int] = {}
     columns: dict[str, None] = {}
 
-    def parse_state() -> tuple[Any, list[str]]:
+    def parse_state() -> tuple[dict[str, Any] | None, list[str]]:
         """What parsing taught the backend: the mapping with the unmatched values, notes."""
-        notes = getattr(backend, "notes", [])
-        return getattr(backend, "effective_mapping", None), [str(n) for n in notes]
+        return backend.effective_mapping, [str(n) for n in backend.notes]
 
     preparer = BatchPreparer(
         prepare=lambda rows, hashes: prepare_batch(
@@ -313,14 +314,15 @@ def _read(
             request.path.stat().st_size,
         )
     with transaction.atomic(), collect_between_batches() as collect:
-        for batch, known, prepared in batches:
-            looked_up = {row.remote_id for row in batch if row.remote_id}
-            items = write_batch(job, prepared, seen, request.dry_run, known, looked_up)
-            for row in (batch[0].data, *(i.raw for i in items if i.outcome == Outcome.REJECTED)):
-                for key in row:
+        for done in batches:  # done.extra: the records known for the batch's ids
+            rows = done.rows
+            looked_up = {row.remote_id for row in rows if row.remote_id}
+            items = write_batch(job, done.prepared, seen, request.dry_run, done.extra, looked_up)
+            for cells in (rows[0].data, *(i.raw for i in items if i.outcome == Outcome.REJECTED)):
+                for key in cells:
                     columns.setdefault(str(key), None)
             tally.add(items)
-            job.rows += len(batch)
+            job.rows += len(rows)
             request.progress(job.rows)
             collect()
         if not first_import:  # else every record of the source was just seen
@@ -329,17 +331,16 @@ def _read(
     effective, parse_notes = preparer.final if preparer.forked else parse_state()
     job.mapping = effective or source.mapping or {}
     # Notes the reader made (encoding, blank lines) then those parsing made, once each.
-    job.notes = list(dict.fromkeys([str(n) for n in getattr(backend, "notes", [])] + parse_notes))
+    job.notes = list(dict.fromkeys([str(n) for n in backend.notes] + parse_notes))
     job.columns = list(columns)
 
 
-def _with_known(
-    source: Source, backend: Any, path: Path
-) -> Iterator[tuple[list[RawRow], dict[str, str], dict[str, KnownRecord]]]:
+def _with_known(source: Source, backend: Backend, path: Path) -> Iterator[Batch]:
     """The file's rows in batches, each with the stored hashes of its ids and their records."""
     for batch in _batches(iter(backend.rows(path)), BATCH_SIZE):
         known = _known_records(source, batch)
-        yield batch, {rid: k.raw_hash if k.can_skip else "" for rid, k in known.items()}, known
+        hashes = {rid: k.raw_hash if k.can_skip else "" for rid, k in known.items()}
+        yield Batch(batch, hashes, known)
 
 
 def _known_records(source: Source, batch: list[RawRow]) -> dict[str, KnownRecord]:

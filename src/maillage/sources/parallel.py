@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 from django.utils.translation import gettext as _
@@ -29,14 +29,40 @@ from maillage.core.errors import MaillageError
 
 from .collector import between_batches
 from .errors import SourceFileError
-from .pipeline import Prepared
+from .pipeline import Prepared, PreparedBatch
 from .records import RawRow
 
 Hashes = dict[str, str]
-# A batch: its rows, the stored hashes of their ids (for prepare) and what the caller wants
-# back with the prepared rows (the stored records, for the writes).
-Batch = tuple[list[RawRow], Hashes, Any]
-Done = tuple[list[RawRow], Any, list[Prepared]]
+
+
+class Batch(NamedTuple):
+    """A batch to prepare."""
+
+    rows: list[RawRow]
+    hashes: Hashes  # the stored hashes of their ids (for prepare)
+    extra: Any  # what the caller wants back with the prepared rows (stored records)
+
+
+class Done(NamedTuple):
+    """A prepared batch."""
+
+    rows: list[RawRow]
+    extra: Any  # the batch's extra, handed back
+    prepared: list[Prepared]
+
+
+class ReadBatch(NamedTuple):
+    """A batch read and prepared by the child (`run_reading`), as it crosses to the parent:
+    the rows' numbers, ids and cells, then their prepared fields."""
+
+    numbers: list[int]
+    remote_ids: list[str | None]
+    # A row's cells, or {} when parsing encoded them (as JSON, in `prepared`); a batch's
+    # first row always has its cells: the parent lists the file's columns from them.
+    cells: list[dict[str, Any]]
+    prepared: PreparedBatch
+
+
 Prepare = Callable[[list[RawRow], Hashes], list[Prepared]]
 Read = Callable[[], Iterable[list[RawRow]]]
 LOOKAHEAD = 2  # batches handed to the child ahead of the one being written
@@ -87,7 +113,7 @@ class BatchPreparer:
         head = [b for b in (next(iterator, None), next(iterator, None)) if b is not None]
         if len(head) < 2 or not fork_available():
             for rows, hashes, extra in chain(head, iterator):
-                yield rows, extra, self.prepare(rows, hashes)
+                yield Done(rows, extra, self.prepare(rows, hashes))
             return
         yield from self._in_child(chain(head, iterator))
 
@@ -96,19 +122,17 @@ class BatchPreparer:
         them, in the child when the file (of `size` bytes) is worth a second process."""
         if size < READ_IN_CHILD_MIN_BYTES or not fork_available():
             for rows in read():
-                yield rows, None, self.prepare(rows, {})
+                yield Done(rows, None, self.prepare(rows, {}))
             return
         with self._forked(self._reading_child, read) as (child, credits, done):
             for _batch in range(LOOKAHEAD + 1):
                 credits.put(True)
-            while (wires := self._message(done, child, "batch")) is not None:
+            while (read_batch := self._message(done, child, "batch")) is not None:
                 credits.put(True)  # the child may read one batch more
-                rows = [RawRow(number, remote_id, data) for number, remote_id, data, _w in wires]
-                prepared = [
-                    Prepared.from_wire(row, wire)
-                    for row, (_n, _r, _d, wire) in zip(rows, wires, strict=True)
-                ]
-                yield rows, None, prepared
+                rows = list(
+                    map(RawRow, read_batch.numbers, read_batch.remote_ids, read_batch.cells)
+                )
+                yield Done(rows, None, read_batch.prepared.prepared(rows))
 
     def _in_child(self, batches: Iterator[Batch]) -> Iterator[Done]:
         pending: deque[tuple[list[RawRow], Any]] = deque()
@@ -118,11 +142,11 @@ class BatchPreparer:
                 pending.append((rows, extra))
                 if len(pending) > LOOKAHEAD:
                     rows, extra = pending.popleft()
-                    yield rows, extra, self._receive(done, child, rows)
+                    yield Done(rows, extra, self._receive(done, child, rows))
             todo.put(None)
             while pending:
                 rows, extra = pending.popleft()
-                yield rows, extra, self._receive(done, child, rows)
+                yield Done(rows, extra, self._receive(done, child, rows))
 
     @contextmanager
     def _forked(self, target: Callable[..., None], *args: Any) -> Iterator[tuple[Any, Any, Any]]:
@@ -148,8 +172,8 @@ class BatchPreparer:
             to_child.cancel_join_thread()
 
     def _receive(self, done: Any, child: Any, rows: list[RawRow]) -> list[Prepared]:
-        wires = self._message(done, child, "batch")
-        return [Prepared.from_wire(row, wire) for row, wire in zip(rows, wires, strict=True)]
+        batch: PreparedBatch = self._message(done, child, "batch")
+        return batch.prepared(rows)
 
     def _message(self, done: Any, child: Any, expected: str) -> Any:
         while True:
@@ -175,7 +199,7 @@ class BatchPreparer:
         def work() -> None:
             while (task := _next_task(todo, parent)) is not None:
                 rows, hashes = task
-                done.put(("batch", [p.to_wire() for p in self.prepare(rows, hashes)]))
+                done.put(("batch", PreparedBatch.of(self.prepare(rows, hashes))))
                 between_batches()
 
         self._child_main(work, done, parent)
@@ -184,8 +208,7 @@ class BatchPreparer:
         def work() -> None:
             for rows in read():
                 _next_task(credits, parent)  # wait until the parent has room
-                prepared = self.prepare(rows, {})
-                done.put(("batch", [_with_row(p, i == 0) for i, p in enumerate(prepared)]))
+                done.put(("batch", _read_batch(self.prepare(rows, {}))))
                 between_batches()
             done.put(("batch", None))
 
@@ -215,13 +238,18 @@ class BatchPreparer:
             os._exit(status)
 
 
-def _with_row(prepared: Prepared, first: bool) -> tuple[Any, ...]:
-    """The wire of a row the parent has not read: its number and id, and its cells unless
-    parsing encoded them (as JSON, in the wire) — a batch's first row always has its
-    cells: the parent lists the file's columns from them."""
-    row = prepared.row
-    data = row.data if prepared.encoded is None or first else {}
-    return row.number, row.remote_id, data, prepared.to_wire()
+def _read_batch(prepared: list[Prepared]) -> ReadBatch:
+    """Rows the parent has not read, as they cross to it (see ReadBatch)."""
+    rows = [p.row for p in prepared]
+    cells = [{} if p.encoded is not None else p.row.data for p in prepared]
+    if rows:
+        cells[0] = rows[0].data
+    return ReadBatch(
+        numbers=[row.number for row in rows],
+        remote_ids=[row.remote_id for row in rows],
+        cells=cells,
+        prepared=PreparedBatch.of(prepared),
+    )
 
 
 def _next_task(todo: Any, parent: int) -> Any:

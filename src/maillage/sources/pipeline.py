@@ -8,9 +8,9 @@ import datetime
 import hashlib
 import json
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from django.utils.translation import gettext as _
@@ -61,8 +61,7 @@ def to_json(value: Any) -> str:
     return to_json_bytes(value).decode()
 
 
-@dataclass(slots=True)
-class Encoded:
+class Encoded(NamedTuple):
     """A row ready to be written as a new initiative, in database form, made where parsing
     runs (in the parsing process when there is one): the writer only adds ids."""
 
@@ -90,26 +89,51 @@ class Prepared:
     encoded: Encoded | None = None
     fresh: bool = False  # its id (known before parsing) has no stored record: it can only be new
 
-    def to_wire(self) -> tuple[Any, ...]:
-        """Everything but the row, as a tuple: what the parsing process sends back (the
-        parent still holds the row; tuples pickle much faster than dataclasses)."""
-        encoded = self.encoded
-        return (
-            self.remote_id, {} if self.fresh else self.values, self.reasons, self.rejected,
-            self.digest, self.unchanged, self.verified_on, self.commune_id, self.category,
-            self.category_rule,
-            None if encoded is None
-            else (encoded.row, encoded.links, encoded.imported, encoded.raw),
-        )  # fmt: skip
+
+class PreparedBatch(NamedTuple):
+    """Prepared rows as the parsing process sends them back: one list per field of Prepared
+    (the rows themselves stay with the parent), in row order. Lists of plain values pickle
+    at C speed, where a named tuple or a dataclass per row costs a Python call each way."""
+
+    remote_id: list[str]
+    values: list[dict[str, Any]]
+    reasons: list[list[str]]
+    rejected: list[str]
+    digest: list[str]
+    unchanged: list[bool]
+    verified_on: list[str | None]
+    commune_id: list[str]
+    category: list[str]
+    category_rule: list[str]
+    encoded: list[tuple[Any, ...] | None]  # the fields of Encoded, as a plain tuple
 
     @classmethod
-    def from_wire(cls, row: RawRow, wire: tuple[Any, ...]) -> "Prepared":
-        (remote_id, values, reasons, rejected, digest, unchanged, verified_on, commune_id,
-         category, category_rule, encoded) = wire  # fmt: skip
+    def of(cls, prepared: list[Prepared]) -> "PreparedBatch":
         return cls(
-            row, remote_id, values, reasons, rejected, digest, unchanged, verified_on,
-            commune_id, category, category_rule, None if encoded is None else Encoded(*encoded),
-        )  # fmt: skip
+            remote_id=[p.remote_id for p in prepared],
+            values=[{} if p.fresh else p.values for p in prepared],
+            reasons=[p.reasons for p in prepared],
+            rejected=[p.rejected for p in prepared],
+            digest=[p.digest for p in prepared],
+            unchanged=[p.unchanged for p in prepared],
+            verified_on=[p.verified_on for p in prepared],
+            commune_id=[p.commune_id for p in prepared],
+            category=[p.category for p in prepared],
+            category_rule=[p.category_rule for p in prepared],
+            encoded=[None if p.encoded is None else tuple(p.encoded) for p in prepared],
+        )
+
+    def prepared(self, rows: list[RawRow]) -> list[Prepared]:
+        """The Prepared rows again, given their raw rows (the columns are Prepared's fields
+        after `row`, in order: checked below)."""
+        encoded = [None if e is None else Encoded._make(e) for e in self.encoded]
+        return list(map(Prepared, rows, *self[:-1], encoded))
+
+
+assert (
+    PreparedBatch._fields
+    == tuple(f.name for f in fields(Prepared))[1 : len(PreparedBatch._fields) + 1]
+)
 
 
 @dataclass
@@ -257,32 +281,72 @@ def _finish(
     settings: PipelineSettings,
     categories: set[str],
 ) -> None:
+    """A parsed row's checks, place and category (what to say about it), then its values
+    and their database form (what to write)."""
     placed = place(ctx, candidate, located)
-    item.reasons += candidate.notes + placed.reasons
-    item.reasons += check_dates(candidate, ctx.today)
-    item.reasons += drop_personal_data(candidate, settings.keep_personal)
+    reasons = item.reasons
+    reasons += candidate.notes + placed.reasons
+    reasons += check_dates(candidate, ctx.today)
+    reasons += drop_personal_data(candidate, settings.keep_personal)
+    code, rule = _classify(candidate, settings.default_category, categories, reasons)
+    built = name_unnamed(ctx, candidate, code, placed.commune_id)
+    if built:
+        reasons.append(built)
+    values = _initiative_values(candidate, placed.commune_id, code, rule, settings, categories)
+    for name, limit, value in _too_long(values):
+        values[name] = value[:limit]
+        reasons.append(
+            _("valeur trop longue : %(field)s coupé à %(limit)s caractères")
+            % {"field": name, "limit": limit}
+        )
+    item.values = values
+    if candidate.source_updated_on is not None:
+        item.verified_on = candidate.source_updated_on.isoformat()
+    if not item.remote_id:
+        item.remote_id = _derived_remote_id(candidate)
+    item.commune_id = placed.commune_id or ""
+    item.category, item.category_rule = code, rule
+    item.encoded = _encoded(values, item.row.data)
+
+
+def _classify(
+    candidate: Candidate, default_category: str, categories: set[str], reasons: list[str]
+) -> tuple[str, str]:
+    """(category code, rule that chose it), ("", "") « à classer » with the reason said in
+    `reasons`: the backend's proposal, else the source's category, when in the typology."""
     code, rule = candidate.category, candidate.category_rule
-    if not code and settings.default_category:
-        code, rule = settings.default_category, _("catégorie de toute la source")
+    if not code and default_category:
+        code, rule = default_category, _("catégorie de toute la source")
     if code and code not in categories:
-        item.reasons.append(
+        reasons.append(
             _("à classer : catégorie proposée « %(code)s » absente de la typologie")
             % {"code": code}
         )
-        code, rule = "", ""
+        code = ""
     if not code:
-        item.reasons.append(_("à classer : aucune règle ne place cette fiche"))
-    built = name_unnamed(ctx, candidate, code, placed.commune_id)
-    if built:
-        item.reasons.append(built)
+        reasons.append(_("à classer : aucune règle ne place cette fiche"))
+        return "", ""
+    return code, rule
+
+
+def _initiative_values(
+    candidate: Candidate,
+    commune_id: str | None,
+    code: str,
+    rule: str,
+    settings: PipelineSettings,
+    categories: set[str],
+) -> dict[str, Any]:
+    """Initiative field → JSON value, for a row placed in `commune_id` and classified in
+    `code` ("" « à classer »)."""
     values = dict(zip(_PLAIN_FIELDS, _plain_values(candidate), strict=True))
     values.update(
         created_on=_iso(candidate.created_on),
         opened_on=_iso(candidate.opened_on),
         closed_on=_iso(candidate.closed_on),
         category_id=code or None,
-        category_rule=rule if code else "",
-        commune_id=placed.commune_id,
+        category_rule=rule,
+        commune_id=commune_id,
         commune_method="point" if candidate.lon is not None else "insee",
         source_name=settings.source_name,
         source_licence=settings.source_licence,
@@ -298,20 +362,12 @@ def _finish(
         personal = bool(settings.keep_personal) and not candidate.contact_is_organisation
         values["contact_is_personal"] = personal
         values["contact_legal_basis"] = settings.legal_basis if personal else ""
-    for name, limit, value in _too_long(values):
-        values[name] = value[:limit]
-        item.reasons.append(
-            _("valeur trop longue : %(field)s coupé à %(limit)s caractères")
-            % {"field": name, "limit": limit}
-        )
-    item.values = values
-    if candidate.source_updated_on is not None:
-        item.verified_on = candidate.source_updated_on.isoformat()
-    if not item.remote_id:
-        item.remote_id = _derived_remote_id(candidate)
-    item.commune_id = placed.commune_id or ""
-    item.category, item.category_rule = (code, rule) if code else ("", "")
-    item.encoded = Encoded(
+    return values
+
+
+def _encoded(values: dict[str, Any], data: dict[str, Any]) -> Encoded:
+    """The row's database form (see Encoded), from its values and its cells as received."""
+    return Encoded(
         row=(
             *_row_head(values),
             values.get("contact_is_personal", False),
@@ -319,5 +375,5 @@ def _finish(
         ),
         links=(values["exchange_modes"], values["secondary_categories"]),
         imported=to_json_bytes(values),
-        raw=to_json_bytes(item.row.data),
+        raw=to_json_bytes(data),
     )

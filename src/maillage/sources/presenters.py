@@ -168,7 +168,9 @@ class Change:
 
 
 @dataclass
-class ItemRow:
+class DisplayedItem:
+    """A report row as the job page shows it: its outcome in words, its changes."""
+
     item: HarvestItem
     outcome_label: str
     changes: list[Change] = field(default_factory=list)
@@ -191,12 +193,14 @@ def _changes(item: HarvestItem) -> tuple[list[Change], bool]:
     ], False
 
 
-def item_rows(items: Iterable[HarvestItem]) -> list[ItemRow]:
+def item_rows(items: Iterable[HarvestItem]) -> list[DisplayedItem]:
     labels = dict(Outcome.choices)
     rows = []
     for item in items:
         changes, is_new = _changes(item)
-        rows.append(ItemRow(item, str(labels.get(item.outcome, item.outcome)), changes, is_new))
+        rows.append(
+            DisplayedItem(item, str(labels.get(item.outcome, item.outcome)), changes, is_new)
+        )
     return rows
 
 

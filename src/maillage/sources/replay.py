@@ -11,12 +11,10 @@ A monthly re-run of an unchanged file then costs seconds instead of a full read.
 import hashlib
 import heapq
 import json
-import operator
 from collections.abc import Iterator
 from functools import cache
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from django.db import connection
 from django.db.models import Max
@@ -25,7 +23,7 @@ from maillage.catalog.models import Category
 from maillage.territories.models import ReferentialLoad
 
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
-from .writes import ItemRow
+from .writes import ReportRow, Unchanged, row_number_of
 
 REPLAYABLE = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 CHUNK = 2000
@@ -74,12 +72,9 @@ def identical_last_run(source: Source, job: HarvestJob) -> HarvestJob | None:
     return last
 
 
-Unchanged = list[Any]  # [row_number, remote_id, initiative_id, category]
-
-
 def _imported_rows(last: HarvestJob) -> Iterator[Unchanged]:
-    """The last run's kept rows stored one by one, in file order, as plain lists: read with a
-    plain cursor, a million ORM rows would cost more than the whole replay."""
+    """The last run's kept rows stored one by one, in file order, as the cursor's tuples:
+    read with a plain cursor, a million ORM rows would cost more than the whole replay."""
     quote = connection.ops.quote_name
     table = quote(HarvestItem._meta.db_table)
     with connection.cursor() as cursor:
@@ -89,7 +84,7 @@ def _imported_rows(last: HarvestJob) -> Iterator[Unchanged]:
             [last.pk, Outcome.REJECTED],
         )
         while rows := cursor.fetchmany(20000):
-            yield from map(list, rows)
+            yield from rows  # in the order of UnchangedRow
 
 
 def _block_rows(last: HarvestJob) -> Iterator[Unchanged]:
@@ -97,15 +92,15 @@ def _block_rows(last: HarvestJob) -> Iterator[Unchanged]:
         yield from block.rows
 
 
-def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[ItemRow]]]:
+def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[ReportRow]]]:
     """The last run's rows as this run's, in file order, in chunks: the kept rows, unchanged
-    now, as [row_number, remote_id, initiative_id, category], and the rejected rows, rejected
+    now, and the rejected rows, rejected
     again (read whole: their cells are handed back again)."""
     kept: Iterator[Unchanged] = _imported_rows(last)
     if UnchangedRows.objects.filter(job=last).exists():  # the last run was a re-run itself
-        kept = heapq.merge(kept, _block_rows(last), key=operator.itemgetter(0))
+        kept = heapq.merge(kept, _block_rows(last), key=row_number_of)
     rejected = iter(
-        ItemRow(number, remote_id, raw, Outcome.REJECTED, reasons=list(reasons))
+        ReportRow(number, remote_id, raw, Outcome.REJECTED, reasons=list(reasons))
         for number, remote_id, raw, reasons in HarvestItem.objects.filter(
             job=last, row_number__gt=0, outcome=Outcome.REJECTED
         )
@@ -115,8 +110,8 @@ def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[Item
     )
     waiting = next(rejected, None)
     while chunk := list(islice(kept, CHUNK)):
-        last_row = chunk[-1][0]
-        again: list[ItemRow] = []
+        last_row = row_number_of(chunk[-1])
+        again: list[ReportRow] = []
         while waiting is not None and waiting.row_number <= last_row:
             again.append(waiting)
             waiting = next(rejected, None)

@@ -1,9 +1,10 @@
 """Upsert of one batch by (source, remote id), with field-level respect of staff edits."""
 
 import datetime
-from collections.abc import Iterator, Set
+import operator
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from django.db import transaction
@@ -31,7 +32,7 @@ DELETED_BY_STAFF = gettext_lazy(
 
 
 @dataclass(slots=True)
-class ItemRow:
+class ReportRow:
     """One row of the job report, before it is inserted as a HarvestItem."""
 
     row_number: int
@@ -69,7 +70,7 @@ ITEM_COLUMNS = [
 ]  # fmt: skip
 
 
-def _plain_unchanged(item: ItemRow) -> bool:
+def _plain_unchanged(item: ReportRow) -> bool:
     """Seen again exactly as last time and nothing to say: goes into a block."""
     return (
         item.outcome == Outcome.UNCHANGED
@@ -78,20 +79,43 @@ def _plain_unchanged(item: ItemRow) -> bool:
     )
 
 
-def insert_unchanged(job: HarvestJob, rows: list[list[Any]]) -> None:
-    """Rows seen again as last time, [row_number, remote_id, initiative_id, category] in file
-    order, stored as one block."""
+class UnchangedRow(NamedTuple):
+    """The layout of a row seen again exactly as last time, with nothing to say.
+
+    Such rows go by the million on a re-run: they travel and are stored (UnchangedRows.rows,
+    JSON lists) as plain tuples or lists in this order, read by name through the getters
+    below — a named tuple per row doubled the time to make them and to encode them as JSON,
+    a replay's whole cost."""
+
+    row_number: int
+    remote_id: str
+    initiative_id: int | None
+    category: str
+
+
+Unchanged = Sequence[Any]  # the values of an UnchangedRow, in its order
+row_number_of = operator.itemgetter(UnchangedRow._fields.index("row_number"))
+category_of = operator.itemgetter(UnchangedRow._fields.index("category"))
+
+
+def insert_unchanged(job: HarvestJob, rows: list[Unchanged]) -> None:
+    """Rows seen again as last time, in file order, stored as one block."""
     if rows:
         UnchangedRows.objects.create(
-            job=job, first_row=rows[0][0], last_row=rows[-1][0], count=len(rows), rows=rows
+            job=job,
+            first_row=row_number_of(rows[0]),
+            last_row=row_number_of(rows[-1]),
+            count=len(rows),
+            rows=rows,
         )
 
 
-def insert_items(job: HarvestJob, items: list[ItemRow]) -> None:
+def insert_items(job: HarvestJob, items: list[ReportRow]) -> None:
     plain = [i for i in items if _plain_unchanged(i)]
     if plain:
         insert_unchanged(
-            job, [[i.row_number, i.remote_id, i.initiative_id, i.category] for i in plain]
+            job,
+            [(i.row_number, i.remote_id, i.initiative_id, i.category) for i in plain],
         )
         items = [i for i in items if not _plain_unchanged(i)]
     fastwrite.insert(
@@ -133,9 +157,9 @@ def _raw(prepared: Prepared) -> dict[str, Any] | str:
     return orjson.loads(encoded.raw) if prepared.rejected else encoded.raw.decode()
 
 
-def _item(prepared: Prepared, outcome: str, **extra: Any) -> ItemRow:
+def _item(prepared: Prepared, outcome: str, **extra: Any) -> ReportRow:
     rejected = bool(prepared.rejected)
-    return ItemRow(
+    return ReportRow(
         row_number=prepared.row.number,
         remote_id=prepared.remote_id,
         raw=_raw(prepared),
@@ -148,6 +172,33 @@ def _item(prepared: Prepared, outcome: str, **extra: Any) -> ItemRow:
     )
 
 
+class RecordUpdate(NamedTuple):
+    """A stored record that a row changes: the row, the record (its initiative attached, the
+    merge already staged on both in memory) and the initiative fields that change."""
+
+    prepared: Prepared
+    record: SourceRecord
+    fields: list[str]
+
+
+@dataclass(slots=True)
+class Stored:
+    """What the database holds for a batch's usable rows, read before deciding."""
+
+    known: dict[str, KnownRecord]  # remote id → what was read before parsing
+    records: dict[str, SourceRecord]  # remote id → full record, its initiative attached
+    siblings: dict[int, list[SourceRecord]]  # initiative id → its live records
+
+
+@dataclass(slots=True)
+class BatchPlan:
+    """The decision for a batch: one report row per row, and what to write."""
+
+    report: list[ReportRow]
+    new: list[Prepared]  # rows that become new initiatives
+    updates: list[RecordUpdate]  # stored records the rows change (or only re-verify)
+
+
 def write_batch(
     job: HarvestJob,
     prepared: list[Prepared],
@@ -155,38 +206,156 @@ def write_batch(
     dry_run: bool,
     known: dict[str, KnownRecord] | None = None,
     looked_up: set[str] | None = None,
-) -> list[ItemRow]:
+) -> list[ReportRow]:
     """Decide the outcome of every row of a batch and write it (unless dry-run).
 
     `known` holds what is stored for the remote ids in `looked_up` (read before parsing):
     only rows with a stored record that changed, and rows whose id was unknown before
     parsing, need their full record loaded.
     """
-    known = known or {}
-    looked_up = looked_up or set()
-    items: list[ItemRow] = []
+    rejected, usable = screen_rows(prepared, seen)
+    stored = load_stored(job.source, usable, known or {}, looked_up or set())
+    plan = decide_rows(
+        usable,
+        stored,
+        held=job.source.moderation == Source.Moderation.REVIEW,
+        dry_run=dry_run,
+        today=timezone.localdate(),
+    )
+    report = [*rejected, *plan.report]
+    if dry_run:  # the preview: same decisions, only the report is written
+        insert_items(job, report)
+    else:
+        apply_plan(job, plan, report)
+    return report
+
+
+# --- decide (reads no database) ------------------------------------------------------------
+
+
+def screen_rows(
+    prepared: list[Prepared], seen: dict[str, int]
+) -> tuple[list[ReportRow], list[Prepared]]:
+    """(report rows of the rows rejected by parsing or repeating an id seen earlier in the
+    job, the usable rows); `seen` (remote id → row number) learns the usable rows' ids."""
+    rejected: list[ReportRow] = []
     usable: list[Prepared] = []
     for p in prepared:
         if p.rejected:
-            items.append(_item(p, Outcome.REJECTED))
+            rejected.append(_item(p, Outcome.REJECTED))
         elif p.remote_id in seen:
             p.rejected = _("ligne répétée : même identifiant que la ligne %(line)s") % {
                 "line": seen[p.remote_id]
             }
-            items.append(_item(p, Outcome.REJECTED))
+            rejected.append(_item(p, Outcome.REJECTED))
         else:
             seen[p.remote_id] = p.row.number
             usable.append(p)
-    wanted = [
+    return rejected, usable
+
+
+def records_to_load(
+    usable: list[Prepared], known: dict[str, KnownRecord], looked_up: Set[str]
+) -> list[str]:
+    """Remote ids whose full record the decision needs: rows that changed since their stored
+    record, and rows whose id was not looked up before parsing."""
+    return [
         p.remote_id
         for p in usable
         if not p.unchanged and (p.remote_id in known or p.remote_id not in looked_up)
     ]
+
+
+def decide_rows(
+    usable: list[Prepared], stored: Stored, held: bool, dry_run: bool, today: datetime.date
+) -> BatchPlan:
+    """Each usable row's outcome, from the row and what is stored for its id:
+
+    - unchanged: the same raw row as last time (not even parsed), or a row whose hash is
+      the stored one (parse settings included);
+    - new: no stored record (held for review when the source is moderated);
+    - skipped: staff deleted the initiative of its record;
+    - updated (or unchanged when nothing differs in the end): merged field by field, staff
+      edits kept as conflicts (see _merge); the merge is staged on the loaded record and
+      initiative, in memory, for apply_plan to write.
+
+    `held`: the source is moderated; `dry_run`: a new row's report shows its whole record.
+    """
+    known, records, siblings = stored.known, stored.records, stored.siblings
+    report: list[ReportRow] = []
+    new: list[Prepared] = []
+    updates: list[RecordUpdate] = []
+    for p in usable:
+        if p.unchanged:
+            # The row is byte for byte the one stored with an earlier job's item: not copied.
+            before = known[p.remote_id]
+            report.append(
+                ReportRow(
+                    row_number=p.row.number,
+                    remote_id=p.remote_id,
+                    raw={},
+                    outcome=Outcome.UNCHANGED,
+                    initiative_id=before.initiative_id,
+                    category=before.category,
+                )
+            )
+            continue
+        record = records.get(p.remote_id)
+        if record is None:
+            new.append(p)
+            if held:
+                p.reasons.append(str(HELD_FOR_REVIEW))
+            # The full preview of a new record is only worth its space in a dry run.
+            preview = {"new": orjson.loads(p.encoded.imported)} if dry_run and p.encoded else {}
+            report.append(_item(p, Outcome.NEW, diff=preview))
+        elif record.initiative_id is None:
+            # Staff deleted its initiative: a harvest must not bring it back behind their back.
+            p.reasons.append(str(DELETED_BY_STAFF))
+            report.append(_item(p, Outcome.SKIPPED))
+        elif record.raw_hash == p.digest and record.archived_at is None:
+            report.append(_item(p, Outcome.UNCHANGED, initiative_id=record.initiative_id))
+        else:
+            row, update = _decide_update(p, record, siblings, today)
+            report.append(row)
+            updates.append(update)
+    return BatchPlan(report, new, updates)
+
+
+def _decide_update(
+    p: Prepared,
+    record: SourceRecord,
+    siblings: dict[int, list[SourceRecord]],
+    today: datetime.date,
+) -> tuple[ReportRow, RecordUpdate]:
+    """A stored record whose row changed (or that comes back from the archive)."""
+    revived = record.archived_at is not None
+    others = [r for r in siblings.get(record.initiative_id or 0, []) if r.pk != record.pk]
+    verified = datetime.date.fromisoformat(p.verified_on) if p.verified_on else today
+    diff, conflicts, notes, moved = _merge(record, p.values, others, verified)
+    p.reasons += notes
+    record.verified_on = verified
+    if revived:
+        p.reasons.append(_("réapparue dans la source : désarchivée"))
+    record.raw_hash = p.digest  # hashed with the parse settings in prepare_batch
+    outcome = Outcome.UPDATED if diff or revived else Outcome.UNCHANGED
+    row = _item(p, outcome, diff=diff, conflicts=conflicts, initiative_id=record.initiative_id)
+    return row, RecordUpdate(p, record, [*diff, *(["field_sources"] if moved else [])])
+
+
+# --- read what the decision needs, then apply it -------------------------------------------
+
+
+def load_stored(
+    source: Source,
+    usable: list[Prepared],
+    known: dict[str, KnownRecord],
+    looked_up: Set[str],
+) -> Stored:
+    """The full records the decision needs, their initiatives (with their many-to-many
+    links) and, when several sources feed one, the other records of those initiatives."""
+    wanted = records_to_load(usable, known, looked_up)
     records = (
-        {
-            r.remote_id: r
-            for r in SourceRecord.objects.filter(source=job.source, remote_id__in=wanted)
-        }
+        {r.remote_id: r for r in SourceRecord.objects.filter(source=source, remote_id__in=wanted)}
         if wanted
         else {}
     )
@@ -198,70 +367,22 @@ def write_batch(
     for merged in to_merge:
         if merged.initiative_id in initiatives:
             merged.initiative = initiatives[merged.initiative_id]
-            merged.source = job.source
+            merged.source = source
     siblings = _siblings(list(initiatives)) if initiatives else {}
-    today = timezone.localdate()
-    held = job.source.moderation == Source.Moderation.REVIEW
-    new: list[Prepared] = []
-    changed: list[tuple[Prepared, SourceRecord, list[str]]] = []
-    for p in usable:
-        digest = p.digest  # hashed with the parse settings in prepare_batch
-        if p.unchanged:
-            # The row is byte for byte the one stored with an earlier job's item: not copied.
-            stored = known[p.remote_id]
-            items.append(
-                ItemRow(
-                    row_number=p.row.number,
-                    remote_id=p.remote_id,
-                    raw={},
-                    outcome=Outcome.UNCHANGED,
-                    initiative_id=stored.initiative_id,
-                    category=stored.category,
-                )
-            )
-            continue
-        record = records.get(p.remote_id)
-        if record is not None and record.initiative_id is None:
-            # Staff deleted its initiative: a harvest must not bring it back behind their back.
-            p.reasons.append(str(DELETED_BY_STAFF))
-            items.append(_item(p, Outcome.SKIPPED))
-            continue
-        if record is None:
-            new.append(p)
-            if held:
-                p.reasons.append(str(HELD_FOR_REVIEW))
-            # The full preview of a new record is only worth its space in a dry run.
-            preview = {"new": orjson.loads(p.encoded.imported)} if dry_run and p.encoded else {}
-            items.append(_item(p, Outcome.NEW, diff=preview))
-            continue
-        revived = record.archived_at is not None
-        if record.raw_hash == digest and not revived:
-            items.append(_item(p, Outcome.UNCHANGED, initiative_id=record.initiative_id))
-            continue
-        others = [r for r in siblings.get(record.initiative_id or 0, []) if r.pk != record.pk]
-        verified = datetime.date.fromisoformat(p.verified_on) if p.verified_on else today
-        diff, conflicts, notes, moved = _merge(record, p.values, others, verified)
-        p.reasons += notes
-        record.verified_on = verified
-        if revived:
-            p.reasons.append(_("réapparue dans la source : désarchivée"))
-        record.raw_hash = digest
-        outcome = Outcome.UPDATED if diff or revived else Outcome.UNCHANGED
-        changed.append((p, record, [*diff, *(["field_sources"] if moved else [])]))
-        items.append(
-            _item(p, outcome, diff=diff, conflicts=conflicts, initiative_id=record.initiative_id)
-        )
-    if dry_run:  # the preview: same decisions, only the report is written
-        insert_items(job, items)
-        return items
-    with transaction.atomic():  # a savepoint: the batch is written whole or not at all
-        created = _insert_new(job, new)
-        _write_changes(job, changed)
-        for item in items:
-            if item.outcome == Outcome.NEW:
-                item.initiative_id = created[item.row_number]
-        insert_items(job, items)
-    return items
+    return Stored(known, records, siblings)
+
+
+def apply_plan(job: HarvestJob, plan: BatchPlan, report: list[ReportRow]) -> None:
+    """Write a batch's decision whole or not at all (a savepoint): the new initiatives and
+    their records, the updates, then the report rows (new ones get their initiative id)."""
+    with transaction.atomic():
+        created = _insert_new(job, plan.new)
+        _write_changes(job, plan.updates)
+        if created:
+            for item in report:
+                if item.outcome == Outcome.NEW:
+                    item.initiative_id = created[item.row_number]
+        insert_items(job, report)
 
 
 def _merge(
@@ -379,15 +500,13 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
     return {p.row.number: pk for p, pk in zip(new, ids, strict=True)}
 
 
-def _write_changes(
-    job: HarvestJob,
-    changed: list[tuple[Prepared, SourceRecord, list[str]]],
-) -> None:
+def _write_changes(job: HarvestJob, updates: list[RecordUpdate]) -> None:
     """Updates are few on a re-run: the ORM (with history) is fine for them."""
     reason = f"import {job.source.name} #{job.pk}"
-    touched = [r.initiative for _p, r, fields in changed if fields and r.initiative is not None]
-    fields = sorted({f for _p, _r, fs in changed for f in fs if f not in M2M_FIELDS})
-    for _p, record, _fields in changed:
+    touched = [u.record.initiative for u in updates if u.fields and u.record.initiative]
+    fields = sorted({f for u in updates for f in u.fields if f not in M2M_FIELDS})
+    for u in updates:
+        record = u.record
         if record.archived_at is not None and record.initiative is not None:
             record.initiative.archived_at = None
             if "archived_at" not in fields:
@@ -401,16 +520,16 @@ def _write_changes(
         )  # fmt: skip
     _insert_m2m(
         [
-            (record.initiative_id, p.values)
-            for p, record, changed_fields in changed
-            if record.initiative_id is not None and set(changed_fields) & set(M2M_FIELDS)
+            (u.record.initiative_id, u.prepared.values)
+            for u in updates
+            if u.record.initiative_id is not None and set(u.fields) & set(M2M_FIELDS)
         ]
     )
-    for _p, record, _changed_fields in changed:
-        record.last_changed_job = job
-        record.archived_at = None
+    for u in updates:
+        u.record.last_changed_job = job
+        u.record.archived_at = None
     SourceRecord.objects.bulk_update(
-        [r for _p, r, _f in changed],
+        [u.record for u in updates],
         ["raw_hash", "imported", "last_changed_job", "archived_at", "verified_on"],
     )
 
@@ -435,7 +554,7 @@ def _insert_m2m(pairs: list[tuple[int, dict[str, Any]]], fresh: bool = False) ->
 
 def archive_missing(
     job: HarvestJob, grace: datetime.timedelta, seen: Set[str] | None
-) -> list[ItemRow]:
+) -> list[ReportRow]:
     """Records of the source absent from this complete run (`seen`: the remote ids it read):
     first noted as missing, then archived after the grace period — never deleted.
     `seen` is None when the run read exactly what the last one read (a replay): what was
@@ -452,7 +571,7 @@ def archive_missing(
     for record in due:
         record.archived_at = now
         items.append(
-            ItemRow(
+            ReportRow(
                 row_number=0,
                 remote_id=record.remote_id,
                 raw={},

@@ -137,49 +137,92 @@ def _commune_geometries(
 def build_referential(
     cog: CogPackage, df_rows: dict[str, tuple[str, str | None, str]], population_year: int
 ) -> Referential:
+    """Every territory's record: the communes, then the EPCI, départements and régions as
+    unions of their communes, then France; links to territories absent from the package
+    dropped with a warning."""
     warnings: list[str] = []
     geoms = _commune_geometries(cog, df_rows, warnings)
     communes = [c for c in cog.communes if c["type"] == "commune-actuelle"]
-    epci_of: dict[str, str] = {}
-    for e in cog.epci:
-        for member in e["membres"]:
-            epci_of[member["code"]] = e["code"]
+    epci_of = _epci_of(cog)
+    territories = [
+        _commune_record(c, geoms.get(c["code"]), epci_of, population_year) for c in communes
+    ]
+    groups = _Groups(geoms, population_year)
+    for record in territories:
+        groups.add_commune(record)
+    territories += _epci_records(cog, groups)
+    territories += _departement_records(cog, groups)
+    territories += _region_records(cog, groups)
+    regions = [f"reg:{r['code']}" for r in cog.regions]
+    territories.append(groups.record("fr", "fr", "FR", "France", children=regions))
+    _drop_unknown_links(territories, warnings)
+    for t in territories:
+        t["checksum"] = checksum(t)
+    return Referential(
+        territories=territories,
+        aliases=_aliases(cog),
+        postal_codes=_postal_codes(cog, communes),
+        warnings=warnings,
+    )
 
-    territories: list[dict[str, Any]] = []
-    members: dict[str, list[str]] = defaultdict(list)  # territory id → commune codes
-    population: dict[str, int] = Counter()
-    for c in communes:
-        code = c["code"]
-        geom = geoms.get(code)
-        dep_id, reg_id = f"dep:{c['departement']}", f"reg:{c['region']}"
-        epci_id = f"epci:{epci_of[code]}" if code in epci_of else None
-        pop = c.get("population")
-        record = _base(
-            f"com:{code}",
-            "com",
-            code,
-            c["nom"],
-            zone=c.get("zone", ""),
-            siren=c.get("siren", ""),
-            population=pop,
-            population_year=population_year if pop is not None else None,
-            area_km2=_area_km2(geom),
-            region_id=reg_id,
-            departement_id=dep_id,
-            epci_id=epci_id,
-            geometry=shapely.to_wkb(geom) if geom is not None else None,
-            outline=_outline(geom, "com"),
-            **_bbox_and_point(geom),
-        )
-        territories.append(record)
-        for group in (dep_id, reg_id, epci_id, "fr"):
+
+def _epci_of(cog: CogPackage) -> dict[str, str]:
+    """Commune code → the code (SIREN) of its EPCI."""
+    return {member["code"]: e["code"] for e in cog.epci for member in e["membres"]}
+
+
+def _commune_record(
+    commune: dict[str, Any],
+    geom: shapely.Geometry | None,
+    epci_of: dict[str, str],
+    population_year: int,
+) -> dict[str, Any]:
+    code = commune["code"]
+    pop = commune.get("population")
+    return _base(
+        f"com:{code}",
+        "com",
+        code,
+        commune["nom"],
+        zone=commune.get("zone", ""),
+        siren=commune.get("siren", ""),
+        population=pop,
+        population_year=population_year if pop is not None else None,
+        area_km2=_area_km2(geom),
+        region_id=f"reg:{commune['region']}",
+        departement_id=f"dep:{commune['departement']}",
+        epci_id=f"epci:{epci_of[code]}" if code in epci_of else None,
+        geometry=shapely.to_wkb(geom) if geom is not None else None,
+        outline=_outline(geom, "com"),
+        **_bbox_and_point(geom),
+    )
+
+
+class _Groups:
+    """The territories made of communes (EPCI, départements, régions, France): their
+    communes, summed populations and areas, and geometries as unions."""
+
+    def __init__(self, geoms: dict[str, shapely.Geometry], population_year: int) -> None:
+        self.geoms = geoms
+        self.population_year = population_year
+        self.members: dict[str, list[str]] = defaultdict(list)  # territory id → commune codes
+        self.population: dict[str, int] = Counter()
+        self.population_known: set[str] = set()  # communes with a population
+        self.area_of: dict[str, float | None] = {}  # commune code → area
+        self.unions: dict[str, shapely.Geometry] = {}  # territory id → merged geometry
+
+    def add_commune(self, record: dict[str, Any]) -> None:
+        code, pop = record["code"], record["population"]
+        self.area_of[code] = record["area_km2"]
+        if pop is not None:
+            self.population_known.add(code)
+        for group in (record["departement_id"], record["region_id"], record["epci_id"], "fr"):
             if group:
-                members[group].append(code)
-                population[group] += pop or 0
+                self.members[group].append(code)
+                self.population[group] += pop or 0
 
-    unions: dict[str, shapely.Geometry] = {}
-
-    def group_record(
+    def record(
+        self,
         tid: str,
         level: str,
         code: str,
@@ -187,39 +230,49 @@ def build_referential(
         children: list[str] | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
-        codes = members.get(tid, [])
-        # Régions and France are unions of already merged départements / régions: far fewer
-        # vertices to merge than their communes.
-        if children is not None:
-            parts = [unions[c] for c in children if c in unions]
-        else:
-            parts = [geoms[c] for c in codes if c in geoms]
-        geom = shapely.union_all(parts) if parts else None
-        if geom is not None:
-            unions[tid] = geom
-        pops = [c for c in codes if c in population_known]
+        """A group's record; `children`: the groups it is the union of (rather than of its
+        communes)."""
+        codes = self.members.get(tid, [])
+        geom = self._union(tid, codes, children)
+        with_population = any(c in self.population_known for c in codes)
         return _base(
             tid,
             level,
             code,
             name,
-            population=population[tid] if pops else None,
-            population_year=population_year if pops else None,
-            area_km2=round(sum(area_of[c] for c in codes if area_of.get(c)), 3) or None,
+            population=self.population[tid] if with_population else None,
+            population_year=self.population_year if with_population else None,
+            area_km2=round(sum(self.area_of[c] or 0 for c in codes if self.area_of.get(c)), 3)
+            or None,
             outline=_outline(geom, level),
             **_bbox_and_point(geom),
             **extra,
         )
 
-    population_known = {c["code"] for c in communes if c.get("population") is not None}
-    area_of = {r["code"]: r["area_km2"] for r in territories}
+    def _union(
+        self, tid: str, codes: list[str], children: list[str] | None
+    ) -> shapely.Geometry | None:
+        # Régions and France are unions of already merged départements / régions: far fewer
+        # vertices to merge than their communes.
+        if children is not None:
+            parts = [self.unions[c] for c in children if c in self.unions]
+        else:
+            parts = [self.geoms[c] for c in codes if c in self.geoms]
+        geom = shapely.union_all(parts) if parts else None
+        if geom is not None:
+            self.unions[tid] = geom
+        return geom
+
+
+def _epci_records(cog: CogPackage, groups: _Groups) -> list[dict[str, Any]]:
+    """An EPCI lies in the département of most of its communes."""
     region_of_dep = {d["code"]: d["region"] for d in cog.departements}
+    records = []
     for e in cog.epci:
         codes = [m["code"] for m in e["membres"]]
-        dep_counts = Counter(_departement_of(code) for code in codes)
-        main_dep = dep_counts.most_common(1)[0][0]
-        territories.append(
-            group_record(
+        main_dep = Counter(_departement_of(code) for code in codes).most_common(1)[0][0]
+        records.append(
+            groups.record(
                 f"epci:{e['code']}",
                 "epci",
                 e["code"],
@@ -230,55 +283,55 @@ def build_referential(
                 region_id=f"reg:{region_of_dep.get(main_dep, '')}",
             )
         )
-    for d in cog.departements:
-        territories.append(
-            group_record(
-                f"dep:{d['code']}",
-                "dep",
-                d["code"],
-                d["nom"],
-                zone=d.get("zone", ""),
-                region_id=f"reg:{d['region']}",
-            )
-        )
-    for r in cog.regions:
-        deps = [f"dep:{d['code']}" for d in cog.departements if d["region"] == r["code"]]
-        territories.append(
-            group_record(
-                f"reg:{r['code']}",
-                "reg",
-                r["code"],
-                r["nom"],
-                children=deps,
-                zone=r.get("zone", ""),
-            )
-        )
-    regions = [f"reg:{r['code']}" for r in cog.regions]
-    territories.append(group_record("fr", "fr", "FR", "France", children=regions))
+    return records
 
+
+def _departement_records(cog: CogPackage, groups: _Groups) -> list[dict[str, Any]]:
+    return [
+        groups.record(
+            f"dep:{d['code']}",
+            "dep",
+            d["code"],
+            d["nom"],
+            zone=d.get("zone", ""),
+            region_id=f"reg:{d['region']}",
+        )
+        for d in cog.departements
+    ]
+
+
+def _region_records(cog: CogPackage, groups: _Groups) -> list[dict[str, Any]]:
+    return [
+        groups.record(
+            f"reg:{r['code']}",
+            "reg",
+            r["code"],
+            r["nom"],
+            children=[f"dep:{d['code']}" for d in cog.departements if d["region"] == r["code"]],
+            zone=r.get("zone", ""),
+        )
+        for r in cog.regions
+    ]
+
+
+def _drop_unknown_links(territories: list[dict[str, Any]], warnings: list[str]) -> None:
+    """An EPCI spanning a département absent from the package, etc.: link dropped, said."""
     known = {t["id"] for t in territories}
-    for t in territories:  # EPCI spanning a département absent from the package, etc.
+    for t in territories:
         for key in ("region_id", "departement_id", "epci_id"):
             if t[key] and t[key] not in known:
                 warnings.append(f"{t['id']} : {key} {t[key]} inconnu, lien ignoré")
                 t[key] = None
-    for t in territories:
-        t["checksum"] = checksum(t)
 
-    return Referential(
-        territories=territories,
-        aliases=_aliases(cog),
-        postal_codes={
-            (pc, f"com:{c['code']}") for c in communes for pc in c.get("codesPostaux", [])
-        }
-        | {
-            (pc, f"com:{c['commune']}")
-            for c in cog.communes
-            if c["type"] == "arrondissement-municipal"
-            for pc in c.get("codesPostaux", [])
-        },
-        warnings=warnings,
-    )
+
+def _postal_codes(cog: CogPackage, communes: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(postcode, commune id) pairs; a municipal arrondissement's codes go to its commune."""
+    return {(pc, f"com:{c['code']}") for c in communes for pc in c.get("codesPostaux", [])} | {
+        (pc, f"com:{c['commune']}")
+        for c in cog.communes
+        if c["type"] == "arrondissement-municipal"
+        for pc in c.get("codesPostaux", [])
+    }
 
 
 def _departement_of(code: str) -> str:

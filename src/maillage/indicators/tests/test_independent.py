@@ -5,6 +5,7 @@ import duckdb
 import pytest
 
 from maillage.catalog.models import Category, Initiative
+from maillage.indicators.compute import ScopeFigures
 from maillage.indicators.models import TerritoryFigures
 from maillage.indicators.services import recompute
 from maillage.territories.models import Territory
@@ -87,13 +88,23 @@ def test_every_departement_matches_an_independent_duckdb_computation(duck):
     assert len(departements_with_initiatives) > 90  # the carpooling base covers France
     compared = 0
     for dep_id, figures in stored.items():
-        scopes = {key: values for key, values in figures["scopes"].items() if values[0] > 0}
+        scopes = {
+            key: ScopeFigures(*values)
+            for key, values in figures["scopes"].items()
+            if ScopeFigures(*values).count > 0
+        }
         mine = {scope for (dep, scope) in expected if dep == dep_id}
         assert set(scopes) == mine, dep_id
         for scope, values in scopes.items():
             n, living, population = expected[(dep_id, scope)]
-            assert values[0] == n, (dep_id, scope)
-            assert values[1] == pytest.approx(round(n / population * 10_000, 3)), (dep_id, scope)
-            assert values[2] == pytest.approx(round(living / population, 4)), (dep_id, scope)
+            assert values.count == n, (dep_id, scope)
+            assert values.per_10k == pytest.approx(round(n / population * 10_000, 3)), (
+                dep_id,
+                scope,
+            )
+            assert values.commune_share == pytest.approx(round(living / population, 4)), (
+                dep_id,
+                scope,
+            )
             compared += 1
     assert compared > 300

@@ -5,7 +5,6 @@ reads « kind : detail » (the job summary counts notes by kind), so that a back
 of "column → field" lines.
 """
 
-import codecs
 import csv
 import datetime
 import json
@@ -18,10 +17,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
-from ..errors import SourceFileError
+from maillage.catalog.typology import read_typology
 
-_SNIFF_BYTES = 4096
-_HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml)", re.IGNORECASE)
+from ..errors import SourceFileError
+from .sniff import BAD_BOM, EMPTY, GZIP, HTML, XML, Sniffed, sniff
+
 _POSTCODE = re.compile(r"^\d{5}$")
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
@@ -29,31 +29,33 @@ _DOMAIN = re.compile(r"^[\w.-]+\.[a-z]{2,}(/\S*)?$", re.IGNORECASE)
 # Up to the first character a URL cannot hold as is: the CGET census has wiki-link leftovers
 # such as « http://fablab-vignes.org|fablab-vignes.org]] ».
 _URL = re.compile(r"https?://[^\s|\[\]<>\"{}\\^`]+", re.IGNORECASE)
-_TYPOLOGY_FILE = Path(__file__).resolve().parents[2] / "catalog" / "data" / "typology.json"
 
 
 # --- files -------------------------------------------------------------------------------
 
 
-def check_not_html_or_binary(path: Path) -> bytes:
-    """The first bytes of the file, after refusing an empty file, an HTML/XML page (a portal's
-    error page saved under the data file's name) or a binary file."""
+def _checked(path: Path) -> Sniffed:
+    """The file, sniffed (see sniff.py), after refusing an empty file, a compressed one, an
+    HTML/XML page (a portal's error page saved under the data file's name) or a file that
+    is not text."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
+        sniffed = sniff(path)
     except OSError as exc:
         raise SourceFileError(
             _("Fichier illisible : %(file)s (%(error)s).")
             % {"file": path.name, "error": exc.strerror}
         ) from exc
-    if not head.strip():
+    problem = sniffed.problem
+    if problem is None:
+        return sniffed
+    if problem == EMPTY:
         raise SourceFileError(_("Le fichier %(file)s est vide.") % {"file": path.name})
-    if head.startswith(b"\x1f\x8b"):
+    if problem == GZIP:
         raise SourceFileError(
             _("Le fichier %(file)s est compressé (gzip) : décompressez-le d'abord.")
             % {"file": path.name}
         )
-    if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
+    if problem in (HTML, XML):
         raise SourceFileError(
             _(
                 "Le fichier %(file)s est une page HTML ou XML, pas un fichier de données "
@@ -61,34 +63,29 @@ def check_not_html_or_binary(path: Path) -> bytes:
             )
             % {"file": path.name}
         )
-    if b"\x00" in head:
+    if problem == BAD_BOM:
         raise SourceFileError(
-            _("Le fichier %(file)s est binaire, pas un fichier texte.") % {"file": path.name}
+            _("Le fichier %(file)s annonce de l'UTF-8 (BOM) mais contient des octets invalides.")
+            % {"file": path.name}
         )
-    return head
+    raise SourceFileError(
+        _("Le fichier %(file)s est binaire, pas un fichier texte.") % {"file": path.name}
+    )
+
+
+def check_not_html_or_binary(path: Path) -> bytes:
+    """The first bytes of the file, once it proved to be a text file (see _checked)."""
+    return _checked(path).head
 
 
 def detect_text_encoding(path: Path) -> str:
-    """`utf-8-sig` (which also reads plain UTF-8 and drops a BOM) when the whole file decodes
-    as UTF-8, else `cp1252` — the other encoding French spreadsheets are saved in — and
-    `latin-1` as the last resort, which decodes any byte."""
-    for encoding in ("utf-8", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        with path.open("rb") as handle:
-            try:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                continue
-        return "utf-8-sig" if encoding == "utf-8" else encoding
-    return "latin-1"
+    """The codec of a text file (see sniff.py), which also drops a byte order mark."""
+    return _checked(path).encoding
 
 
 def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, str]]:
     """Stream a comma-separated file as dicts, after checking that the header holds every
     `required` column. `label` names the dataset in the error messages."""
-    check_not_html_or_binary(path)
     encoding = detect_text_encoding(path)
     with path.open(encoding=encoding, newline="") as handle:
         reader = csv.DictReader(handle)
@@ -118,7 +115,6 @@ def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, 
 def csv_header(path: Path) -> list[str]:
     """Column names of a CSV file (empty list when there is no header line); refuses HTML and
     binary files first."""
-    check_not_html_or_binary(path)
     encoding = detect_text_encoding(path)
     with path.open(encoding=encoding, newline="") as handle:
         first = next(csv.reader(handle), [])
@@ -318,22 +314,17 @@ def parse_int(value: Any) -> int | None:
 
 
 @cache
-def _typology() -> dict[str, Any]:
-    # Read directly: backends parse files without a database.
-    data: dict[str, Any] = json.loads(_TYPOLOGY_FILE.read_text("utf-8"))
-    return data
-
-
 def typology_codes() -> frozenset[str]:
-    """Category codes of the typology file."""
-    families = _typology()["families"]
+    """Category codes of the typology (read from its file, without the database: backends
+    parse files in a process that has none)."""
+    families = read_typology()["families"]
     return frozenset(c["code"] for family in families for c in family["categories"])
 
 
+@cache
 def attribute_codes(name: str) -> frozenset[str]:
-    """Codes of one attribute of the typology file: exchange_modes, counterpart, carrier,
-    status."""
-    return frozenset(value["code"] for value in _typology()["attributes"][name]["values"])
+    """Codes of one attribute of the typology: exchange_modes, counterpart, carrier, status."""
+    return frozenset(value["code"] for value in read_typology()["attributes"][name]["values"])
 
 
 def forced_category(category: str) -> tuple[str, str]:

@@ -21,12 +21,24 @@ class BackendOptions:
 
 
 class Backend(ABC):
+    """What the harvest engine uses of a backend, and all it uses.
+
+    - `name`, `label`, `default_licence`: who it is;
+    - `rows(path)`: the file's raw rows, in order;
+    - `parse(row)`: one raw row → a candidate;
+    - after the last row, what reading and parsing taught it, kept on the job: `notes` on
+      the whole file (encoding, header line, blank lines… in French) and
+      `effective_mapping`, the mapping it applied (given or proposed, the values it could
+      not match included), None for a backend without a mapping.
+    """
+
     name: ClassVar[str]  # the BACKEND argument of `maillage import`
     label: ClassVar[str]  # French, for people
     default_licence: ClassVar[str] = ""
 
     def __init__(self, options: BackendOptions | None = None) -> None:
         self.options = options or BackendOptions()
+        self.notes: list[str] = []
 
     @abstractmethod
     def rows(self, path: Path) -> Iterator[RawRow]:
@@ -37,3 +49,8 @@ class Backend(ABC):
     def parse(self, row: RawRow) -> Candidate:
         """One row → candidate. Raise RowRejected(reason in French) for a row that cannot be
         used at all; otherwise fill what is known and put doubts in `candidate.notes`."""
+
+    @property
+    def effective_mapping(self) -> dict[str, Any] | None:
+        """The mapping applied to the rows read so far; None: this backend has none."""
+        return None

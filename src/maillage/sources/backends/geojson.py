@@ -166,14 +166,16 @@ class GeoJsonBackend(Backend):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.resolved: Resolved | None = None
-        self.effective_mapping: dict[str, Any] | None = None
 
     def rows(self, path: Path) -> Iterator[RawRow]:
         features = load_features(path)
         self.resolved = self._resolve(property_names(features))
-        self.effective_mapping = self.resolved.mapping
         for number, feature in enumerate(features, start=1):
             yield RawRow(number=number, remote_id=self.remote_id(feature), data=feature)
+
+    @property
+    def effective_mapping(self) -> dict[str, Any] | None:
+        return None if self.resolved is None else self.resolved.mapping
 
     def _resolve(self, names: list[str]) -> Resolved:
         given = {k: v for k, v in self.options.mapping.items() if k not in _SPREADSHEET_ONLY}

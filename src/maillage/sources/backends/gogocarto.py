@@ -58,7 +58,7 @@ class CategoryMapping:
     keywords: dict[str, tuple[str, str]]  # normalised keyword → (keyword as written, code)
 
 
-def load_mapping(overrides: dict[str, Any] | None = None) -> CategoryMapping:
+def category_table(overrides: dict[str, Any] | None = None) -> CategoryMapping:
     """The table of `data/gogocarto_categories.json`, amended by `options.mapping`."""
     table = json.loads(MAPPING_FILE.read_text(encoding="utf-8"))
     categories = {normalise(entry["name"]): entry["code"] or "" for entry in table["categories"]}
@@ -154,7 +154,7 @@ class GogocartoBackend(Backend):
 
     def __init__(self, options: BackendOptions | None = None) -> None:
         super().__init__(options)
-        self.mapping = load_mapping(self.options.mapping)
+        self.mapping = category_table(self.options.mapping)
 
     def rows(self, path: Path) -> Iterator[RawRow]:
         for number, item in enumerate(_read(path), start=1):

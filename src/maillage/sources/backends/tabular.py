@@ -45,7 +45,6 @@ from .tabular_mapping import (
     ResolvedMapping,
     ValueTable,
     check_mapping,
-    load_mapping,
     propose_mapping,
     resolve_mapping,
 )
@@ -65,7 +64,6 @@ __all__ = [
     "EXTRA_CELLS_KEY",
     "CsvBackend",
     "XlsxBackend",
-    "load_mapping",
     "propose_mapping",
 ]
 
@@ -287,7 +285,6 @@ class _TabularBackend(Backend):
     def __init__(self, options: BackendOptions | None = None) -> None:
         super().__init__(options)
         self.header: list[str] = []
-        self.notes: list[str] = []  # about the whole file (encoding, header line…), French
         self._mapping: ResolvedMapping | None = None
 
     @property

@@ -1,11 +1,11 @@
-"""What a tabular file really is: its kind, encoding, delimiter, header row, decimal mark.
+"""What a tabular file really is: its encoding and the file checks (rules in sniff.py), its
+delimiter, header row and decimal mark.
 
 Everything here reads the file before the first row is handed out, so that a file that is not
 what it claims (binary, HTML error page, empty, truncated workbook) fails the job up front with
 a French message, and changes nothing.
 """
 
-import codecs
 import csv
 import io
 import re
@@ -19,6 +19,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ..errors import SourceFileError
+from .sniff import (
+    BAD_BOM,
+    EMPTY,
+    HEAD_BYTES,
+    HTML,
+    PDF,
+    XLS,
+    XML,
+    ZIP,
+    Sniffed,
+    head_problem,
+    sniff,
+)
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_LABELS = {
@@ -36,9 +49,6 @@ ENCODING_LABELS = {
 }
 SAMPLE_CHARS = 256 * 1024
 HEADER_SEARCH_ROWS = 50
-_CHUNK = 1024 * 1024
-_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
-_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _NUMERIC = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _DECIMAL_DOT = re.compile(r"^[+-]?\d+\.\d+$")
@@ -60,100 +70,51 @@ def _file_error(path: Path, message: str) -> SourceFileError:
     return SourceFileError(_("%(file)s : %(message)s") % {"file": path.name, "message": message})
 
 
-def _what_else(head: bytes) -> str | None:
-    """A French description of a head of file that is clearly not a table, else None."""
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if stripped.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+def _not_a_table(sniffed: Sniffed) -> str:
+    """A French description of a file that is not a text table (see sniff.py)."""
+    problem = sniffed.problem
+    if problem == EMPTY:
+        return _("le fichier est vide")
+    if problem == HTML:
         return _(
             "c'est une page web (HTML), pas un tableau — sans doute une page d'erreur "
             "enregistrée à la place des données ; téléchargez à nouveau le fichier"
         )
-    if stripped.startswith(b"<?xml"):
+    if problem == XML:
         return _("c'est un document XML, pas un tableau CSV")
-    if head.startswith(b"PK\x03\x04"):
+    if problem == ZIP:
         return _("c'est une archive ZIP ou un classeur XLSX, pas un CSV (essayez le format xlsx)")
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if problem == XLS:
         return _(
             "c'est un classeur Excel de l'ancien format (.xls) : enregistrez-le en .xlsx ou en CSV"
         )
-    if head.startswith(b"%PDF"):
+    if problem == PDF:
         return _("c'est un document PDF, pas un tableau")
-    return None
+    if problem == BAD_BOM:
+        return _("le fichier annonce de l'UTF-8 (BOM) mais contient des octets invalides")
+    where = f"{sniffed.offset:,}".replace(",", "\u202f")  # BINARY, GZIP
+    return _(
+        "le fichier est binaire (octets nuls ou de contrôle vers l'octet "
+        "%(where)s) : ce n'est pas un tableau CSV"
+    ) % {"where": where}
 
 
 def check_text_file(path: Path) -> tuple[str, list[str]]:
-    """Read the whole file once, in chunks, and return (codec, notes).
-
-    Raises SourceFileError for an empty file, an HTML page, a binary file (NUL or control
-    bytes anywhere), or a known non-tabular format. The encoding is strict UTF-8 when every
-    byte decodes, UTF-8 with BOM, UTF-16 with BOM, else Windows-1252 (Latin-1 when bytes
-    undefined in cp1252 occur)."""
+    """Read the whole file once, in chunks, and return (codec, notes); SourceFileError when
+    it is not a text file (the rules: see sniff.py)."""
     try:
-        handle = path.open("rb")
+        sniffed = sniff(path)
     except OSError as exc:
         raise _file_error(
             path, _("fichier illisible (%(error)s)") % {"error": exc.strerror}
         ) from exc
-    with handle:
-        head = handle.read(64 * 1024)
-        if not head.strip(b"\xef\xbb\xbf \t\r\n"):
-            raise _file_error(path, _("le fichier est vide"))
-        if other := _what_else(head):
-            raise _file_error(path, other)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return "utf-16", [
-                _("encodage détecté : %(encoding)s") % {"encoding": ENCODING_LABELS["utf-16"]}
-            ]
-        bom = head.startswith(codecs.BOM_UTF8)
-        decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        utf8, cp1252 = True, True
-        chunk, offset = head, 0
-        while chunk:
-            if b"\x00" in chunk or _control_share(chunk) > 0.01:
-                where = f"{offset + _first_control(chunk):,}".replace(",", "\u202f")
-                raise _file_error(
-                    path,
-                    _(
-                        "le fichier est binaire (octets nuls ou de contrôle vers l'octet "
-                        "%(where)s) : ce n'est pas un tableau CSV"
-                    )
-                    % {"where": where},
-                )
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-            if cp1252 and any(b in chunk for b in _CP1252_UNDEFINED):
-                cp1252 = False
-            offset += len(chunk)
-            chunk = handle.read(_CHUNK)
-        if utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8 = False
-    if utf8:
-        codec = "utf-8-sig" if bom else "utf-8"
-    elif bom:
-        raise _file_error(
-            path, _("le fichier annonce de l'UTF-8 (BOM) mais contient des octets invalides")
-        )
-    else:
-        codec = "cp1252" if cp1252 else "latin-1"
+    if sniffed.problem is not None:
+        raise _file_error(path, _not_a_table(sniffed))
+    codec = sniffed.encoding
     note = _("encodage détecté : %(encoding)s") % {"encoding": _(ENCODING_LABELS[codec])}
     if codec in ("cp1252", "latin-1"):
         note += _(" (le fichier n'est pas en UTF-8)")
     return codec, [note]
-
-
-def _control_share(chunk: bytes) -> float:
-    return (len(chunk) - len(chunk.translate(None, _CONTROL_BYTES))) / max(len(chunk), 1)
-
-
-def _first_control(chunk: bytes) -> int:
-    positions = [chunk.find(bytes([b])) for b in (0, *_CONTROL_BYTES)]
-    return min((p for p in positions if p >= 0), default=0)
 
 
 def read_sample(path: Path, encoding: str) -> tuple[str, bool]:
@@ -355,19 +316,18 @@ def open_workbook(path: Path) -> Any:
 
     try:
         with path.open("rb") as handle:
-            head = handle.read(8)
+            head = handle.read(HEAD_BYTES)
     except OSError as exc:
         raise _file_error(
             path, _("fichier illisible (%(error)s)") % {"error": exc.strerror}
         ) from exc
-    if not head:
+    problem = head_problem(head)
+    if problem == EMPTY:
         raise _file_error(path, _("le fichier est vide"))
-    if not head.startswith(b"PK\x03\x04"):
-        with path.open("rb") as handle:
-            start = handle.read(512).lstrip().lower()
-        if start.startswith((b"<!doctype html", b"<html")):
+    if problem != ZIP:
+        if problem == HTML:
             reason = _("c'est une page web (HTML), sans doute une page d'erreur, pas un classeur")
-        elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        elif problem == XLS:
             reason = _("c'est un classeur de l'ancien format (.xls) : enregistrez-le en .xlsx")
         else:
             reason = _("ce n'est pas un classeur XLSX (pour un CSV, utilisez le format csv)")

@@ -36,14 +36,11 @@ from the file fails the job (SourceFileError) before any row is read.
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from ..errors import SourceFileError
-from ..mappings import MappingError
-from ..mappings import load_mapping as read_mapping_file
 
 TEXT_FIELDS = (
     "name",
@@ -95,17 +92,6 @@ def _mapping_error(message: str) -> SourceFileError:
     return SourceFileError(
         _("correspondance de colonnes invalide : %(problem)s") % {"problem": message}
     )
-
-
-def load_mapping(path: Path | str) -> dict[str, Any]:
-    """Read a mapping file (JSON or YAML) and check it for the tabular backends;
-    SourceFileError in French when it cannot be read or used."""
-    try:
-        data = read_mapping_file(path)
-    except MappingError as exc:
-        raise _mapping_error(str(exc)) from exc
-    check_mapping(data)
-    return data
 
 
 def _columns(value: object, where: str) -> tuple[str, ...]:

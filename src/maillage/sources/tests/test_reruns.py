@@ -245,8 +245,8 @@ def test_the_parsing_process_cannot_touch_the_database():
 
     preparer = parallel.BatchPreparer(prepare, before_fork=lambda: None, finish=lambda: None)
     batches: list[parallel.Batch] = [
-        ([RawRow(1, "a", {})], {}, None),
-        ([RawRow(2, "b", {})], {}, None),
+        parallel.Batch([RawRow(1, "a", {})], {}, None),
+        parallel.Batch([RawRow(2, "b", {})], {}, None),
     ]
     with pytest.raises(parallel.ParsingProcessFailed, match="ne doit pas interroger la base"):
         list(preparer.run(batches))

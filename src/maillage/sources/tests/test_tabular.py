@@ -20,11 +20,11 @@ from maillage.sources.backends.tabular import (
     EXTRA_CELLS_KEY,
     CsvBackend,
     XlsxBackend,
-    load_mapping,
     propose_mapping,
 )
 from maillage.sources.backends.tabular_mapping import MAPPING_KEYS
 from maillage.sources.errors import RowRejected, SourceFileError
+from maillage.sources.mappings import MappingError, load_mapping
 from maillage.sources.records import Candidate, RawRow
 
 BNLC = "bnlc-covoiturage/bnlc.csv"
@@ -707,11 +707,11 @@ def test_load_mapping_json_and_yaml(tmp_path: Path) -> None:
 
     broken = tmp_path / "casse.json"
     broken.write_text('{"fields": {', encoding="utf-8")
-    with pytest.raises(SourceFileError, match="pas du JSON valide"):
+    with pytest.raises(MappingError, match="pas du JSON valide"):
         load_mapping(broken)
     listed = tmp_path / "liste.yml"
     listed.write_text("- nom\n- lat\n", encoding="utf-8")
-    with pytest.raises(SourceFileError, match="doit contenir un objet"):
+    with pytest.raises(MappingError, match="doit contenir un objet"):
         load_mapping(listed)
 
 
