@@ -32,7 +32,8 @@ from .models import WorkerHeartbeat
 
 logger = logging.getLogger("maillage.worker")
 
-# Sent by the worker between tasks (and at start), with `worker_id`; receivers must be quick
+# Sent by the worker between tasks (and at start), with `worker_id`, `say` (a French line to
+# the worker's stderr) and `first` (the worker's first tick); receivers must be quick
 # and must not raise for a locked database (the worker logs it and tries at the next tick).
 worker_tick = Signal()
 
@@ -114,6 +115,7 @@ class WorkerLoop:
         self.worker_id = current_worker_id()
         self.started_at = timezone.now()
         self.last_heartbeat = 0.0
+        self.ticks = 0
         self.in_task = False
         self.stopping = False
 
@@ -140,7 +142,10 @@ class WorkerLoop:
                 )
                 self.last_heartbeat = now
             fail_tasks_of_dead_workers()
-            worker_tick.send(sender=WorkerLoop, worker_id=self.worker_id, say=self.say)
+            worker_tick.send(
+                sender=WorkerLoop, worker_id=self.worker_id, say=self.say, first=not self.ticks
+            )
+            self.ticks += 1
         except OperationalError as error:
             logger.warning("tâches de fond reportées : %s", error)
 

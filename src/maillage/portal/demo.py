@@ -13,6 +13,7 @@ This module sits on the top floor: it drives the imports (sources) and the publi
 (indicators).
 """
 
+import datetime
 import hashlib
 import urllib.error
 import urllib.request
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from maillage.indicators import history
 from maillage.sources.harvest import ImportRequest, file_sha256, run_import
@@ -164,6 +166,10 @@ def load_demo_series(progress: Progress = lambda m: None) -> list[dict[str, Any]
     return results
 
 
+# The demo sources are read again monthly by the worker (a replay when the file is the same).
+DEMO_HARVEST_EVERY_DAYS = 30
+
+
 def load_demo_sources(progress: Progress = lambda m: None) -> list[dict[str, Any]]:
     """Import each demo file found, unless this very file was already imported successfully."""
     results = []
@@ -181,6 +187,12 @@ def load_demo_sources(progress: Progress = lambda m: None) -> list[dict[str, Any
                 "attribution": demo.attribution,
             },
         )
+        if source.harvest_every_days is None:  # the demo shows scheduled harvests; staff may
+            source.harvest_every_days = DEMO_HARVEST_EVERY_DAYS  # change or clear it later
+            source.next_harvest_at = timezone.now() + datetime.timedelta(
+                days=DEMO_HARVEST_EVERY_DAYS
+            )
+            source.save(update_fields=["harvest_every_days", "next_harvest_at"])
         done = HarvestJob.objects.filter(
             source=source,
             dry_run=False,

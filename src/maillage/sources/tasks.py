@@ -153,3 +153,24 @@ def queue_due_harvests(sender: object, say: Callable[[str], None] | None = None,
                     "next": timezone.localtime(source.next_harvest_at).strftime("%d/%m/%Y %H:%M"),
                 }
             )
+
+
+@receiver(worker_tick, dispatch_uid="sources-schedule-summary")
+def announce_schedule(
+    sender: object, say: Callable[[str], None] | None = None, first: bool = False, **kwargs: Any
+) -> None:
+    """At the worker's start, say which sources it will harvest, and when."""
+    if not first or say is None:
+        return
+    for source in Source.objects.filter(harvest_every_days__gt=0).order_by("next_harvest_at"):
+        when = source.next_harvest_at
+        say(
+            _("Moisson programmée : « %(source)s » tous les %(days)s jours, prochaine le %(next)s.")
+            % {
+                "source": source.name,
+                "days": source.harvest_every_days,
+                "next": timezone.localtime(when).strftime("%d/%m/%Y %H:%M")
+                if when
+                else _("dès maintenant"),
+            }
+        )

@@ -7,10 +7,13 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django_tasks_db.models import DBTaskResult
 
 from maillage.catalog.models import Initiative
 from maillage.catalog.services import create_initiative, update_initiative
+from maillage.indicators.models import IndicatorRun
 from maillage.indicators.selectors import latest_run, portrait
+from maillage.indicators.tasks import refresh_figures
 from maillage.portal.tests.a11y import accessibility_problems
 from maillage.territories.models import Territory
 
@@ -152,11 +155,29 @@ def test_rest_api_says_when_nothing_is_computed(client, referential):
 
 
 @pytest.mark.real_data
-def test_a_small_inventory_is_recomputed_when_the_portrait_is_read(client, demo_figures):
+def test_a_change_queues_one_refresh_and_the_portrait_never_recomputes(
+    client, demo_figures, django_capture_on_commit_callbacks
+):
     before = client.get(URL.format("com:64443"), {"format": "json"}).json()
     assert before["all"]["count"] == 1
-    create_initiative(name="Repair café de Pardies", category="repair-cafe", insee_code="64443")
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("Repair café de Pardies", "Atelier vélo de Pardies"):
+            create_initiative(name=name, category="repair-cafe", insee_code="64443")
+    # Read-only request: the stored figures, marked out of date; nothing recomputed.
+    runs = IndicatorRun.objects.count()
+    stale = client.get(URL.format("com:64443"), {"format": "json"}).json()
+    assert stale["stale"] is True
+    assert stale["all"]["count"] == 1
+    page = client.get(URL.format("com:64443")).content.decode()
+    assert (
+        "le recalcul est en file d&#x27;attente" in page
+        or "le recalcul est en file d'attente" in page
+    )
+    assert IndicatorRun.objects.count() == runs
+    queued = DBTaskResult.objects.filter(task_path=refresh_figures.module_path)
+    assert [r.status for r in queued] == ["READY"]  # one refresh for the two changes
+    refresh_figures.call()  # what the worker runs
     after = client.get(URL.format("com:64443"), {"format": "json"}).json()
     assert after["stale"] is False
-    assert after["all"]["count"] == 2
-    assert after["categories"]["repair-cafe"]["count"] == 1
+    assert after["all"]["count"] == 3
+    assert after["categories"]["repair-cafe"]["count"] == 2
