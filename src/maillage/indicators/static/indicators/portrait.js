@@ -42,16 +42,34 @@
     legend.onAdd = function () {
       var box = L.DomUtil.create("div", "legend");
       var bounds = [numbers[0]].concat(breaks, [numbers[numbers.length - 1]]);
-      var lines = [];
+      // Built from text nodes only: no value from the data is ever read as HTML.
+      function line(colour, label) {
+        var row = document.createElement("div");
+        var swatch = document.createElement("i");
+        swatch.style.background = colour;
+        row.appendChild(swatch);
+        row.appendChild(document.createTextNode(label));
+        box.appendChild(row);
+      }
+      if (data.legendTitle) {
+        var title = document.createElement("strong");
+        title.textContent = data.legendTitle;
+        box.appendChild(title);
+      }
       for (var i = 0; i < colours.length; i += 1) {
         if (i > 0 && bounds[i] === bounds[i + 1]) { continue; }
-        lines.push('<i style="background:' + colours[i] + '"></i>' + bounds[i] + " – " + bounds[i + 1]);
+        line(colours[i], bounds[i] + " – " + bounds[i + 1]);
       }
-      lines.push('<i style="background:#f6f6f6"></i>0');
-      box.innerHTML = (data.legendTitle ? "<strong>" + data.legendTitle + "</strong><br>" : "") + lines.join("<br>");
+      line("#f6f6f6", "0");
       return box;
     };
     legend.addTo(map);
+  }
+  // Leaflet reads a tooltip string as HTML: names come from strangers, so pass a text node.
+  function textTooltip(text) {
+    var span = document.createElement("span");
+    span.textContent = String(text);
+    return span;
   }
   function getJSON(url) {
     return fetch(url, { headers: { Accept: "application/geo+json" } }).then(function (r) {
@@ -67,7 +85,7 @@
       },
       onEachFeature: function (feature, layer) {
         var row = values[feature.id] || {};
-        layer.bindTooltip(feature.properties.name + " : " + (row.value === null || row.value === undefined ? "—" : row.value));
+        layer.bindTooltip(textTooltip(feature.properties.name + " : " + (row.value === null || row.value === undefined ? "—" : row.value)));
       },
     }).addTo(map);
   }).catch(function (err) { console.warn("Maillage : contours indisponibles", err); });
@@ -80,7 +98,7 @@
       pointToLayer: function (feature, latlng) {
         return L.circleMarker(latlng, { radius: 3, color: "#ce0500", weight: 1, fillOpacity: 0.8 });
       },
-      onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.name); },
+      onEachFeature: function (feature, layer) { layer.bindTooltip(textTooltip(feature.properties.name)); },
     }).addTo(map);
     el.setAttribute("data-loaded", "true");
   }).catch(function (err) { console.warn("Maillage : initiatives indisponibles", err); });
