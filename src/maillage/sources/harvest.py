@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from maillage.catalog.models import Category, Initiative
 from maillage.catalog.signals import announce_inventory_change
 from maillage.core.errors import MaillageError
-from maillage.core.fastwrite import refresh_statistics
+from maillage.core.fastwrite import WriterTurns, refresh_statistics
 from maillage.core.tasks import process_alive
 
 from .backends import Backend, BackendOptions, get_backend
@@ -310,8 +310,9 @@ def _progress(job: HarvestJob, request: ImportRequest) -> None:
 
 
 def _replay(job: HarvestJob, last: HarvestJob, request: ImportRequest, tally: Tally) -> None:
+    turns = WriterTurns()
     for unchanged, rejected in replayed_rows(last):
-        with transaction.atomic():
+        with turns, transaction.atomic():
             insert_unchanged(job, unchanged)
             insert_items(job, rejected)
             job.rows += len(unchanged) + len(rejected)
@@ -364,11 +365,12 @@ def _read(
             lambda: _batches(iter(backend.rows(request.path)), BATCH_SIZE),
             request.path.stat().st_size,
         )
+    turns = WriterTurns()
     with collect_between_batches() as collect:
         for done in batches:  # done.extra: the records known for the batch's ids
             rows = done.rows
             looked_up = {row.remote_id for row in rows if row.remote_id}
-            with transaction.atomic():
+            with turns, transaction.atomic():
                 items = write_batch(
                     job, done.prepared, seen, request.dry_run, done.extra, looked_up
                 )

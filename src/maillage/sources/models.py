@@ -245,7 +245,9 @@ class PriorState(models.Model):
     deletes what the job created. A finished job's states are deleted with it."""
 
     job = models.ForeignKey(HarvestJob, on_delete=models.CASCADE, related_name="prior_states")
-    objects_json = models.TextField()  # django.core.serializers "json" format
+    # {"rows": django.core.serializers' "python" form, "no_history": initiative ids}, as
+    # JSON with exact times (see undo.py).
+    objects_json = models.TextField()
 
     class Meta:
         verbose_name = _("état avant import")

@@ -13,17 +13,31 @@ wait long for it). What it writes stays recognisable until the job is done:
 run again if it is itself interrupted: whatever it has done is no longer there to do.
 """
 
+import datetime
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model
 
 from maillage.catalog.models import Initiative
+from maillage.core import fastwrite
 
 from .models import HarvestItem, HarvestJob, Outcome, PriorState, SourceRecord, UnchangedRows
 
-CHUNK = 1000
+CHUNK = 2000
+
+
+class _ExactEncoder(DjangoJSONEncoder):
+    """Django's encoder cuts times to the millisecond: a restored row must be the same row."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
 
 
 def history_reason(job: HarvestJob) -> str:
@@ -34,13 +48,18 @@ def history_reason(job: HarvestJob) -> str:
 def remember(job: HarvestJob, initiative_ids: Iterable[int], record_ids: Iterable[int]) -> None:
     """Keep the current state of these initiatives and records, before the batch changes
     them (read from the database, in the batch's transaction: exactly what undo must put
-    back)."""
-    initiatives = list(Initiative.objects.filter(pk__in=set(initiative_ids)))
+    back), and which initiatives have no history yet (the batch writes their first record)."""
+    wanted = set(initiative_ids)
+    initiatives = list(Initiative.objects.filter(pk__in=wanted))
     records = list(SourceRecord.objects.filter(pk__in=set(record_ids)))
-    if initiatives or records:
-        PriorState.objects.create(
-            job=job, objects_json=serializers.serialize("json", [*initiatives, *records])
-        )
+    if not (initiatives or records):
+        return
+    with_history = set(Initiative.history.filter(id__in=wanted).values_list("id", flat=True))
+    state = {
+        "rows": serializers.serialize("python", [*initiatives, *records]),
+        "no_history": sorted(wanted - with_history),
+    }
+    PriorState.objects.create(job=job, objects_json=json.dumps(state, cls=_ExactEncoder))
 
 
 def publish_new(job: HarvestJob) -> int:
@@ -64,15 +83,17 @@ def _remove_created(job: HarvestJob) -> int:
         job=job, outcome=Outcome.NEW, initiative__isnull=False
     ).order_by("pk")
     removed = 0
-    while ids := list(new_items.values_list("initiative_id", flat=True)[:CHUNK]):
+    while chunk := list(new_items.values_list("pk", "initiative_id")[:CHUNK]):
+        items, ids = zip(*chunk, strict=True)
         with transaction.atomic():
+            # The job's records first, then its items (the loop moves on), then the
+            # initiatives with whatever else points at them (history rows included).
             SourceRecord.objects.filter(source_id=job.source_id, initiative_id__in=ids).filter(
                 first_seen_job=job
             ).delete()
-            # Deleting sets the items' initiative to NULL: the loop moves on.
-            Initiative.objects.filter(pk__in=ids).delete()
-            # The deletion's own history records, and any the initiatives had: none remain.
+            HarvestItem.objects.filter(pk__in=items).delete()
             Initiative.history.filter(id__in=ids).delete()
+            fastwrite.delete_rows(Initiative, ids)
         removed += len(ids)
     return removed
 
@@ -82,9 +103,11 @@ def _restore_changed(job: HarvestJob) -> int:
     while state := PriorState.objects.filter(job=job).order_by("-pk").first():
         with transaction.atomic():
             # Newest first: an object changed by two batches ends in its oldest state.
-            for stored in serializers.deserialize("json", state.objects_json):
+            kept = json.loads(state.objects_json)
+            for stored in serializers.deserialize("python", kept["rows"]):
                 stored.save()
                 restored += isinstance(stored.object, Initiative)
+            Initiative.history.filter(id__in=kept["no_history"]).delete()
             state.delete()
     return restored
 
