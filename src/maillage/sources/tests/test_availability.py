@@ -119,9 +119,11 @@ def test_a_long_import_never_breaks_the_site(raw_data, child_database, tmp_path)
         rows_done = 0
         while rows_done < 4000 and time.monotonic() < deadline:
             time.sleep(0.2)
-            rows_done = _one(
-                child_database,
-                "select coalesce(max(rows), 0) from sources_harvestjob where status='running'",
+            rows_done = int(
+                _one(  # type: ignore[call-overload]
+                    child_database,
+                    "select coalesce(max(rows), 0) from sources_harvestjob where status='running'",
+                )
             )
         assert rows_done >= 4000, "the long import never got going"
 

@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_import_publishes_nothing_and_the_next_worker_runs_i
     while rows < 4000 and time.monotonic() < deadline and worker.poll() is None:
         time.sleep(0.2)
         # Another connection sees the progress: each batch commits with its row count.
-        rows = _one(child_database, "select rows from sources_harvestjob where id=?", job_id)
+        rows = int(_one(child_database, "select rows from sources_harvestjob where id=?", job_id))  # type: ignore[call-overload]
     assert rows >= 4000, "the import never got going"
     worker.send_signal(signal.SIGKILL)  # a crash: no chance to clean up
     worker.wait(timeout=30)
