@@ -288,6 +288,8 @@ def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str)
 class _TabularBackend(Backend):
     """What the csv and xlsx backends share: the mapping and parse()."""
 
+    checks_cells = True  # rows() does, once per row (see limits.py)
+
     def __init__(self, options: BackendOptions | None = None) -> None:
         super().__init__(options)
         self.header: list[str] = []

@@ -118,10 +118,11 @@ def check_size(path: Path, limit: int) -> None:
         )
 
 
-def check_text_file(path: Path, limits: Limits) -> tuple[str, list[str]]:
+def check_text_file(path: Path, limits: Limits | None = None) -> tuple[str, list[str]]:
     """Read the whole file once, in chunks, and return (codec, notes); SourceFileError when
     it is not a text file (the rules: see sniff.py), is too large or holds a line too long
     to be a table's."""
+    limits = limits or import_limits()
     check_size(path, limits.file_bytes)
     line_bytes = limits.line_chars * 4  # beyond, surely more characters than allowed
     try:
@@ -382,7 +383,7 @@ def detect_csv(
     return CsvLayout(encoding, delimiter, header_index, header, decimal_comma, notes)
 
 
-def open_workbook(path: Path, limits: Limits) -> Any:
+def open_workbook(path: Path, limits: Limits | None = None) -> Any:
     """The workbook in read-only mode, in bounded memory (see xlsx_bounded); SourceFileError
     when the file is not a sound XLSX or breaks a limit."""
     try:
@@ -404,7 +405,7 @@ def open_workbook(path: Path, limits: Limits) -> Any:
             reason = _("ce n'est pas un classeur XLSX (pour un CSV, utilisez le format csv)")
         raise _file_error(path, reason)
     try:
-        return open_bounded_workbook(path, limits)
+        return open_bounded_workbook(path, limits or import_limits())
     except SourceFileError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a broken archive
