@@ -39,7 +39,7 @@ class Limits:
         return max(self.file_bytes // 8, 1)
 
     @property
-    def line_chars(self) -> int:
+    def line_bytes(self) -> int:
         """Longest physical line of a CSV file: beyond, it is not a table (a 400 MB line
         would be read whole before any cell could be checked)."""
         return max(self.row_chars * 4, 1 << 20)
@@ -69,9 +69,8 @@ def oversize_reason(names: Sequence[str], values: Sequence[Any], limits: Limits)
     """Why a row breaks a limit (French), or None: `values` are its cells in order, `names`
     the header (cells beyond it have none)."""
     if len(values) > limits.columns:
-        return _("ligne trop large : %(count)s cellules, au plus %(limit)s") % {
-            "count": number(len(values)),
-            "limit": number(limits.columns),
+        return _("ligne trop large : plus de %(limit)s cellules") % {
+            "limit": number(limits.columns)
         }
     total = 0
     for position, value in enumerate(values):
@@ -80,13 +79,9 @@ def oversize_reason(names: Sequence[str], values: Sequence[Any], limits: Limits)
             if size > limits.cell_chars:
                 name = names[position] if position < len(names) else f"n° {position + 1}"
                 return _(
-                    "cellule trop longue : colonne « %(column)s », %(size)s caractères, au plus "
-                    "%(limit)s ; cellule tronquée dans le rapport"
-                ) % {
-                    "column": str(name)[:100],
-                    "size": number(size),
-                    "limit": number(limits.cell_chars),
-                }
+                    "cellule trop longue : colonne « %(column)s », plus de %(limit)s "
+                    "caractères ; cellule tronquée dans le rapport"
+                ) % {"column": str(name)[:100], "limit": number(limits.cell_chars)}
             total += size
     if total > limits.row_chars:
         return _("ligne trop longue : %(size)s caractères, au plus %(limit)s") % {

@@ -118,7 +118,7 @@ def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, 
     `required` column. `label` names the dataset in the error messages."""
     limits = import_limits()
     check_file_size(path, limits.file_bytes)
-    encoding = _checked(path, limits.line_chars * 4).encoding
+    encoding = _checked(path, limits.line_bytes).encoding
     allow_long_fields(limits)
     with path.open(encoding=encoding, newline="") as handle:
         reader = csv.DictReader(handle)
@@ -158,7 +158,7 @@ def csv_header(path: Path) -> list[str]:
     """Column names of a CSV file (empty list when there is no header line); refuses HTML and
     binary files first."""
     limits = import_limits()
-    encoding = _checked(path, limits.line_chars * 4).encoding
+    encoding = _checked(path, limits.line_bytes).encoding
     allow_long_fields(limits)
     with path.open(encoding=encoding, newline="") as handle:
         try:

@@ -163,9 +163,8 @@ def _bounded(row: RawRow, limits: Limits) -> RawRow:
     reason = None
     longest = _longest_text(row.data)
     if longest > limits.cell_chars:
-        reason = _("cellule trop longue : %(size)s caractères, au plus %(limit)s") % {
-            "size": number(longest),
-            "limit": number(limits.cell_chars),
+        reason = _("cellule trop longue : plus de %(limit)s caractères") % {
+            "limit": number(limits.cell_chars)
         }
     elif len(text) > limits.row_chars:
         reason = _("ligne trop longue : %(size)s caractères, au plus %(limit)s") % {

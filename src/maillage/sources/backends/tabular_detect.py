@@ -124,7 +124,7 @@ def check_text_file(path: Path, limits: Limits | None = None) -> tuple[str, list
     to be a table's."""
     limits = limits or import_limits()
     check_size(path, limits.file_bytes)
-    line_bytes = limits.line_chars * 4  # beyond, surely more characters than allowed
+    line_bytes = limits.line_bytes
     try:
         sniffed = sniff(path, line_bytes)
     except OSError as exc:
@@ -162,8 +162,8 @@ def read_sample(path: Path, encoding: str) -> tuple[str, bool]:
 def allow_long_fields(limits: Limits) -> None:
     """Let the csv module read cells up to a line's length (131,072 characters by default, a
     process-wide setting): a long cell then rejects its row instead of failing the file."""
-    if csv.field_size_limit() < limits.line_chars:
-        csv.field_size_limit(limits.line_chars)
+    if csv.field_size_limit() < limits.line_bytes:
+        csv.field_size_limit(limits.line_bytes)
 
 
 def sample_records(sample: str, delimiter: str, truncated: bool) -> list[list[str]]:

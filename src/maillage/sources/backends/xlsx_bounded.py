@@ -294,4 +294,6 @@ def sheet_rows(sheet: Any, limits: Limits, file: str) -> Iterator[tuple[Any, ...
                 column = cell["column"]
                 if 1 <= column <= width:
                     row[column - 1] = cell["value"]
+                elif column > width and row[-1] is None:  # stands for the cells beyond
+                    row[-1] = cell["value"]
             yield tuple(row)
