@@ -15,8 +15,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from maillage.catalog.models import Initiative
-from maillage.sources.background import execute_job
 from maillage.sources.backends.tabular import XlsxBackend
+from maillage.sources.background import execute_job
 from maillage.sources.errors import SourceFileError
 from maillage.sources.limits import KEPT_CHARS
 from maillage.sources.mappings import MappingError, load_mapping
@@ -173,8 +173,11 @@ def test_an_xlsx_cell_of_megabytes_is_cut_while_read_and_rejects_its_row(tmp_pat
     cell = '<c t="s"><v>0</v></c>' if shared else inline(big)
     path = write_workbook(
         tmp_path / "cellule.xlsx",
-        [row([inline("nom"), inline("adresse")]), row([inline("A"), cell]),
-         row([inline("B"), inline("2 rue")])],  # fmt: skip
+        [
+            row([inline("nom"), inline("adresse")]),
+            row([inline("A"), cell]),
+            row([inline("B"), inline("2 rue")]),
+        ],  # fmt: skip
         shared=[big] if shared else [],
     )
     assert path.stat().st_size < 200_000
