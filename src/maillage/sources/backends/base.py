@@ -56,9 +56,9 @@ class Backend(ABC):
         file holds: see _guarded_rows and _guarded_parse."""
         super().__init_subclass__(**kwargs)
         if "rows" in cls.__dict__:
-            cls.rows = _guarded_rows(cls.__dict__["rows"])  # type: ignore[method-assign]
+            setattr(cls, "rows", _guarded_rows(cls.__dict__["rows"]))  # noqa: B010
         if "parse" in cls.__dict__:
-            cls.parse = _guarded_parse(cls.__dict__["parse"])  # type: ignore[method-assign]
+            setattr(cls, "parse", _guarded_parse(cls.__dict__["parse"]))  # noqa: B010
 
     def __init__(self, options: BackendOptions | None = None) -> None:
         self.options = options or BackendOptions()

@@ -236,7 +236,7 @@ def open_bounded_workbook(path: Path, limits: Limits) -> Any:
     """The workbook in read-only mode, its parts read through BoundedArchive."""
     from openpyxl.reader.excel import ExcelReader
 
-    class _Reader(ExcelReader):  # type: ignore[misc]
+    class _Reader(ExcelReader):
         def __init__(self) -> None:
             with path.open("rb") as handle:  # a file object: no check of the file's extension
                 super().__init__(handle, read_only=True, data_only=True, keep_links=False)
