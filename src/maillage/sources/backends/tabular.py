@@ -50,7 +50,7 @@ from .tabular_mapping import (
     propose_mapping,
     resolve_mapping,
 )
-from .xlsx_bounded import sheet_rows
+from .xlsx_bounded import check_row_count, sheet_rows
 
 CELLS_MISMATCH_KEY = "__cells_mismatch__"
 EXTRA_CELLS_KEY = "__extra_cells__"
@@ -434,6 +434,7 @@ class XlsxBackend(_TabularBackend):
         workbook = open_workbook(path, limits)
         try:
             sheet = pick_sheet(workbook, given.get("sheet"), path)
+            check_row_count(sheet, limits, path.name)
             # Dimensions the file records are ignored (some writers get them wrong).
             values = sheet_rows(sheet, limits, path.name)
             head = list(itertools.islice(values, HEADER_SEARCH_ROWS))

@@ -196,6 +196,15 @@ def test_an_xlsx_claiming_rows_past_excel_s_last_is_refused_at_once(tmp_path):
         _rows(path)
 
 
+def test_an_xlsx_of_more_rows_than_allowed_is_refused_before_parsing(tmp_path, settings):
+    settings.MAILLAGE_IMPORT_MAX_ROWS = 5
+    path = write_workbook(
+        tmp_path / "lignes.xlsx", [row([inline("nom")]), *[row([inline("A")])] * 9]
+    )
+    with pytest.raises(SourceFileError, match="la feuille compte au moins 6 lignes, au plus 5"):
+        XlsxBackend().rows(path).__next__()
+
+
 def test_an_xlsx_row_wider_than_allowed_is_rejected_without_building_it(tmp_path, settings):
     settings.MAILLAGE_IMPORT_MAX_COLUMNS = 4
     wide = '<c r="XFD2" t="inlineStr"><is><t>loin</t></is></c>'
