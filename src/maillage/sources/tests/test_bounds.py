@@ -201,7 +201,7 @@ def test_an_xlsx_of_more_rows_than_allowed_is_refused_before_parsing(tmp_path, s
     path = write_workbook(
         tmp_path / "lignes.xlsx", [row([inline("nom")]), *[row([inline("A")])] * 9]
     )
-    with pytest.raises(SourceFileError, match="la feuille compte au moins 6 lignes, au plus 5"):
+    with pytest.raises(SourceFileError, match="la feuille compte au moins 10 lignes, au plus 5"):
         XlsxBackend().rows(path).__next__()
 
 
