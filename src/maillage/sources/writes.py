@@ -19,6 +19,7 @@ from maillage.core import fastwrite
 
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
 from .pipeline import DATE_FIELDS, M2M_FIELDS, ROW_COLUMNS, Prepared, to_json
+from .rejected_cap import drop_cells_beyond_cap
 from .survival import owner_of, survives
 from .undo import history_reason, remember
 
@@ -112,6 +113,7 @@ def insert_unchanged(job: HarvestJob, rows: list[Unchanged]) -> None:
 
 
 def insert_items(job: HarvestJob, items: list[ReportRow]) -> None:
+    drop_cells_beyond_cap(job, items)
     plain = [i for i in items if _plain_unchanged(i)]
     if plain:
         insert_unchanged(

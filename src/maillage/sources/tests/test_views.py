@@ -95,11 +95,11 @@ def test_the_form_explains_each_error_and_links_to_the_field(admin_client, bnlc)
     assert 'href="#id_file"' in html
     assert "Choisissez le fichier à importer." in html
     assert "Catégorie inconnue : « pas-une-categorie »" in html
-    assert "La correspondance n&#x27;est pas un JSON valide (ligne 1, colonne 2" in html
+    assert "La correspondance n&#x27;est pas du JSON valide (ligne 1, colonne 2" in html
     assert 'aria-invalid="true"' in html
     assert accessibility_problems(html) == []
     response = admin_client.post(url, _form(mapping_text="[1, 2]", file=_upload(bnlc)))
-    assert "La correspondance doit être un objet JSON" in response.content.decode()
+    assert "La correspondance doit contenir un objet (clé → valeur)" in response.content.decode()
     assert HarvestJob.objects.count() == 0
     assert not (Path(django_settings.DATA_DIR) / "uploads").exists()
 
