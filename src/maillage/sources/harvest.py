@@ -35,6 +35,7 @@ from .parallel import Batch, BatchPreparer
 from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
 from .quality import QualityContext
 from .records import RawRow
+from .repeats import SeenIds
 from .replay import identical_last_run, input_key, live_records, replayed_rows
 from .undo import publish_new, undo_job
 from .writes import (
@@ -343,7 +344,7 @@ def _read(
     a first import, where there is nothing stored to compare them with)."""
     categories = set(Category.objects.filter(retired=False).values_list("code", flat=True))
     ctx = QualityContext()
-    seen: dict[str, int] = {}
+    seen = SeenIds(lambda remote_id: _stored_values(source, remote_id))
     columns: dict[str, None] = {}
 
     def parse_state() -> tuple[dict[str, Any] | None, list[str]]:
@@ -385,9 +386,15 @@ def _read(
     effective, parse_notes = preparer.final if preparer.forked else parse_state()
     job.mapping = effective or source.mapping or {}
     # Notes the reader made (encoding, blank lines) then those parsing made, once each.
-    job.notes = list(dict.fromkeys([str(n) for n in backend.notes] + parse_notes))
+    job.notes = list(dict.fromkeys([str(n) for n in backend.notes] + parse_notes + seen.notes()))
     job.columns = list(columns)
     return None if first_import else seen.keys()
+
+
+def _stored_values(source: Source, remote_id: str) -> dict[str, Any] | None:
+    """What the source's record of this id holds (for repeats.SeenIds)."""
+    record = SourceRecord.objects.filter(source=source, remote_id=remote_id).first()
+    return None if record is None else record.imported
 
 
 def _with_known(source: Source, backend: Backend, path: Path) -> Iterator[Batch]:

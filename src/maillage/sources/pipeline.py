@@ -198,18 +198,26 @@ def _iso(value: datetime.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _derived_remote_id(candidate: Candidate) -> str:
-    """For sources without identifiers: name and rounded point (or code) identify a record;
-    a record whose name or place changes comes back as new, the old one is archived."""
+def content_id(name: str, lon: Any, lat: Any, place: str) -> str:
+    """The id of a record known by its content: its name and its point to about a metre (or
+    its commune's code when it has no point). For sources without identifiers, and for rows
+    whose file id is not one (repeats.py): a record whose name or place changes comes back
+    as new, the old one is archived."""
     key = "|".join(
         [
-            " ".join(candidate.name.lower().split()),
-            f"{candidate.lon:.5f}" if candidate.lon is not None else "",
-            f"{candidate.lat:.5f}" if candidate.lat is not None else "",
-            candidate.insee_code or candidate.postcode,
+            " ".join(str(name or "").lower().split()),
+            f"{float(lon):.5f}" if lon is not None else "",
+            f"{float(lat):.5f}" if lat is not None else "",
+            place or "",
         ]
     )
     return "auto:" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
+
+
+def _derived_remote_id(candidate: Candidate) -> str:
+    return content_id(
+        candidate.name, candidate.lon, candidate.lat, candidate.insee_code or candidate.postcode
+    )
 
 
 def prepare_batch(

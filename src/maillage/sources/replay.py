@@ -2,8 +2,8 @@
 
 When a source's file has the checksum of its last completed run, and the backend, mapping,
 referential, typology and import code are those of that run, every row would come out as
-it did then: rows imported then are unchanged now, rejected rows are rejected again for
-the same reasons. The report is built from the last run's (one line per row, as always),
+it did then: rows imported then are unchanged now, rejected (or skipped) rows are rejected
+(or skipped) again for the same reasons. The report is built from the last run's (one line per row, as always),
 nothing is parsed, and records absent from the file are still followed up for archiving.
 A monthly re-run of an unchanged file then costs seconds instead of a full read.
 """
@@ -26,6 +26,8 @@ from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, Unch
 from .writes import ReportRow, Unchanged, row_number_of
 
 REPLAYABLE = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
+# Rows whose outcome is said again with its reasons (the others are unchanged now).
+SAID_AGAIN = (Outcome.REJECTED, Outcome.SKIPPED)
 CHUNK = 2000
 
 
@@ -80,8 +82,9 @@ def _imported_rows(last: HarvestJob) -> Iterator[Unchanged]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT row_number, remote_id, initiative_id, category FROM {table} "
-            "WHERE job_id = %s AND row_number > 0 AND outcome <> %s ORDER BY row_number",
-            [last.pk, Outcome.REJECTED],
+            "WHERE job_id = %s AND row_number > 0 AND outcome NOT IN (%s, %s) "
+            "ORDER BY row_number",
+            [last.pk, *SAID_AGAIN],
         )
         while rows := cursor.fetchmany(20000):
             yield from rows  # in the order of UnchangedRow
@@ -100,12 +103,12 @@ def replayed_rows(last: HarvestJob) -> Iterator[tuple[list[Unchanged], list[Repo
     if UnchangedRows.objects.filter(job=last).exists():  # the last run was a re-run itself
         kept = heapq.merge(kept, _block_rows(last), key=row_number_of)
     rejected = iter(
-        ReportRow(number, remote_id, raw, Outcome.REJECTED, reasons=list(reasons))
-        for number, remote_id, raw, reasons in HarvestItem.objects.filter(
-            job=last, row_number__gt=0, outcome=Outcome.REJECTED
+        ReportRow(number, remote_id, raw, outcome, reasons=list(reasons))
+        for number, remote_id, raw, outcome, reasons in HarvestItem.objects.filter(
+            job=last, row_number__gt=0, outcome__in=SAID_AGAIN
         )
         .order_by("row_number")
-        .values_list("row_number", "remote_id", "raw", "reasons")
+        .values_list("row_number", "remote_id", "raw", "outcome", "reasons")
         .iterator(chunk_size=5000)
     )
     waiting = next(rejected, None)

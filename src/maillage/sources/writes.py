@@ -20,6 +20,7 @@ from maillage.core import fastwrite
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
 from .pipeline import DATE_FIELDS, M2M_FIELDS, ROW_COLUMNS, Prepared, to_json
 from .rejected_cap import drop_cells_beyond_cap
+from .repeats import SeenIds
 from .survival import owner_of, survives
 from .undo import history_reason, remember
 
@@ -205,7 +206,7 @@ class BatchPlan:
 def write_batch(
     job: HarvestJob,
     prepared: list[Prepared],
-    seen: dict[str, int],
+    seen: SeenIds,
     dry_run: bool,
     known: dict[str, KnownRecord] | None = None,
     looked_up: set[str] | None = None,
@@ -236,25 +237,23 @@ def write_batch(
 # --- decide (reads no database) ------------------------------------------------------------
 
 
-def screen_rows(
-    prepared: list[Prepared], seen: dict[str, int]
-) -> tuple[list[ReportRow], list[Prepared]]:
-    """(report rows of the rows rejected by parsing or repeating an id seen earlier in the
-    job, the usable rows); `seen` (remote id → row number) learns the usable rows' ids."""
-    rejected: list[ReportRow] = []
+def screen_rows(prepared: list[Prepared], seen: SeenIds) -> tuple[list[ReportRow], list[Prepared]]:
+    """(report rows of the rows rejected by parsing, or skipped or rejected as repeats of an
+    earlier row of the job (see repeats.py), the usable rows); `seen` learns the usable
+    rows' ids."""
+    screened: list[ReportRow] = []
     usable: list[Prepared] = []
     for p in prepared:
-        if p.rejected:
-            rejected.append(_item(p, Outcome.REJECTED))
-        elif p.remote_id in seen:
-            p.rejected = _("ligne répétée : même identifiant que la ligne %(line)s") % {
-                "line": seen[p.remote_id]
-            }
-            rejected.append(_item(p, Outcome.REJECTED))
-        else:
-            seen[p.remote_id] = p.row.number
+        verdict = p.rejected or seen.screen(p)
+        if not verdict:
             usable.append(p)
-    return rejected, usable
+        elif verdict.startswith("skip:"):
+            p.reasons.append(verdict.removeprefix("skip:"))
+            screened.append(_item(p, Outcome.SKIPPED))
+        else:
+            p.rejected = verdict
+            screened.append(_item(p, Outcome.REJECTED))
+    return screened, usable
 
 
 def records_to_load(

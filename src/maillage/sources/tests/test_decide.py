@@ -3,12 +3,14 @@ database: rows and stored records built in memory."""
 
 import datetime
 
+import orjson
 from django.utils import timezone
 
 from maillage.catalog.models import Initiative
 from maillage.sources.models import Outcome, SourceRecord
 from maillage.sources.pipeline import Encoded, Prepared
 from maillage.sources.records import RawRow
+from maillage.sources.repeats import SeenIds
 from maillage.sources.writes import (
     DELETED_BY_STAFF,
     HELD_FOR_REVIEW,
@@ -49,20 +51,62 @@ def _decide(rows, records=(), known=None, held=False, dry_run=False):
     return decide_rows(rows, stored, held=held, dry_run=dry_run, today=TODAY)
 
 
-def test_screening_rejects_parse_failures_and_repeated_ids_and_remembers_the_others():
+def _parsed(number: int, remote_id: str, **values) -> Prepared:
+    """A row as parsing sends it back for a new record: its values encoded."""
+    row = _row(number, remote_id)
+    imported = orjson.dumps(values)
+    row.encoded = Encoded(row=(), links=([], []), imported=imported, raw=b"{}")
+    row.fresh = True
+    return row
+
+
+def test_screening_rejects_parse_failures_skips_identical_repeats_and_remembers_the_others():
     broken = _row(1, "a")
     broken.rejected = "nom absent"
-    first, repeated, other = _row(2, "b"), _row(3, "b"), _row(4, "c")
-    seen = {"z": 1}
-    rejected, usable = screen_rows([broken, first, repeated, other], seen)
-    assert [(r.row_number, r.outcome) for r in rejected] == [
+    first, repeated, other = (
+        _parsed(2, "b", name="Amap du Blosne"),
+        _parsed(3, "b", name="Amap du Blosne"),  # the same AMAP, listed with another producer
+        _parsed(4, "c", name="Amap de Cleunay"),
+    )
+    seen = SeenIds()
+    screened, usable = screen_rows([broken, first, repeated, other], seen)
+    assert [(r.row_number, r.outcome) for r in screened] == [
         (1, Outcome.REJECTED),
-        (3, Outcome.REJECTED),
+        (3, Outcome.SKIPPED),
     ]
-    assert rejected[0].reasons == ["nom absent"]
-    assert "ligne 2" in rejected[1].reasons[0]
+    assert screened[0].reasons == ["nom absent"]
+    assert "à l'identique" in screened[1].reasons[0]
+    assert "ligne 2" in screened[1].reasons[0]
     assert usable == [first, other]
-    assert seen == {"z": 1, "b": 2, "c": 4}
+    assert sorted(seen.keys()) == ["b", "c"]
+    assert seen.notes() == []
+
+
+def test_an_id_repeated_with_other_values_is_not_an_id_the_rows_are_known_by_their_content():
+    rows = [
+        _parsed(n, "node/1", name=name, lon=lon, lat=lat)
+        for n, (name, lon, lat) in enumerate(
+            [("Espace A", -1.68, 48.11), ("Espace B", -1.67, 48.12), ("Espace C", -1.66, 48.1)],
+            start=1,
+        )
+    ]
+    seen = SeenIds()
+    screened, usable = screen_rows(rows, seen)
+    assert screened == []
+    assert usable == rows
+    assert rows[0].remote_id == "node/1"  # the first keeps it: a re-run finds it again
+    assert rows[1].remote_id.startswith("auto:")
+    assert rows[1].remote_id != rows[2].remote_id
+    assert rows[1].values["name"] == "Espace B"  # known values: it may match a stored record
+    assert not rows[1].fresh
+    [note] = seen.notes()
+    assert "2 lignes" in note
+    # The same place again with other values: rejected, Maillage cannot tell which is right.
+    again = _parsed(4, "node/1", name="Espace B", lon=-1.67, lat=48.12, address="2 rue X")
+    screened, usable = screen_rows([again], seen)
+    assert usable == []
+    assert screened[0].outcome == Outcome.REJECTED
+    assert "ligne 2" in screened[0].reasons[0]
 
 
 def test_a_row_without_stored_record_is_new_and_held_when_the_source_is_moderated():
