@@ -84,7 +84,8 @@ def public_sources() -> list[dict[str, Any]]:
     rows = (
         Source.objects.filter(pk__in=imported.values("source_id"))
         .annotate(
-            active=Count("records", filter=Q(records__archived_at__isnull=True)),
+            # distinct: the jobs joined for `last_import` would multiply the records
+            active=Count("records", filter=Q(records__archived_at__isnull=True), distinct=True),
             last_import=Max(
                 "jobs__finished_at",
                 filter=Q(jobs__dry_run=False, jobs__status__in=SUCCEEDED),
