@@ -186,6 +186,10 @@ def test_hostile_names_and_websites_never_run(hostile, live_server, page, django
     # Staff pages: import pages (a web dry run of the same file too), duplicates, admin.
     _log_in(page, base, django_user_model)
     _visit(page, watch, f"{base}/imports/nouvel-import/")
+    # Sent empty: the error summary gets the focus (a static script, allowed by the policy).
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lancer l'essai à blanc").click()
+    assert page.evaluate("document.activeElement.id") == "erreurs"
     page.get_by_label("Format du fichier").select_option("csv")
     page.get_by_label("Nom court de la source").fill("hostile-web")
     page.get_by_label("Intitulé de la source").fill(SCRIPT)
