@@ -177,7 +177,10 @@ def test_hostile_names_and_websites_never_run(hostile, live_server, page, django
         assert _hover_points(page) == set(HOSTILE_NAMES), territory
         _visit(page, watch, f"{base}/territoires/{territory}/")
     _visit(page, watch, f"{base}/territoires/comparer/?t={RENNES},{METROPOLE},{DEPARTEMENT}")
-    _visit(page, watch, f"{base}/territoires/?q=rennes")
+    _visit(page, watch, f"{base}/territoires/")
+    # Live results (htmx) under the policy.
+    page.get_by_label("Rechercher un territoire").press_sequentially("rennes", delay=30)
+    page.locator("#resultats ol.results > li > a", has_text="Rennes").first.wait_for()
     _visit(page, watch, f"{base}/sources/")
     assert "<img src=x onerror=alert(8)>" in page.locator("main").inner_text()
     _visit(page, watch, f"{base}/api/v1/docs/")
