@@ -151,6 +151,16 @@ USE_TZ = True
 MAILLAGE_IMPORT_MAX_UPLOAD_BYTES = int(
     os.environ.get("MAILLAGE_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 )
+# What an imported file may hold (maillage.sources.limits; README « Limites des fichiers
+# importés »): a longer cell or row is rejected, a larger file or one with more rows refused.
+MAILLAGE_IMPORT_MAX_CELL_CHARS = int(os.environ.get("MAILLAGE_IMPORT_MAX_CELL_CHARS", 32_768))
+MAILLAGE_IMPORT_MAX_ROW_CHARS = int(os.environ.get("MAILLAGE_IMPORT_MAX_ROW_CHARS", 1_048_576))
+MAILLAGE_IMPORT_MAX_COLUMNS = int(os.environ.get("MAILLAGE_IMPORT_MAX_COLUMNS", 2_000))
+MAILLAGE_IMPORT_MAX_ROWS = int(os.environ.get("MAILLAGE_IMPORT_MAX_ROWS", 2_000_000))
+MAILLAGE_IMPORT_MAX_FILE_BYTES = int(
+    os.environ.get("MAILLAGE_IMPORT_MAX_FILE_BYTES", 1024 * 1024 * 1024)
+)
+MAILLAGE_IMPORT_MAX_REJECTED_KEPT = int(os.environ.get("MAILLAGE_IMPORT_MAX_REJECTED_KEPT", 10_000))
 FILE_UPLOAD_HANDLERS = [
     "maillage.sources.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -75,3 +75,24 @@ class MaillageError(Exception):
         if self.details:
             body["details"] = dict(self.details)
         return body
+
+
+class DatabaseBusy(MaillageError):
+    """The database stayed locked by another writer longer than the wait allowed (stable
+    code `database-busy`, 503): SQLite has one writer at a time."""
+
+    code = "database-busy"
+    status = 503
+    default_message = _(
+        "La base de données est occupée par un autre traitement (un import, sans doute) : "
+        "réessayez dans un instant."
+    )
+
+
+def as_busy(exc: BaseException) -> DatabaseBusy | None:
+    """The `DatabaseBusy` that a database error means, or None when it means something else."""
+    from django.db import OperationalError
+
+    if isinstance(exc, OperationalError) and "locked" in str(exc):
+        return DatabaseBusy()
+    return None

@@ -10,6 +10,7 @@ once per batch.
 
 import datetime
 import math
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -155,3 +156,56 @@ def refresh_statistics(*models_: type[models.Model]) -> None:
     names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models_)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {names}")
+
+
+def delete_rows(model: type[models.Model], ids: Sequence[int]) -> None:
+    """Delete these rows of `model` and what hangs on them, without the ORM's collector (which
+    loads every row, sends signals and updates unindexed links one by one: a minute for
+    8,000 initiatives). Rows that reference them are deleted (CASCADE) or unlinked
+    (SET_NULL), as the ORM would; DO_NOTHING links (history tables) are left, as the ORM
+    leaves them. References are few; each lookup uses the referencing column."""
+    if not ids:
+        return
+    for relation in model._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete):
+            continue
+        if not (relation.one_to_many or relation.one_to_one):
+            continue
+        related: Any = relation
+        if related.on_delete is models.DO_NOTHING:
+            continue
+        referencing = related.related_model._base_manager.filter(
+            **{f"{related.field.name}__in": ids}
+        )
+        if related.on_delete is models.SET_NULL:
+            referencing.update(**{related.field.name: None})
+        else:  # CASCADE and the like: the ORM, for what hangs on these in turn
+            referencing.delete()
+    rows = model._base_manager.filter(pk__in=ids)
+    rows._raw_delete(rows.db)
+
+
+class WriterTurns:
+    """Lets other writers in between a long job's transactions, on SQLite.
+
+    SQLite has one writer at a time, and a writer kept waiting retries every 100 ms at most
+    (its busy handler): a job that starts its next transaction as soon as it commits the last
+    one can starve a login or another import until it ends. So, every `every` seconds of
+    holding the lock, the job pauses `pause` seconds — longer than one retry, so that any
+    waiting writer gets its turn — at a cost of pause/every of the job's time."""
+
+    def __init__(self, every: float = 3.0, pause: float = 0.12) -> None:
+        self.every, self.pause = every, pause
+        self.held = 0.0
+        self.started = 0.0
+
+    def __enter__(self) -> "WriterTurns":
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Called once the transaction has committed (or failed)."""
+        self.held += time.monotonic() - self.started
+        if self.held >= self.every and connection.vendor == "sqlite":
+            time.sleep(self.pause)
+            self.held = 0.0

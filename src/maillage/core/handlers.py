@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .errors import MaillageError
+from .errors import MaillageError, as_busy
 from .twins import json_response, wants_json
 
 API_PREFIX = "/api/"
@@ -71,7 +71,8 @@ class ErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, MaillageError):
             return error_response(request, exception)
-        return None
+        busy = as_busy(exception)  # a write that waited too long for the database's lock
+        return error_response(request, busy) if busy else None
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

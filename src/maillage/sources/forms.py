@@ -1,6 +1,5 @@
 """The "new import" form of the staff pages."""
 
-import json
 from typing import Any
 
 from django import forms
@@ -12,11 +11,13 @@ from django.utils.translation import gettext_lazy
 from maillage.catalog.models import Category
 
 from .backends import REGISTRY
+from .errors import SourceFileError
+from .mappings import MAX_BYTES, MappingError, check_backend_mapping, load_mapping
 from .models import Source
 from .presenters import backend_label
 from .services import NewImport, max_upload_bytes
 
-MAX_MAPPING_BYTES = 1024 * 1024
+MAX_MAPPING_BYTES = MAX_BYTES
 
 
 def backend_choices() -> list[tuple[str, str]]:
@@ -32,24 +33,13 @@ def category_choices() -> list[tuple[str, Any]]:
     return [("", _("— aucune : la catégorie vient de chaque ligne —")), *groups.items()]
 
 
-def parse_mapping(text: str) -> dict[str, Any]:
+def parse_mapping(text: str | bytes, name: str = "") -> dict[str, Any]:
+    """A pasted or uploaded mapping, through the command line's loader (same bounds: see
+    sources.mappings); a form error in French otherwise."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise forms.ValidationError(
-            _(
-                "La correspondance n'est pas un JSON valide (ligne %(line)s, colonne "
-                "%(column)s : %(error)s)."
-            ),
-            code="mapping-invalid",
-            params={"line": exc.lineno, "column": exc.colno, "error": exc.msg},
-        ) from exc
-    if not isinstance(data, dict):
-        raise forms.ValidationError(
-            _("La correspondance doit être un objet JSON, entre accolades { }."),
-            code="mapping-invalid",
-        )
-    return data
+        return load_mapping(text=text, name=name or _("La correspondance"))
+    except MappingError as exc:
+        raise forms.ValidationError(str(exc), code="mapping-invalid") from exc
 
 
 def _too_large(size: int, at_least: bool = False) -> str:
@@ -194,14 +184,7 @@ class NewImportForm(forms.Form):
             raise forms.ValidationError(
                 _("Le fichier de correspondance dépasse 1 Mo."), code="mapping-invalid"
             )
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError(
-                _("Le fichier de correspondance doit être du texte UTF-8."),
-                code="mapping-invalid",
-            ) from exc
-        return parse_mapping(text)
+        return parse_mapping(upload.read(MAX_MAPPING_BYTES + 1), upload.name or "")
 
     def clean_mapping_text(self) -> dict[str, Any] | None:
         text = self.cleaned_data.get("mapping_text", "").strip()
@@ -218,6 +201,13 @@ class NewImportForm(forms.Form):
                 ),
             )
         name, backend = cleaned.get("source"), cleaned.get("backend")
+        mapping = cleaned.get("mapping_file") or cleaned.get("mapping_text")
+        if mapping and backend:
+            try:
+                check_backend_mapping(backend, mapping)
+            except SourceFileError as exc:
+                field = "mapping_file" if cleaned.get("mapping_file") else "mapping_text"
+                self.add_error(field, str(exc))
         if name and backend:
             existing = Source.objects.filter(name=name).values_list("backend", flat=True).first()
             if existing and existing != backend:

@@ -1,6 +1,8 @@
-"""Run one import job: lock the source, read the file in batches, write everything in one
-transaction (a failed or interrupted run leaves the database as it was), archive what
-disappeared, and summarise every row's outcome."""
+"""Run one import job: lock the source, read the file in batches, commit each batch (the
+site and other jobs wait at most one batch for it), then archive what disappeared, publish
+what is new and close the job in one last transaction. A failed or interrupted run is taken
+back (undo.py): the database is left as it was. Every row's outcome is summarised.
+"""
 
 import datetime
 import hashlib
@@ -17,11 +19,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from maillage.catalog.models import Category, Initiative
 from maillage.catalog.signals import announce_inventory_change
 from maillage.core.errors import MaillageError
-from maillage.core.fastwrite import refresh_statistics
+from maillage.core.fastwrite import WriterTurns, refresh_statistics
 from maillage.core.tasks import process_alive
 
 from .backends import Backend, BackendOptions, get_backend
@@ -33,6 +36,7 @@ from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
 from .quality import QualityContext
 from .records import RawRow
 from .replay import identical_last_run, input_key, live_records, replayed_rows
+from .undo import publish_new, undo_job
 from .writes import (
     KnownRecord,
     ReportRow,
@@ -85,9 +89,34 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def close_dead_job(job: HarvestJob, error: str = "") -> None:
+    """A job left running by a process that died: what it wrote is taken back, then it is
+    closed as failed with the reason."""
+    undone = undo_job(job)
+    HarvestJob.objects.filter(pk=job.pk).update(
+        status=HarvestJob.Status.FAILED,
+        error=error or str(INTERRUPTED),
+        finished_at=timezone.now(),
+    )
+    _announce_undo(job, undone)
+
+
+def undone_job(job: HarvestJob) -> None:
+    """Take back what the job wrote, and say so if the inventory changed."""
+    _announce_undo(job, undo_job(job))
+
+
+def _announce_undo(job: HarvestJob, undone: dict[str, int]) -> None:
+    if undone["removed"] or undone["restored"]:
+        announce_inventory_change(HarvestJob, f"undo {job.source.name} #{job.pk}")
+
+
+INTERRUPTED = gettext_lazy("interrompu (processus arrêté) ; ce qu'il avait écrit a été retiré")
+
+
 def _start_job(source: Source, request: ImportRequest, job: HarvestJob | None = None) -> HarvestJob:
     """Take the source's lock: at most one running job per source. A job left "running" by a
-    process that died is closed as interrupted (its writes were never committed).
+    process that died is taken back and closed as interrupted.
 
     `job`, when given, is a pending job created beforehand (by the import pages): it becomes
     the running one instead of a new job being created."""
@@ -97,10 +126,7 @@ def _start_job(source: Source, request: ImportRequest, job: HarvestJob | None = 
             source=source, status=HarvestJob.Status.RUNNING
         ):
             if running.host == host and not process_alive(running.pid):
-                running.status = HarvestJob.Status.FAILED
-                running.error = _("interrompu (processus arrêté) ; rien n'a été écrit")
-                running.finished_at = timezone.now()
-                running.save(update_fields=["status", "error", "finished_at"])
+                close_dead_job(running)
             else:
                 raise SourceBusy(
                     _("La source « %(source)s » est déjà en cours d'import (import n° %(job)s).")
@@ -180,19 +206,23 @@ def run_import(request: ImportRequest, job: HarvestJob | None = None) -> Harvest
         job.file_sha256 = file_sha256(request.path)
         counts = _run(job, source, backend, request)
     except BaseException as exc:  # includes KeyboardInterrupt: the job must not stay running
-        job.status = HarvestJob.Status.FAILED
-        job.error = str(exc) if isinstance(exc, SourceFileError) else repr(exc)
-        job.finished_at = timezone.now()
-        job.save()
+        _fail(job, exc)
         raise
-    job.status = (
-        HarvestJob.Status.DONE_WITH_ERRORS if counts["rejected"] else HarvestJob.Status.DONE
-    )
-    job.finished_at = timezone.now()
-    job.save()
     if not request.dry_run and counts["new"] + counts["updated"] + counts["archived"]:
         announce_inventory_change(HarvestJob, f"import {source.name} #{job.pk}")
     return job
+
+
+def _fail(job: HarvestJob, exc: BaseException) -> None:
+    """Take back what the job wrote, then close it as failed with the reason. If taking back
+    fails too (the database is gone), the job stays running: the next run of the source or
+    the worker finds its process dead and takes it back then."""
+    undone = undo_job(job)
+    job.status = HarvestJob.Status.FAILED
+    job.error = str(exc) if isinstance(exc, MaillageError) else repr(exc)
+    job.finished_at = timezone.now()
+    job.save()
+    _announce_undo(job, undone)
 
 
 class Tally:
@@ -243,33 +273,53 @@ def _run(job: HarvestJob, source: Source, backend: Backend, request: ImportReque
     job.input_key = input_key(settings.signature)
     tally = Tally()
     last = identical_last_run(source, job)
+    seen: Set[str] | None = None  # a replay: the same rows as last time
     if last is not None:
         _replay(job, last, request, tally)
+        compare = True
     else:
-        _read(job, source, backend, request, settings, tally)
-    tally.save_to(job)
+        seen = _read(job, source, backend, request, settings, tally)
+        # A first import: every record of the source was just seen, none can be missing.
+        compare = seen is not None
+    with transaction.atomic():  # the last transaction: the job's changes become whole
+        if not request.dry_run:
+            if compare:
+                grace = datetime.timedelta(days=job.source.archive_after_days)
+                tally.add(archive_missing(job, grace, seen))
+            if source.moderation != Source.Moderation.REVIEW:
+                publish_new(job)
+            job.live_records = live_records(source)
+        tally.save_to(job)
+        job.status = (
+            HarvestJob.Status.DONE_WITH_ERRORS
+            if tally.outcomes["rejected"]
+            else HarvestJob.Status.DONE
+        )
+        job.finished_at = timezone.now()
+        job.save()
+        job.prior_states.all().delete()
     if not request.dry_run:
-        job.live_records = live_records(source)
+        refresh_statistics(Initiative, SourceRecord, HarvestItem, UnchangedRows)
     return tally.outcomes
 
 
-def _archive(job: HarvestJob, request: ImportRequest, seen: Set[str] | None, tally: Tally) -> None:
-    """See archive_missing; `seen` None: a replay, the same rows as last time."""
-    if not request.dry_run:
-        grace = datetime.timedelta(days=job.source.archive_after_days)
-        tally.add(archive_missing(job, grace, seen))
+def _progress(job: HarvestJob, request: ImportRequest) -> None:
+    """Rows read so far, saved in the batch's transaction, then told to the caller."""
+    job.progress_at = timezone.now()
+    HarvestJob.objects.filter(pk=job.pk).update(rows=job.rows, progress_at=job.progress_at)
 
 
 def _replay(job: HarvestJob, last: HarvestJob, request: ImportRequest, tally: Tally) -> None:
-    with transaction.atomic():
-        for unchanged, rejected in replayed_rows(last):
+    turns = WriterTurns()
+    for unchanged, rejected in replayed_rows(last):
+        with turns, transaction.atomic():
             insert_unchanged(job, unchanged)
             insert_items(job, rejected)
-            tally.add_unchanged(unchanged)
-            tally.add(rejected)
             job.rows += len(unchanged) + len(rejected)
-            request.progress(job.rows)
-        _archive(job, request, None, tally)
+            _progress(job, request)
+        tally.add_unchanged(unchanged)
+        tally.add(rejected)
+        request.progress(job.rows)
     job.mapping, job.columns = last.mapping, last.columns
     job.notes = [
         *last.notes,
@@ -288,7 +338,9 @@ def _read(
     request: ImportRequest,
     settings: PipelineSettings,
     tally: Tally,
-) -> None:
+) -> Set[str] | None:
+    """Read, decide and write the file batch by batch; returns the remote ids seen (None on
+    a first import, where there is nothing stored to compare them with)."""
     categories = set(Category.objects.filter(retired=False).values_list("code", flat=True))
     ctx = QualityContext()
     seen: dict[str, int] = {}
@@ -313,26 +365,29 @@ def _read(
             lambda: _batches(iter(backend.rows(request.path)), BATCH_SIZE),
             request.path.stat().st_size,
         )
-    with transaction.atomic(), collect_between_batches() as collect:
+    turns = WriterTurns()
+    with collect_between_batches() as collect:
         for done in batches:  # done.extra: the records known for the batch's ids
             rows = done.rows
             looked_up = {row.remote_id for row in rows if row.remote_id}
-            items = write_batch(job, done.prepared, seen, request.dry_run, done.extra, looked_up)
+            with turns, transaction.atomic():
+                items = write_batch(
+                    job, done.prepared, seen, request.dry_run, done.extra, looked_up
+                )
+                job.rows += len(rows)
+                _progress(job, request)
             for cells in (rows[0].data, *(i.raw for i in items if i.outcome == Outcome.REJECTED)):
                 for key in cells:
                     columns.setdefault(str(key), None)
             tally.add(items)
-            job.rows += len(rows)
             request.progress(job.rows)
             collect()
-        if not first_import:  # else every record of the source was just seen
-            _archive(job, request, seen.keys(), tally)
-        refresh_statistics(Initiative, SourceRecord, HarvestItem, UnchangedRows)
     effective, parse_notes = preparer.final if preparer.forked else parse_state()
     job.mapping = effective or source.mapping or {}
     # Notes the reader made (encoding, blank lines) then those parsing made, once each.
     job.notes = list(dict.fromkeys([str(n) for n in backend.notes] + parse_notes))
     job.columns = list(columns)
+    return None if first_import else seen.keys()
 
 
 def _with_known(source: Source, backend: Backend, path: Path) -> Iterator[Batch]:

@@ -103,7 +103,9 @@ class HarvestJob(models.Model):
     # Runs by the background worker: an interrupted run is queued again up to MAX_ATTEMPTS.
     attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
     host = models.CharField(max_length=200, blank=True)
+    # Rows read so far, written with each batch's commit: the job page follows it live.
     rows = models.PositiveIntegerField(_("lignes lues"), default=0)
+    progress_at = models.DateTimeField(_("dernière progression"), null=True, blank=True)
     outcomes = models.JSONField(_("issues par résultat"), default=dict)
     categories = models.JSONField(_("catégories"), default=dict)
     reasons = models.JSONField(_("motifs"), default=dict)
@@ -237,3 +239,25 @@ class UnchangedRows(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.job_id} l.{self.first_row}–{self.last_row} ({self.count})"
+
+
+class PriorState(models.Model):
+    """What one batch of a running import is about to change, as it was before (initiatives
+    and source records, serialised with their many-to-many links).
+
+    An import commits batch by batch, so that the site and other jobs never wait long for it;
+    if it fails or its process dies, `undo.undo_job` puts these back, newest first, and
+    deletes what the job created. A finished job's states are deleted with it."""
+
+    job = models.ForeignKey(HarvestJob, on_delete=models.CASCADE, related_name="prior_states")
+    # {"rows": django.core.serializers' "python" form, "no_history": initiative ids}, as
+    # JSON with exact times (see undo.py).
+    objects_json = models.TextField()
+
+    class Meta:
+        verbose_name = _("état avant import")
+        verbose_name_plural = _("états avant import")
+        ordering = ["job", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.job_id} état {self.pk}"

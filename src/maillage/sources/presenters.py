@@ -18,7 +18,6 @@ from django_tasks_db.models import DBTaskResult
 from maillage.catalog.models import Category, Initiative
 from maillage.core.tasks import worker_active
 
-from .background import read_progress
 from .items import JobItems
 from .models import HarvestItem, HarvestJob, Outcome, Source
 from .pipeline import UNCLASSIFIED
@@ -101,13 +100,12 @@ def is_finished(job: HarvestJob) -> bool:
 
 
 def job_progress(job: HarvestJob) -> dict[str, Any]:
-    """Rows read so far: from the progress file while the job runs (its transaction hides the
-    job row's count), from the job itself once finished."""
+    """Rows read so far (saved with each batch while the job runs), and when."""
     if job.status == HarvestJob.Status.PENDING:
         return {"rows": 0, "updated_at": None, "worker_active": worker_active()}
     if job.status == HarvestJob.Status.RUNNING:
-        progress = read_progress(job.pk) or {}
-        return {"rows": int(progress.get("rows", 0)), "updated_at": progress.get("updated_at")}
+        when = job.progress_at or job.started_at
+        return {"rows": job.rows, "updated_at": when.isoformat() if when else None}
     return {
         "rows": job.rows,
         "updated_at": job.finished_at.isoformat() if job.finished_at else None,

@@ -2,6 +2,7 @@
 pending job, and queue it for the background worker once the transaction is committed."""
 
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,17 @@ def _start_after_commit(job: HarvestJob) -> None:
 
 def create_import(new: NewImport, upload: UploadedFile, user: Any) -> HarvestJob:
     """Save the file, create or update the source, and start a dry run of it in the
-    background. Returns the pending job."""
+    background. Returns the pending job. Nothing is kept of a request that fails, the file
+    included."""
     path = save_upload(upload)
+    try:
+        return _create_dry_run(new, path, user)
+    except BaseException:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
+
+
+def _create_dry_run(new: NewImport, path: Path, user: Any) -> HarvestJob:
     with transaction.atomic():
         source, created = Source.objects.select_for_update().get_or_create(
             name=new.source,

@@ -2,8 +2,8 @@
 scheduled harvests, and closing the jobs of a worker that died.
 
 A job is queued when the staff page's transaction commits (`queue_job`). A worker that dies
-mid-import (killed, machine restarted) leaves nothing written, since the import is one
-transaction; the next worker on the machine puts the job back in the queue, up to
+mid-import (killed, machine restarted) leaves the batches it committed: the next worker on
+the machine takes them back (undo.py), then puts the job back in the queue, up to
 MAX_ATTEMPTS runs, then closes it as failed with the reason.
 """
 
@@ -24,6 +24,7 @@ from django_tasks import task
 from maillage.core.tasks import WorkerStopping, enqueue_on_commit, process_alive, worker_tick
 
 from .background import execute_job
+from .harvest import close_dead_job, undone_job
 from .models import HarvestJob, Source
 
 logger = logging.getLogger("maillage.worker")
@@ -65,25 +66,28 @@ def queue_job(job: HarvestJob) -> None:
 
 
 def _interrupted(job_id: int, reason: str) -> None:
-    """Nothing of an interrupted run was written: run it again, or close it after the last
-    attempt."""
+    """An interrupted run, once what it wrote is taken back: run it again, or close it after
+    the last attempt."""
+    job = HarvestJob.objects.select_related("source").filter(pk=job_id).first()
+    if job is not None and job.status == HarvestJob.Status.RUNNING:
+        undone_job(job)  # done already when the run failed in its own process
     with transaction.atomic():
         job = HarvestJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status not in (*UNFINISHED, HarvestJob.Status.FAILED):
             return
         if job.attempts < MAX_ATTEMPTS:
             job.status = HarvestJob.Status.PENDING
-            job.error = _("interrompu (%(reason)s) ; rien n'a été écrit ; relancé") % {
-                "reason": reason
-            }
+            job.error = _(
+                "interrompu (%(reason)s) ; ce qu'il avait écrit a été retiré ; relancé"
+            ) % {"reason": reason}
             job.pid, job.host, job.started_at, job.finished_at = None, "", None, None
             job.save(update_fields=["status", "error", "pid", "host", "started_at", "finished_at"])
             queue_job(job)
         else:
             job.status = HarvestJob.Status.FAILED
             job.error = _(
-                "interrompu %(attempts)s fois (%(reason)s) ; rien n'a été écrit ; déposez le "
-                "fichier de nouveau"
+                "interrompu %(attempts)s fois (%(reason)s) ; ce qu'il avait écrit a été "
+                "retiré ; déposez le fichier de nouveau"
             ) % {"attempts": job.attempts, "reason": reason}
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "error", "finished_at"])
@@ -95,17 +99,14 @@ def requeue_jobs_of_dead_workers(sender: object, **kwargs: Any) -> None:
     line import that was killed): those the worker ran are queued again; a command line
     import is closed as failed (its user is gone with it)."""
     host = socket.gethostname()
-    for job in HarvestJob.objects.filter(status=HarvestJob.Status.RUNNING, host=host):
+    running = HarvestJob.objects.filter(status=HarvestJob.Status.RUNNING, host=host)
+    for job in running.select_related("source"):
         if process_alive(job.pid):
             continue
         if job.attempts:
             _interrupted(job.pk, _("processus arrêté"))
         else:
-            HarvestJob.objects.filter(pk=job.pk, status=HarvestJob.Status.RUNNING).update(
-                status=HarvestJob.Status.FAILED,
-                error=_("interrompu (processus arrêté) ; rien n'a été écrit"),
-                finished_at=timezone.now(),
-            )
+            close_dead_job(job)
 
 
 def due_sources(now: datetime.datetime) -> list[Source]:

@@ -19,7 +19,9 @@ from maillage.core import fastwrite
 
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
 from .pipeline import DATE_FIELDS, M2M_FIELDS, ROW_COLUMNS, Prepared, to_json
+from .rejected_cap import drop_cells_beyond_cap
 from .survival import owner_of, survives
+from .undo import history_reason, remember
 
 HELD_FOR_REVIEW = gettext_lazy(
     "à relire avant publication : la source est en modération ; l'initiative n'est pas "
@@ -111,6 +113,7 @@ def insert_unchanged(job: HarvestJob, rows: list[Unchanged]) -> None:
 
 
 def insert_items(job: HarvestJob, items: list[ReportRow]) -> None:
+    drop_cells_beyond_cap(job, items)
     plain = [i for i in items if _plain_unchanged(i)]
     if plain:
         insert_unchanged(
@@ -374,9 +377,16 @@ def load_stored(
 
 def apply_plan(job: HarvestJob, plan: BatchPlan, report: list[ReportRow]) -> None:
     """Write a batch's decision whole or not at all (a savepoint): the new initiatives and
-    their records, the updates, then the report rows (new ones get their initiative id)."""
+    their records, the updates (their state before kept for undo.py), then the report rows
+    (new ones get their initiative id)."""
     with transaction.atomic():
         created = _insert_new(job, plan.new)
+        if plan.updates:
+            remember(
+                job,
+                (u.record.initiative_id for u in plan.updates if u.record.initiative_id),
+                (u.record.pk for u in plan.updates),
+            )
         _write_changes(job, plan.updates)
         if created:
             for item in report:
@@ -464,8 +474,9 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
         first_seen_on=today,
         created_at=now,
         updated_at=now,
-        # A source under moderation: its new initiatives wait for a person (catalog admin).
-        published=job.source.moderation != Source.Moderation.REVIEW,
+        # Published by the job's last transaction (undo.publish_new), unless the source is
+        # under moderation: then they wait for a person (catalog admin).
+        published=False,
     )
     ids = fastwrite.reserve_ids(Initiative, len(new))
     encoded = [p.encoded for p in new]
@@ -502,7 +513,7 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
 
 def _write_changes(job: HarvestJob, updates: list[RecordUpdate]) -> None:
     """Updates are few on a re-run: the ORM (with history) is fine for them."""
-    reason = f"import {job.source.name} #{job.pk}"
+    reason = history_reason(job)
     touched = [u.record.initiative for u in updates if u.fields and u.record.initiative]
     fields = sorted({f for u in updates for f in u.fields if f not in M2M_FIELDS})
     for u in updates:

@@ -51,19 +51,32 @@ class Resolved:
         }
 
 
-def resolve_territory(raw_id: str) -> Resolved:
-    """`com:74011` → Annecy (com:74010) with a note; `dep:999` → TerritoryNotFound."""
-    tid = raw_id.strip()
+MAX_ID_CHARS = 20  # the longest id, epci:<SIREN>, has 14
+
+
+def parse_territory_id(raw_id: object) -> str:
+    """The id in its stored form (`FR` → `fr`, spaces around dropped), without reading the
+    database; InvalidTerritoryId (French) for anything not of the forms fr, reg:53, dep:35,
+    epci:<SIREN>, com:<INSEE>."""
+    text = raw_id if isinstance(raw_id, str) else ""
+    tid = text.strip()
     if tid.upper() == "FR":
         tid = "fr"
-    if not ID_PATTERN.match(tid):
+    if len(tid) > MAX_ID_CHARS or not ID_PATTERN.fullmatch(tid):
+        shown = text if len(text) <= 40 else text[:40] + "…"
         raise InvalidTerritoryId(
             _(
                 "« %(id)s » n'est pas un identifiant de territoire. Formes attendues : fr, "
                 "reg:53, dep:35, epci:<SIREN à 9 chiffres>, com:<code INSEE à 5 caractères>."
             )
-            % {"id": raw_id}
+            % {"id": shown}
         )
+    return tid
+
+
+def resolve_territory(raw_id: str) -> Resolved:
+    """`com:74011` → Annecy (com:74010) with a note; `dep:999` → TerritoryNotFound."""
+    tid = parse_territory_id(raw_id)
     territory = Territory.objects.filter(id=tid).first()
     if territory is not None:
         return Resolved(territory, raw_id)

@@ -20,7 +20,10 @@ from shapely.geometry import shape
 from maillage.catalog.typology import read_typology
 
 from ..errors import SourceFileError
+from ..limits import bound_cells, import_limits, oversize_reason
+from ..limits import number as spaced
 from .sniff import BAD_BOM, EMPTY, GZIP, HTML, XML, Sniffed, sniff
+from .tabular_detect import allow_long_fields
 
 _POSTCODE = re.compile(r"^\d{5}$")
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -34,18 +37,45 @@ _URL = re.compile(r"https?://[^\s|\[\]<>\"{}\\^`]+", re.IGNORECASE)
 # --- files -------------------------------------------------------------------------------
 
 
-def _checked(path: Path) -> Sniffed:
-    """The file, sniffed (see sniff.py), after refusing an empty file, a compressed one, an
-    HTML/XML page (a portal's error page saved under the data file's name) or a file that
-    is not text."""
+def check_file_size(path: Path, limit: int) -> None:
+    """SourceFileError when the file is larger than `limit` bytes."""
     try:
-        sniffed = sniff(path)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceFileError(
+            _("Fichier illisible : %(file)s (%(error)s).")
+            % {"file": path.name, "error": exc.strerror}
+        ) from exc
+    if size > limit:
+        raise SourceFileError(
+            _(
+                "Le fichier %(file)s fait %(size)s octets : c'est plus que la taille maximale "
+                "de ce format (%(limit)s octets, MAILLAGE_IMPORT_MAX_FILE_BYTES)."
+            )
+            % {"file": path.name, "size": spaced(size), "limit": spaced(limit)}
+        )
+
+
+def _checked(path: Path, line_limit: int | None = None) -> Sniffed:
+    """The file, sniffed (see sniff.py), after refusing an empty file, a compressed one, an
+    HTML/XML page (a portal's error page saved under the data file's name), a file that is
+    not text or, with `line_limit`, a line longer than that many bytes."""
+    try:
+        sniffed = sniff(path, line_limit)
     except OSError as exc:
         raise SourceFileError(
             _("Fichier illisible : %(file)s (%(error)s).")
             % {"file": path.name, "error": exc.strerror}
         ) from exc
     problem = sniffed.problem
+    if problem is None and sniffed.long_line >= 0:
+        raise SourceFileError(
+            _(
+                "Le fichier %(file)s a une ligne de plus de %(size)s octets : ce n'est pas un "
+                "tableau CSV (guillemet jamais fermé ?)."
+            )
+            % {"file": path.name, "size": spaced(line_limit or 0)}
+        )
     if problem is None:
         return sniffed
     if problem == EMPTY:
@@ -86,10 +116,19 @@ def detect_text_encoding(path: Path) -> str:
 def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, str]]:
     """Stream a comma-separated file as dicts, after checking that the header holds every
     `required` column. `label` names the dataset in the error messages."""
-    encoding = detect_text_encoding(path)
+    limits = import_limits()
+    check_file_size(path, limits.file_bytes)
+    encoding = _checked(path, limits.line_bytes).encoding
+    allow_long_fields(limits)
     with path.open(encoding=encoding, newline="") as handle:
         reader = csv.DictReader(handle)
-        header = [name.strip() for name in reader.fieldnames or []]
+        try:
+            header = [name.strip() for name in reader.fieldnames or []]
+        except csv.Error as exc:
+            raise SourceFileError(
+                _("Le fichier %(file)s est mal formé (ligne %(line)s) : %(error)s.")
+                % {"file": path.name, "line": reader.line_num, "error": exc}
+            ) from exc
         missing = [name for name in required if name not in header]
         if missing:
             raise SourceFileError(
@@ -104,7 +143,10 @@ def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, 
             for row in reader:
                 if None in row:  # more cells than header columns
                     row.pop(None)
-                yield {key: (value or "") for key, value in row.items()}
+                cells = {key: (value or "") for key, value in row.items()}
+                if reason := oversize_reason(list(cells), list(cells.values()), limits):
+                    cells = bound_cells(cells, reason, limits)
+                yield cells
         except csv.Error as exc:
             raise SourceFileError(
                 _("Le fichier %(file)s est mal formé (ligne %(line)s) : %(error)s.")
@@ -115,19 +157,32 @@ def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, 
 def csv_header(path: Path) -> list[str]:
     """Column names of a CSV file (empty list when there is no header line); refuses HTML and
     binary files first."""
-    encoding = detect_text_encoding(path)
+    limits = import_limits()
+    encoding = _checked(path, limits.line_bytes).encoding
+    allow_long_fields(limits)
     with path.open(encoding=encoding, newline="") as handle:
-        first = next(csv.reader(handle), [])
+        try:
+            first = next(csv.reader(handle), [])
+        except csv.Error as exc:
+            raise SourceFileError(
+                _("Le fichier %(file)s est mal formé (ligne 1) : %(error)s.")
+                % {"file": path.name, "error": exc}
+            ) from exc
     return [name.strip() for name in first]
 
 
 def load_features(path: Path) -> list[dict[str, Any]]:
     """The features of a GeoJSON FeatureCollection, loaded whole (10,000 features ≈ 5 MB)."""
+    check_file_size(path, import_limits().whole_file_bytes)  # parsed whole, in memory
     check_not_html_or_binary(path)
     try:
         with path.open("rb") as handle:
             data = json.load(handle)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError as exc:
+        raise SourceFileError(
+            _("Le fichier %(file)s imbrique trop de listes ou d'objets JSON.") % {"file": path.name}
+        ) from exc
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, an int too long
         raise SourceFileError(
             _(
                 "Le fichier %(file)s n'est pas du JSON valide (tronqué ou d'un autre format ?) "

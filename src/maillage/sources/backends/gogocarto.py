@@ -37,8 +37,9 @@ from django.utils.translation import gettext as _
 
 from ..coords import parse_number
 from ..errors import RowRejected, SourceFileError
+from ..limits import import_limits
 from ..records import Candidate, RawRow
-from ._common import check_not_html_or_binary, forced_category
+from ._common import check_file_size, check_not_html_or_binary, forced_category
 from .base import Backend, BackendOptions
 
 MAPPING_FILE = Path(__file__).resolve().parent / "data" / "gogocarto_categories.json"
@@ -119,6 +120,7 @@ def _categories(item: dict[str, Any]) -> list[_Category]:
 
 
 def _read(path: Path) -> list[Any]:
+    check_file_size(path, import_limits().whole_file_bytes)  # parsed whole, in memory
     check_not_html_or_binary(path)  # empty, gzip, binary, or an HTML error page
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -126,6 +128,8 @@ def _read(path: Path) -> list[Any]:
         raise SourceFileError(_("Le fichier n'est pas encodé en UTF-8.")) from exc
     try:
         document = json.loads(text)
+    except RecursionError as exc:
+        raise SourceFileError(_("Le JSON imbrique trop de listes ou d'objets.")) from exc
     except json.JSONDecodeError as exc:
         raise SourceFileError(
             _("JSON invalide ou tronqué (ligne %(line)s, colonne %(column)s).")

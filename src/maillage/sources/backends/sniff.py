@@ -48,6 +48,9 @@ class Sniffed(NamedTuple):
     encoding: str  # Python codec of a text file, "" otherwise
     head: bytes  # the first HEAD_BYTES bytes
     offset: int = 0  # BINARY: offset of the first NUL or control byte
+    # With `line_limit`: offset of the end of the first line longer than that many bytes (a
+    # table is not one 400 MB line), or -1.
+    long_line: int = -1
 
 
 def head_problem(head: bytes) -> str | None:
@@ -85,9 +88,19 @@ def _first_control(chunk: bytes) -> int:
     return min((p for p in positions if p >= 0), default=0)
 
 
-def sniff(path: Path) -> Sniffed:
+def _newline_bounds(chunk: bytes) -> tuple[int, int]:
+    """(first, last) offset of a line end (LF or bare CR) in the chunk, (-1, -1) if none."""
+    firsts = [p for p in (chunk.find(b"\n"), chunk.find(b"\r")) if p >= 0]
+    if not firsts:
+        return -1, -1
+    return min(firsts), max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+
+
+def sniff(path: Path, line_limit: int | None = None) -> Sniffed:
     """Read the whole file once, in chunks: its problem, or its encoding. OSError when the
-    file cannot be read."""
+    file cannot be read. With `line_limit` (at least _CHUNK bytes, so that a line inside one
+    chunk never passes it), also where the first longer line ends (`long_line`)."""
+    assert line_limit is None or line_limit >= _CHUNK
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
         problem = head_problem(head)
@@ -101,9 +114,19 @@ def sniff(path: Path) -> Sniffed:
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         utf8, cp1252 = True, True
         chunk, offset = head, 0
+        line, long_line = 0, -1  # bytes since the last line end
         while chunk:
             if _binary(chunk):
                 return Sniffed(BINARY, "", head, offset + _first_control(chunk))
+            if line_limit is not None and long_line < 0:
+                first, last = _newline_bounds(chunk)
+                if first < 0:
+                    line += len(chunk)
+                else:
+                    line += first
+                if line > line_limit:
+                    long_line = offset + (first if first >= 0 else len(chunk))
+                line = line if first < 0 else len(chunk) - last - 1
             if utf8:
                 try:
                     decoder.decode(chunk)
@@ -119,7 +142,7 @@ def sniff(path: Path) -> Sniffed:
             except UnicodeDecodeError:
                 utf8 = False
     if utf8:
-        return Sniffed(None, "utf-8-sig" if bom else "utf-8", head)
+        return Sniffed(None, "utf-8-sig" if bom else "utf-8", head, 0, long_line)
     if bom:
         return Sniffed(BAD_BOM, "", head)
-    return Sniffed(None, "cp1252" if cp1252 else "latin-1", head)
+    return Sniffed(None, "cp1252" if cp1252 else "latin-1", head, 0, long_line)

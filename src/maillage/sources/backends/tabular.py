@@ -29,11 +29,13 @@ from django.utils.translation import gettext_noop
 
 from .. import coords
 from ..errors import RowRejected, SourceFileError
+from ..limits import OVERSIZE_KEY, Limits, bound_cells, import_limits, oversize_reason
 from ..records import Candidate, RawRow
 from .base import Backend, BackendOptions
 from .tabular_detect import (
     HEADER_SEARCH_ROWS,
     CsvLayout,
+    check_header,
     clean_header,
     detect_csv,
     find_sheet_header,
@@ -48,9 +50,11 @@ from .tabular_mapping import (
     propose_mapping,
     resolve_mapping,
 )
+from .xlsx_bounded import check_row_count, sheet_rows
 
 CELLS_MISMATCH_KEY = "__cells_mismatch__"
 EXTRA_CELLS_KEY = "__extra_cells__"
+_RESERVED_KEYS = (CELLS_MISMATCH_KEY, EXTRA_CELLS_KEY, OVERSIZE_KEY)
 EMPTY_ROW_REASON = gettext_noop("ligne vide ou sans nom, ni adresse, ni coordonnées")
 _UNMATCHED_LIMIT = 200
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -230,6 +234,8 @@ def _category(
 
 def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str) -> Candidate:
     """One raw row → Candidate, through a resolved mapping; RowRejected when unusable."""
+    if OVERSIZE_KEY in data:
+        raise RowRejected(str(data[OVERSIZE_KEY]))
     if CELLS_MISMATCH_KEY in data:
         expected, got = data[CELLS_MISMATCH_KEY]
         raise RowRejected(
@@ -282,6 +288,8 @@ def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str)
 class _TabularBackend(Backend):
     """What the csv and xlsx backends share: the mapping and parse()."""
 
+    checks_cells = True  # rows() does, once per row (see limits.py)
+
     def __init__(self, options: BackendOptions | None = None) -> None:
         super().__init__(options)
         self.header: list[str] = []
@@ -320,9 +328,7 @@ class _TabularBackend(Backend):
 
     def parse(self, row: RawRow) -> Candidate:
         if self._mapping is None:  # a row stored earlier, parsed again without reading the file
-            self._use_header(
-                [k for k in row.data if k not in (CELLS_MISMATCH_KEY, EXTRA_CELLS_KEY)]
-            )
+            self._use_header([k for k in row.data if k not in _RESERVED_KEYS])
         assert self._mapping is not None
         return build_candidate(row.data, self._mapping, self.options.category)
 
@@ -372,6 +378,8 @@ class CsvBackend(_TabularBackend):
         header, width = layout.header, len(layout.header)
         id_column = self._mapping.remote_id if self._mapping else None
         number = blank = 0
+        limits = import_limits()
+        cell_chars, columns = limits.cell_chars, limits.columns
         with path.open(encoding=layout.encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=layout.delimiter)
             try:
@@ -386,6 +394,11 @@ class CsvBackend(_TabularBackend):
                     if data is None:
                         blank += 1
                         continue
+                    # One sum per row: no cell can pass the cap while the row is shorter.
+                    if len(record) > columns or sum(map(len, record)) > cell_chars:
+                        reason = oversize_reason(header, record, limits)
+                        if reason:
+                            data = bound_cells(data, reason, limits)
                     number += 1
                     remote_id = (data.get(id_column, "").strip() or None) if id_column else None
                     yield RawRow(number, remote_id, data)
@@ -417,11 +430,13 @@ class XlsxBackend(_TabularBackend):
         given = self.options.mapping
         if given:
             check_mapping(given)
-        workbook = open_workbook(path)
+        limits = import_limits()
+        workbook = open_workbook(path, limits)
         try:
             sheet = pick_sheet(workbook, given.get("sheet"), path)
-            sheet.reset_dimensions()  # some writers record wrong dimensions
-            values = sheet.iter_rows(values_only=True)
+            check_row_count(sheet, limits, path.name)
+            # Dimensions the file records are ignored (some writers get them wrong).
+            values = sheet_rows(sheet, limits, path.name)
             head = list(itertools.islice(values, HEADER_SEARCH_ROWS))
             texts = [[_text(v) for v in row] for row in head]
             index = find_sheet_header(texts)
@@ -434,13 +449,14 @@ class XlsxBackend(_TabularBackend):
                     % {"file": path.name, "sheet": sheet.title}
                 )
             header, notes = clean_header(texts[index][: trimmed_width(texts[index])])
+            check_header(path, header, limits)
             self.notes = [_("feuille « %(sheet)s »") % {"sheet": sheet.title}, *notes]
             if index:
                 self.notes.append(
                     _("%(count)s ligne(s) avant l'en-tête ignorée(s)") % {"count": index}
                 )
             self._use_header(header)
-            yield from self._stream(header, itertools.chain(head[index + 1 :], values))
+            yield from self._stream(header, itertools.chain(head[index + 1 :], values), limits)
         except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError) as exc:
             raise SourceFileError(
                 _("%(file)s : classeur XLSX tronqué ou endommagé (%(error)s)")
@@ -449,7 +465,9 @@ class XlsxBackend(_TabularBackend):
         finally:
             workbook.close()
 
-    def _stream(self, header: list[str], values: Iterable[tuple[Any, ...]]) -> Iterator[RawRow]:
+    def _stream(
+        self, header: list[str], values: Iterable[tuple[Any, ...]], limits: Limits
+    ) -> Iterator[RawRow]:
         width = len(header)
         number = blank = 0
         for row in values:
@@ -464,6 +482,8 @@ class XlsxBackend(_TabularBackend):
             if got > width:
                 data[EXTRA_CELLS_KEY] = cells[width:got]
                 data[CELLS_MISMATCH_KEY] = [width, got]
+            if reason := oversize_reason(header, cells[:got], limits):
+                data = bound_cells(data, reason, limits)
             number += 1
             yield RawRow(number, self._remote_id(data), data)
         if blank:

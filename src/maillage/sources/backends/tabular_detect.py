@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ..errors import SourceFileError
+from ..limits import Limits, import_limits, number
 from .sniff import (
     BAD_BOM,
     EMPTY,
@@ -32,6 +33,7 @@ from .sniff import (
     head_problem,
     sniff,
 )
+from .xlsx_bounded import open_bounded_workbook
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_LABELS = {
@@ -49,6 +51,7 @@ ENCODING_LABELS = {
 }
 SAMPLE_CHARS = 256 * 1024
 HEADER_SEARCH_ROWS = 50
+HEADER_NAME_CHARS = 1000
 _NUMERIC = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _DECIMAL_DOT = re.compile(r"^[+-]?\d+\.\d+$")
@@ -99,17 +102,46 @@ def _not_a_table(sniffed: Sniffed) -> str:
     ) % {"where": where}
 
 
-def check_text_file(path: Path) -> tuple[str, list[str]]:
-    """Read the whole file once, in chunks, and return (codec, notes); SourceFileError when
-    it is not a text file (the rules: see sniff.py)."""
+def check_size(path: Path, limit: int) -> None:
+    """SourceFileError when the file is larger than `limit` bytes."""
     try:
-        sniffed = sniff(path)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _file_error(
+            path, _("fichier illisible (%(error)s)") % {"error": exc.strerror}
+        ) from exc
+    if size > limit:
+        raise _file_error(
+            path,
+            _("le fichier fait %(size)s octets, au plus %(limit)s (MAILLAGE_IMPORT_MAX_FILE_BYTES)")
+            % {"size": number(size), "limit": number(limit)},
+        )
+
+
+def check_text_file(path: Path, limits: Limits | None = None) -> tuple[str, list[str]]:
+    """Read the whole file once, in chunks, and return (codec, notes); SourceFileError when
+    it is not a text file (the rules: see sniff.py), is too large or holds a line too long
+    to be a table's."""
+    limits = limits or import_limits()
+    check_size(path, limits.file_bytes)
+    line_bytes = limits.line_bytes
+    try:
+        sniffed = sniff(path, line_bytes)
     except OSError as exc:
         raise _file_error(
             path, _("fichier illisible (%(error)s)") % {"error": exc.strerror}
         ) from exc
     if sniffed.problem is not None:
         raise _file_error(path, _not_a_table(sniffed))
+    if sniffed.long_line >= 0:
+        raise _file_error(
+            path,
+            _(
+                "une ligne de plus de %(size)s octets (jusqu'à l'octet %(where)s) : ce n'est "
+                "pas un tableau CSV (guillemet jamais fermé ?)"
+            )
+            % {"size": number(line_bytes), "where": number(sniffed.long_line)},
+        )
     codec = sniffed.encoding
     note = _("encodage détecté : %(encoding)s") % {"encoding": _(ENCODING_LABELS[codec])}
     if codec in ("cp1252", "latin-1"):
@@ -123,12 +155,29 @@ def read_sample(path: Path, encoding: str) -> tuple[str, bool]:
         text = handle.read(SAMPLE_CHARS + 1)
     if len(text) <= SAMPLE_CHARS:
         return text, False
-    cut = text.rfind("\n", 0, SAMPLE_CHARS)
+    cut = max(text.rfind("\n", 0, SAMPLE_CHARS), text.rfind("\r", 0, SAMPLE_CHARS))
     return (text[: cut + 1] if cut > 0 else text[:SAMPLE_CHARS]), True
 
 
+def allow_long_fields(limits: Limits) -> None:
+    """Let the csv module read cells up to a line's length (131,072 characters by default, a
+    process-wide setting): a long cell then rejects its row instead of failing the file."""
+    if csv.field_size_limit() < limits.line_bytes:
+        csv.field_size_limit(limits.line_bytes)
+
+
 def sample_records(sample: str, delimiter: str, truncated: bool) -> list[list[str]]:
-    records = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
+    """The sample's records; line ends LF, CRLF or a bare CR (old Mac files) alike."""
+    try:
+        records = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+    except csv.Error:  # a quote left open in the sample: read up to it
+        records = []
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        while True:
+            try:
+                records.append(next(reader))
+            except (csv.Error, StopIteration):
+                break
     if truncated and records:
         records.pop()  # may be cut inside a quoted field
     return records
@@ -147,8 +196,9 @@ def detect_delimiter(sample: str, truncated: bool) -> str:
     """csv.Sniffer first; kept when its delimiter splits the lines consistently, otherwise the
     delimiter giving the most consistent cell count (≥ 2 cells) across the sample."""
     sniffed: str | None
+    lines = sample[:65536].replace("\r\n", "\n").replace("\r", "\n")  # the Sniffer splits on LF
     try:
-        sniffed = csv.Sniffer().sniff(sample[:65536], delimiters="".join(DELIMITERS)).delimiter
+        sniffed = csv.Sniffer().sniff(lines, delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:
         sniffed = None
     scores = {d: _consistency(sample_records(sample, d, truncated)) for d in DELIMITERS}
@@ -238,6 +288,26 @@ def clean_header(cells: Iterable[str]) -> tuple[list[str], list[str]]:
     return names, notes
 
 
+def check_header(path: Path, header: Sequence[str], limits: Limits) -> None:
+    """SourceFileError for a header wider than allowed, or a column name longer than a
+    name can reasonably be (it is stored with the job)."""
+    if len(header) > limits.columns:
+        raise _file_error(
+            path,
+            _("%(count)s colonnes, au plus %(limit)s (MAILLAGE_IMPORT_MAX_COLUMNS)")
+            % {"count": number(len(header)), "limit": number(limits.columns)},
+        )
+    longest = max(map(len, header), default=0)
+    if longest > HEADER_NAME_CHARS:
+        raise _file_error(
+            path,
+            _(
+                "un nom de colonne de %(size)s caractères, au plus %(limit)s : l'en-tête est-il le bon ?"
+            )
+            % {"size": number(longest), "limit": number(HEADER_NAME_CHARS)},
+        )
+
+
 def detect_decimal_comma(records: Sequence[Sequence[str]]) -> bool:
     comma = dot = 0
     for record in records:
@@ -256,7 +326,9 @@ def detect_csv(
     header_row: int | None = None,
 ) -> CsvLayout:
     """Detect the layout of a CSV file; the arguments force what the mapping pins down."""
-    detected_encoding, notes = check_text_file(path)
+    limits = import_limits()
+    allow_long_fields(limits)
+    detected_encoding, notes = check_text_file(path, limits)
     if encoding:
         notes = [_("encodage imposé par la correspondance : %(encoding)s") % {"encoding": encoding}]
     encoding = encoding or detected_encoding
@@ -303,6 +375,7 @@ def detect_csv(
                 % {"count": header_index, "line": header_index + 1}
             )
     header, header_notes = clean_header(raw_header)
+    check_header(path, header, limits)
     notes.extend(header_notes)
     decimal_comma = detect_decimal_comma(records[header_index + 1 :])
     if decimal_comma:
@@ -310,10 +383,9 @@ def detect_csv(
     return CsvLayout(encoding, delimiter, header_index, header, decimal_comma, notes)
 
 
-def open_workbook(path: Path) -> Any:
-    """The workbook in read-only mode; SourceFileError when the file is not a sound XLSX."""
-    from openpyxl import load_workbook
-
+def open_workbook(path: Path, limits: Limits | None = None) -> Any:
+    """The workbook in read-only mode, in bounded memory (see xlsx_bounded); SourceFileError
+    when the file is not a sound XLSX or breaks a limit."""
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
@@ -333,7 +405,9 @@ def open_workbook(path: Path) -> Any:
             reason = _("ce n'est pas un classeur XLSX (pour un CSV, utilisez le format csv)")
         raise _file_error(path, reason)
     try:
-        return load_workbook(path, read_only=True, data_only=True)
+        return open_bounded_workbook(path, limits or import_limits())
+    except SourceFileError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a broken archive
         raise SourceFileError(
             _("%(file)s : classeur XLSX tronqué ou endommagé (%(error)s)")

@@ -118,6 +118,8 @@ def _table(value: object, where: str, allowed: tuple[str, ...] | None = None) ->
             raise _mapping_error(_("%(where)s.value doit être un code") % {"where": where})
         return
     _columns(value.get("column"), f"{where}.column")
+    if not isinstance(value.get("separator", ""), str):
+        raise _mapping_error(_("%(where)s.separator doit être un texte") % {"where": where})
     values = value.get("values", {})
     if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
         raise _mapping_error(
@@ -177,7 +179,11 @@ def check_mapping(mapping: dict[str, Any]) -> None:
         raise _mapping_error(_("« extra » doit être une liste de noms de colonnes"))
     keep = mapping.get("keep_personal_data")
     if keep is not None:
-        if not isinstance(keep, dict) or not isinstance(keep.get("fields"), list):
+        if (
+            not isinstance(keep, dict)
+            or not isinstance(keep.get("fields"), list)
+            or not all(isinstance(f, str) for f in keep["fields"])
+        ):
             raise _mapping_error(_("« keep_personal_data » : {fields: [...], legal_basis: ...}"))
         if set(keep["fields"]) - set(PERSONAL_FIELDS):
             raise _mapping_error(
@@ -193,11 +199,19 @@ def check_mapping(mapping: dict[str, Any]) -> None:
                 )
             )
     header_row = mapping.get("header_row")
-    if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
+    if header_row is not None and (
+        isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1
+    ):
         raise _mapping_error(_("« header_row » est un numéro de ligne (1 = première ligne)"))
     delimiter = mapping.get("delimiter")
     if delimiter is not None and delimiter not in (",", ";", "\t", "|"):
         raise _mapping_error(_("« delimiter » parmi « , » « ; » tabulation « | »"))
+    for key in ("encoding", "decimal"):
+        if key in mapping and not isinstance(mapping[key], str):
+            raise _mapping_error(_("« %(key)s » doit être un texte") % {"key": key})
+    sheet = mapping.get("sheet")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, str | int)):
+        raise _mapping_error(_("« sheet » est un nom de feuille ou un numéro (1 = première)"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""A real `maillage import` process killed with SIGKILL mid-way: nothing half written, and
-the next run completes (on a database file of its own, see conftest.child_database)."""
+"""A real `maillage import` process killed with SIGKILL mid-way: what its committed batches
+wrote is never public, the worker takes it back, and the next run completes (on a database
+file of its own, see conftest.child_database)."""
 
 import csv
 import os
@@ -51,6 +52,13 @@ def test_sigkill_mid_import_leaves_the_database_as_it_was(raw_data, tmp_path, ch
     child.send_signal(signal.SIGKILL)  # mid-way: at least two batches processed
     child.wait(timeout=30)
 
+    # Batches were committed (the site did not wait for the import), none of them published.
+    assert _count(database, "select count(*) from catalog_initiative") > before
+    assert _count(database, "select count(*) from catalog_initiative where published") == before
+    assert _count(database, "select count(*) from sources_harvestjob where status='running'") == 1
+
+    # The worker finds the process dead and takes its writes back.
+    subprocess.run([*cli, "worker", "--until-idle"], check=True, env=env, timeout=300)
     assert _count(database, "select count(*) from catalog_initiative") == before
     killed = "(select id from sources_source where name = 'killed')"
     assert (
@@ -65,7 +73,7 @@ def test_sigkill_mid_import_leaves_the_database_as_it_was(raw_data, tmp_path, ch
         )
         == 0
     )
-    assert _count(database, "select count(*) from sources_harvestjob where status='running'") == 1
+    assert _count(database, "select count(*) from sources_harvestjob where status='running'") == 0
 
     done = subprocess.run(command, env=env, capture_output=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr.decode()[-800:]

@@ -14,13 +14,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from maillage.catalog.models import Initiative
 from maillage.indicators.selectors import portrait as indicator_portrait
 from maillage.indicators.tasks import refresh_figures
 from maillage.portal.tests.a11y import accessibility_problems
-from maillage.sources.background import execute_job, progress_path, write_progress
+from maillage.sources.background import execute_job
 from maillage.sources.models import HarvestJob, Source
 from maillage.sources.tasks import run_harvest_job
 from maillage.sources.uploads import SizeLimitedUploadHandler, refused_upload
@@ -94,11 +95,11 @@ def test_the_form_explains_each_error_and_links_to_the_field(admin_client, bnlc)
     assert 'href="#id_file"' in html
     assert "Choisissez le fichier à importer." in html
     assert "Catégorie inconnue : « pas-une-categorie »" in html
-    assert "La correspondance n&#x27;est pas un JSON valide (ligne 1, colonne 2" in html
+    assert "La correspondance n&#x27;est pas du JSON valide (ligne 1, colonne 2" in html
     assert 'aria-invalid="true"' in html
     assert accessibility_problems(html) == []
     response = admin_client.post(url, _form(mapping_text="[1, 2]", file=_upload(bnlc)))
-    assert "La correspondance doit être un objet JSON" in response.content.decode()
+    assert "La correspondance doit contenir un objet (clé → valeur)" in response.content.decode()
     assert HarvestJob.objects.count() == 0
     assert not (Path(django_settings.DATA_DIR) / "uploads").exists()
 
@@ -190,7 +191,8 @@ def test_dry_run_report_confirmation_and_downloads(
     dry.refresh_from_db()
     assert dry.status == HarvestJob.Status.DONE_WITH_ERRORS
     assert Initiative.objects.count() == 0  # a dry run writes no initiative
-    assert json.loads(progress_path(dry.pk).read_text())["rows"] == 2473
+    assert dry.rows == 2473
+    assert dry.progress_at is not None  # saved batch by batch
 
     page = admin_client.get(f"/imports/{dry.pk}/")
     html = page.content.decode()
@@ -265,10 +267,11 @@ def test_dry_run_report_confirmation_and_downloads(
     assert accessibility_problems(index) == []
 
 
-def test_progress_is_read_from_the_progress_file_while_running(admin_client):
+def test_progress_is_read_from_the_job_while_running(admin_client):
     source = Source.objects.create(name="bnlc-test", backend="bnlc")
-    job = HarvestJob.objects.create(source=source, status="running", dry_run=True)
-    write_progress(job.pk, 4000)
+    job = HarvestJob.objects.create(
+        source=source, status="running", dry_run=True, rows=4000, progress_at=timezone.now()
+    )
     twin = admin_client.get(f"/imports/{job.pk}/", {"format": "json"}).json()
     assert twin["progress"]["rows"] == 4000
     assert twin["finished"] is False

@@ -10,12 +10,15 @@ from django.utils.translation import gettext as _
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
 from ...errors import SourceFileError
+from ...limits import import_limits
+from .._common import check_file_size
 
 ELEMENT_TYPES = ("node", "way", "relation")
 
 
 def sniff(path: Path) -> str:
     """ "json" or "xml"; SourceFileError for anything else."""
+    check_file_size(path, import_limits().whole_file_bytes)  # parsed whole, in memory
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
@@ -61,6 +64,8 @@ def _check_remark(remark: object) -> None:
 def read_json(path: Path) -> Iterator[dict[str, Any]]:
     try:
         document = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except RecursionError as exc:
+        raise SourceFileError(_("Le JSON imbrique trop de listes ou d'objets.")) from exc
     except UnicodeDecodeError as exc:
         raise SourceFileError(_("Le fichier JSON n'est pas encodé en UTF-8.")) from exc
     except json.JSONDecodeError as exc:

@@ -11,7 +11,7 @@ from maillage.catalog.models import Category
 from maillage.sources.backends import REGISTRY
 from maillage.sources.errors import SourceFileError
 from maillage.sources.harvest import ImportRequest, SourceBusy, run_import
-from maillage.sources.mappings import MappingError, load_mapping
+from maillage.sources.mappings import MappingError, check_backend_mapping, load_mapping
 from maillage.sources.models import Source
 from maillage.sources.selectors import job_summary, write_report
 
@@ -48,7 +48,8 @@ class Command(BaseCommand):
         if options["mapping"] is not None:
             try:
                 mapping = load_mapping(options["mapping"])
-            except MappingError as exc:
+                check_backend_mapping(options["backend"], mapping)
+            except (MappingError, SourceFileError) as exc:
                 raise CommandError(str(exc), returncode=2) from exc
         category = options["category"]
         if category and not Category.objects.filter(code=category, retired=False).exists():

@@ -13,8 +13,8 @@ from maillage.sources.selectors import job_summary
 class Command(BaseCommand):
     help = (
         "Exécute un import en attente (créé par les pages d'import du personnel) ; c'est ce que "
-        "lancent ces pages en arrière-plan. Progression dans DATA_DIR/jobs/<id>.progress.json, "
-        "résumé JSON sur la sortie standard."
+        "fait le processus de travail. La progression s'enregistre avec l'import (sa page la "
+        "suit) ; résumé JSON sur la sortie standard."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
