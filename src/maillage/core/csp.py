@@ -6,8 +6,8 @@ through — no inline script, no `eval`, no plugin, no foreign origin. Scripts a
 static files served by the site itself; data reaches scripts through `json_script` or
 `data-` attributes.
 
-A view may replace directives for its own response with `csp_override` (the API's
-interactive docs, whose bundle needs more).
+A view may replace directives for its own response with `csp_override`; none needs to today
+(the API's Swagger UI, served from ninja's static files, works under the site's policy).
 """
 
 from collections.abc import Callable
