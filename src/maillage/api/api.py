@@ -12,7 +12,9 @@ api = NinjaAPI(
         "epci:<SIREN>, com:<INSEE>). Réponses JSON ; erreurs {code, message}."
     ),
     openapi_url="/schema/",
-    docs_url=None,  # the interactive docs load assets from a CDN; the schema is enough offline
+    # Interactive docs from ninja's own static files ("ninja" in INSTALLED_APPS): no CDN,
+    # so they work offline and under the site's CSP.
+    docs_url="/docs/",
     urls_namespace="api",
 )
 register_error_handlers(api)

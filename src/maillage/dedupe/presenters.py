@@ -55,6 +55,7 @@ class FieldRow:
     left: str
     right: str
     same: bool
+    name: str = ""  # the initiative field shown
 
 
 def _shown(initiative: Initiative, name: str) -> str:
@@ -73,7 +74,7 @@ def side_by_side(pair: DuplicatePair) -> list[FieldRow]:
     for name in SHOWN_FIELDS:
         label = str(getattr(Initiative._meta.get_field(name), "verbose_name", name))
         left, right = _shown(pair.left, name), _shown(pair.right, name)
-        rows.append(FieldRow(label.capitalize(), left, right, left == right))
+        rows.append(FieldRow(label.capitalize(), left, right, left == right, name))
     sources = [
         ", ".join(sorted(i.source_records.values_list("source__name", flat=True))) or "—"
         for i in (pair.left, pair.right)

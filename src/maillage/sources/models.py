@@ -116,6 +116,11 @@ class HarvestJob(models.Model):
     # What the backend said about the whole file (encoding, header line, blank lines…).
     notes = models.JSONField(_("remarques sur le fichier"), default=list, blank=True)
     error = models.TextField(_("erreur"), blank=True)
+    # Label, licence and attribution given with a dry run from the import pages: public on
+    # /sources/, so they reach the source only when the import is confirmed.
+    source_settings = models.JSONField(
+        _("réglages de la source à confirmer"), default=dict, blank=True
+    )
 
     class Meta:
         verbose_name = _("import")

@@ -22,6 +22,7 @@ from .quality import (
     check_coordinates,
     check_dates,
     check_name,
+    check_website,
     drop_personal_data,
     name_unnamed,
     place,
@@ -296,6 +297,8 @@ def _finish(
     reasons += candidate.notes + placed.reasons
     reasons += check_dates(candidate, ctx.today)
     reasons += drop_personal_data(candidate, settings.keep_personal)
+    if candidate.website:
+        reasons += check_website(candidate)
     code, rule = _classify(candidate, settings.default_category, categories, reasons)
     built = name_unnamed(ctx, candidate, code, placed.commune_id)
     if built:

@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category
+from maillage.core.weblinks import http_url, url_scheme
 from maillage.territories.locator import Locator, get_locator
 from maillage.territories.models import Level, PostalCode, Territory, TerritoryAlias
 
+from .backends._common import clean_website
 from .errors import RowRejected
 from .records import Candidate
 
@@ -262,3 +264,30 @@ def drop_personal_data(candidate: Candidate, keep: set[str]) -> list[str]:
     if not dropped:
         return []
     return [_("données personnelles écartées : %(fields)s") % {"fields": ", ".join(dropped)}]
+
+
+def check_website(candidate: Candidate) -> list[str]:
+    """Only http(s) addresses are stored (they become links): a `javascript:`, `data:`,
+    `mailto:`… value is dropped with its scheme said (the row itself is kept); a bare domain
+    gets `https://` and the first URL of a sentence is taken, as backends do."""
+    website = candidate.website
+    if http_url(website):
+        return []
+    candidate.website = ""
+    if not website.strip():
+        return []
+    scheme = url_scheme(website)
+    # "example.org:8080" reads as a scheme with a dot: left to the domain rules below
+    if scheme and "." not in scheme and scheme not in ("http", "https"):
+        return [
+            _(
+                "site web écarté : adresse « %(scheme)s: » refusée, seules les adresses "
+                "http(s) sont gardées"
+            )
+            % {"scheme": scheme[:20]}
+        ]
+    cleaned, notes = clean_website(website)
+    if http_url(cleaned):
+        candidate.website = cleaned
+        return notes
+    return [_("site web écarté : seules les adresses http(s) sont gardées")]

@@ -8,6 +8,7 @@ from typing import Any
 from .items import all_items
 from .models import HarvestJob
 
+SUCCEEDED = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 REPORT_COLUMNS = [
     "row",
     "remote_id",
@@ -72,15 +73,26 @@ def write_report(job: HarvestJob, path: Path) -> int:
 
 
 def public_sources() -> list[dict[str, Any]]:
-    """Every source with its licence, attribution and what it currently brings."""
+    """Every source with its licence, attribution and what it currently brings. A source
+    appears once an import of it has succeeded for real: a failed import or a dry run leaves
+    no public trace."""
     from django.db.models import Count, Max, Q
 
     from .models import Source
 
-    rows = Source.objects.annotate(
-        active=Count("records", filter=Q(records__archived_at__isnull=True)),
-        last_import=Max("jobs__finished_at", filter=Q(jobs__dry_run=False)),
-    ).order_by("label", "name")
+    imported = HarvestJob.objects.filter(dry_run=False, status__in=SUCCEEDED)
+    rows = (
+        Source.objects.filter(pk__in=imported.values("source_id"))
+        .annotate(
+            # distinct: the jobs joined for `last_import` would multiply the records
+            active=Count("records", filter=Q(records__archived_at__isnull=True), distinct=True),
+            last_import=Max(
+                "jobs__finished_at",
+                filter=Q(jobs__dry_run=False, jobs__status__in=SUCCEEDED),
+            ),
+        )
+        .order_by("label", "name")
+    )
     return [
         {
             "name": s.name,

@@ -20,6 +20,8 @@ from .models import HarvestJob, Source
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 FINISHED = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
+# What the form gives that /sources/ shows: applied only when the dry run is confirmed.
+PUBLIC_SETTINGS = ("label", "licence", "attribution")
 
 
 class ImportRefused(MaillageError):
@@ -112,11 +114,9 @@ def _create_dry_run(new: NewImport, path: Path, user: Any) -> HarvestJob:
         source.mapping = new.mapping or {}
         source.default_category = new.category
         changed = ["location", "mapping", "default_category"]
-        for name in ("label", "licence", "attribution", "moderation"):
-            value = getattr(new, name)
-            if value:  # an empty field keeps what the source already says
-                setattr(source, name, value)
-                changed.append(name)
+        if new.moderation:  # empty keeps what the source already says
+            source.moderation = new.moderation
+            changed.append("moderation")
         source.save(update_fields=changed)
         job = HarvestJob.objects.create(
             source=source,
@@ -124,6 +124,12 @@ def _create_dry_run(new: NewImport, path: Path, user: Any) -> HarvestJob:
             dry_run=True,
             file_name=str(path),
             started_by=user if getattr(user, "is_authenticated", False) else None,
+            # shown on /sources/: kept with the dry run until it is confirmed
+            source_settings={
+                name: getattr(new, name)
+                for name in PUBLIC_SETTINGS
+                if getattr(new, name)  # an empty field keeps what the source already says
+            },
         )
         _start_after_commit(job)
     return job
@@ -159,6 +165,14 @@ def confirmation_problem(dry_run: HarvestJob) -> str:
     return ""
 
 
+def _apply_source_settings(dry_run: HarvestJob) -> None:
+    """The label, licence and attribution given with the dry run, now that it is confirmed
+    (the real import copies the licence to the initiatives it writes)."""
+    given = {k: v for k, v in (dry_run.source_settings or {}).items() if k in PUBLIC_SETTINGS}
+    if given:
+        Source.objects.filter(pk=dry_run.source_id).update(**given)
+
+
 def confirm_import(dry_run: HarvestJob, user: Any) -> HarvestJob:
     """Create the real import of the dry run's file, with the same source settings, and start
     it in the background."""
@@ -167,6 +181,7 @@ def confirm_import(dry_run: HarvestJob, user: Any) -> HarvestJob:
         problem = confirmation_problem(dry_run)
         if problem:
             raise ImportRefused(problem)
+        _apply_source_settings(dry_run)
         job = HarvestJob.objects.create(
             source_id=dry_run.source_id,
             status=HarvestJob.Status.PENDING,

@@ -169,7 +169,10 @@ def test_upload_creates_a_pending_dry_run_started_after_commit(
     assert path.name == "base_covoit.csv"
     assert path.read_bytes() == bnlc.read_bytes()
     source = job.source
-    assert (source.name, source.backend, source.licence) == ("bnlc-test", "bnlc", "ODbL 1.0")
+    assert (source.name, source.backend) == ("bnlc-test", "bnlc")
+    # Public on /sources/: kept with the dry run until it is confirmed.
+    assert source.licence == ""
+    assert job.source_settings["licence"] == "ODbL 1.0"
     html = admin_client.get(response["Location"]).content.decode()
     assert "en attente" in html
     assert 'hx-trigger="every 1s"' in html

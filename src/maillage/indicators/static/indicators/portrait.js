@@ -87,7 +87,7 @@
         var row = values[feature.id] || {};
         layer.bindTooltip(textTooltip(feature.properties.name + " : " + (row.value === null || row.value === undefined ? "—" : row.value)));
       },
-    }).addTo(map);
+    }).addTo(map).bringToBack();  // the points may have arrived first: keep them on top
   }).catch(function (err) { console.warn("Maillage : contours indisponibles", err); });
   getJSON(data.pointsUrl).then(function (collection) {
     if (!collection.features.length && collection.total > collection.limit) {

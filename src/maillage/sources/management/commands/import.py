@@ -5,12 +5,14 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category
 from maillage.sources.backends import REGISTRY
 from maillage.sources.errors import SourceFileError
 from maillage.sources.harvest import ImportRequest, SourceBusy, run_import
 from maillage.sources.mappings import MappingError, check_backend_mapping, load_mapping
+from maillage.sources.models import Source
 from maillage.sources.selectors import job_summary, write_report
 
 
@@ -53,6 +55,21 @@ class Command(BaseCommand):
         if category and not Category.objects.filter(code=category, retired=False).exists():
             raise CommandError(
                 f"Catégorie inconnue : {category}. Voir `maillage load-typology` ou /typologie/.",
+                returncode=2,
+            )
+        # The stored backend would otherwise win in silence over the one asked for.
+        existing = Source.objects.filter(name=options["source"]).first()
+        if existing is not None and existing.backend != options["backend"]:
+            raise CommandError(
+                _(
+                    "La source « %(source)s » est au format %(stored)s, pas %(asked)s : relancez "
+                    "avec `maillage import %(stored)s …` ou choisissez un autre nom (--source)."
+                )
+                % {
+                    "source": existing.name,
+                    "stored": existing.backend,
+                    "asked": options["backend"],
+                },
                 returncode=2,
             )
         start = time.perf_counter()
