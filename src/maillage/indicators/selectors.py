@@ -32,6 +32,14 @@ class FiguresNotComputed(MaillageError):
     title = gettext_lazy("Chiffres pas encore calculés")
 
 
+class InvalidPeers(MaillageError):
+    """Chosen peers that are not territories with figures, or of another level than the
+    territory compared (stable code `invalid-peers`); `details` lists them."""
+
+    code = "invalid-peers"
+    status = 400
+
+
 @dataclass
 class Stored:
     territory: Territory
@@ -134,9 +142,34 @@ def _readable(figures: dict[str, Any], families: list[str], categories: list[str
     }
 
 
-def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[str, Any]:
+def invalid_peers(territory: Territory, unknown: list[str], other_level: list[str]) -> InvalidPeers:
+    parts = []
+    if unknown:
+        parts.append(
+            _("Pairs inconnus : %(ids)s (formes attendues : dep:29, epci:200039865, com:35238).")
+            % {"ids": ", ".join(unknown)}
+        )
+    if other_level:
+        parts.append(
+            _("Pairs d'un autre niveau que %(id)s (%(level)s) : %(ids)s.")
+            % {
+                "id": territory.id,
+                "level": territory.get_level_display(),
+                "ids": ", ".join(other_level),
+            }
+        )
+    return InvalidPeers(" ".join(parts), details={"unknown": unknown, "other_level": other_level})
+
+
+def portrait(
+    territory_id: str, chosen_peers: list[str] | None = None, *, strict: bool = False
+) -> dict[str, Any]:
     """Every figure of one territory with its peer comparison, as a JSON-ready dict (the
-    `maillage indicators` output and the portrait page's JSON twin)."""
+    `maillage indicators` output and the portrait page's JSON twin).
+
+    Chosen peers that are unknown or of another level are left out and listed
+    (`peers.not_found`, `peers.other_level`), or with `strict` (the API and the command)
+    refused with `InvalidPeers`."""
     run = latest_run()
     if run is None:
         raise FiguresNotComputed(
@@ -155,7 +188,14 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
     chosen = [p for p in (chosen_peers or []) if p != territory_id][:MAX_CHOSEN_PEERS]
     peer_ids = chosen or figures.get("peers", [])
     peer_rows = stored(peer_ids)
-    peers = [peer_rows[p] for p in peer_ids if p in peer_rows]
+    level = own.territory.level
+    not_found = [p for p in chosen if p not in peer_rows]
+    other_level = [p for p in chosen if p in peer_rows and peer_rows[p].territory.level != level]
+    if strict and (not_found or other_level):
+        raise invalid_peers(own.territory, not_found, other_level)
+    peers = [
+        peer_rows[p] for p in peer_ids if p in peer_rows and peer_rows[p].territory.level == level
+    ]
     typology = load_typology()  # the codes in the typology's order, as computed
     families, categories = typology.families, typology.categories
     scopes = ["all", *(f"fam:{c}" for c in families), *(f"cat:{c}" for c in categories)]
@@ -201,7 +241,8 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
             "rule": None if chosen else peer_rule(territory.level),
             "members": [{"id": p.territory.id, "name": p.territory.name} for p in peers],
             # Chosen ids with no figures (mistyped, or not a territory): said, not dropped.
-            "not_found": [p for p in chosen if p not in peer_rows],
+            "not_found": not_found,
+            "other_level": other_level,
             "indicators": compared,
             "gaps": gaps,
             "strengths": strengths,
