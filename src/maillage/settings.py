@@ -168,6 +168,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# In each process's memory: the portraits' rendered content (maillage.indicators.presenters),
+# keyed by the figures it shows, so it never outlives them.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
+
 # Background work (imports, figure refreshes, scheduled harvests) is queued in the database and
 # run by `maillage worker` (maillage.core.tasks); a request never runs it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
@@ -201,6 +210,12 @@ FILE_UPLOAD_HANDLERS = [
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves static files from the application (no separate web server needed);
+# collectstatic also writes gzip copies, sent to browsers that accept them.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 # Leaflet ships as a pip package (no CDN): served under static/leaflet/.
 STATICFILES_DIRS = [("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
 

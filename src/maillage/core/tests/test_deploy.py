@@ -1,10 +1,16 @@
 """Production settings: `check --deploy` is clean with a server's environment, and a server
 refuses to start with the public default key."""
 
+import gzip
+import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +96,59 @@ def test_a_server_starts_with_its_own_key_or_in_debug_mode(tmp_path):
     own_key = _run(load, {**env, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50)})
     assert own_key.stdout.strip() == "prêt", own_key.stderr
     assert _run(load, {**env, "DEBUG": "true"}).stdout.strip() == "prêt"
+
+
+GUNICORN = [
+    str(Path(sys.executable).with_name("gunicorn")),
+    "-c",
+    "python:maillage.gunicorn_conf",
+    "maillage.wsgi:application",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_the_production_server_refuses_the_public_key_in_one_french_line(tmp_path):
+    env = _env(tmp_path, DEBUG="false", MAILLAGE_BIND=f"127.0.0.1:{_free_port()}")
+    done = _run(GUNICORN, env)
+    assert done.returncode == 2
+    assert "Refus de démarrer : SECRET_KEY n'est pas définie" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_production_server_serves_the_app_and_compressed_static_files(tmp_path):
+    port = _free_port()
+    env = _env(
+        tmp_path, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50),
+        MAILLAGE_BIND=f"127.0.0.1:{port}", MAILLAGE_WORKERS="2",
+    )  # fmt: skip
+    collected = _run([sys.executable, "-m", "maillage.cli", "collectstatic", "--no-input"], env)
+    assert collected.returncode == 0, collected.stderr
+    server = subprocess.Popen(GUNICORN, env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                schema = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/schema/")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn ne répond pas"
+                assert server.poll() is None, "gunicorn s'est arrêté"
+                time.sleep(0.3)
+        assert json.load(schema)["info"]["title"] == "Maillage API"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/static/leaflet/leaflet.css",
+            headers={"Accept-Encoding": "gzip"},
+        )
+        with urllib.request.urlopen(request) as css:
+            assert css.status == 200
+            assert css.headers["Content-Encoding"] == "gzip"
+            assert "max-age" in css.headers["Cache-Control"]
+            assert b".leaflet-container" in gzip.decompress(css.read())
+    finally:
+        server.terminate()  # the server started here, and its workers with it
+        server.wait(timeout=30)
