@@ -25,9 +25,10 @@ SERVER = {
     "SECURE_HSTS_PRELOAD": "true",
     "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
 }
-# Settings this test sets or that would change what it checks.
+# Settings this test sets or that would change what it checks (the browser tests set
+# DJANGO_ALLOW_ASYNC_UNSAFE in this process: never a server's).
 OURS = {*SERVER, "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
-        "SECURE_HSTS_SECONDS", "DJANGO_SETTINGS_MODULE"}  # fmt: skip
+        "SECURE_HSTS_SECONDS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # fmt: skip
 
 
 def _env(tmp_path, **changes: str) -> dict[str, str]:
