@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1s
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test test-only lint bench clean
+.PHONY: setup run serve-prod soak test test-only lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,18 @@ run: setup
 	@$(BIN)/maillage worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/maillage serve --host $(HOST) --port $(PORT)
+
+# The production server: gunicorn with several workers (src/maillage/gunicorn_conf.py), static
+# files by WhiteNoise, the same environment settings; it refuses the public default SECRET_KEY.
+serve-prod: setup
+	@$(BIN)/maillage worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	MAILLAGE_BIND=$${MAILLAGE_BIND:-$(HOST):$(PORT)} \
+	$(BIN)/gunicorn -c python:maillage.gunicorn_conf maillage.wsgi:application
+
+# serve-prod on the loopback under 20 concurrent clients for a bounded time; JSON on stdout.
+soak: setup
+	@$(BIN)/python -m benchmarks --only soak
 
 test: setup
 	@scripts/system-packages.sh test

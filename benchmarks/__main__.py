@@ -14,6 +14,9 @@
   (MAILLAGE_BENCH_INDICATOR_ROWS) on SQLite and PostgreSQL, DuckDB computing the same core
   figures as the reference (ratio, agreement), portrait latency, where the time goes
   (see benchmarks/indicators.py).
+- soak: the production server (gunicorn as `make serve-prod` starts it) on this checkout's
+  database, 20 concurrent clients for 30 s on the dep:35 portrait, then on the API's
+  indicators: req/s, p50, p95, errors (see benchmarks/soak.py; `make soak` runs it alone).
 
 `python -m benchmarks --only imports` runs one benchmark (repeatable); default: all.
 """
@@ -37,6 +40,7 @@ from benchmarks.dedupe import bench_dedupe
 from benchmarks.imports import bench_imports
 from benchmarks.indicators import bench_indicators
 from benchmarks.sampling import OUTSIDE_BOXES, population_points
+from benchmarks.soak import bench_soak
 
 SEED = 20260101
 N_POINTS = 1_000_000
@@ -155,6 +159,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "imports": bench_imports,
     "dedupe": bench_dedupe,
     "indicators": bench_indicators,
+    "soak": bench_soak,
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.leaflet
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -38,14 +39,56 @@ DEMO_DATA_DIR = (
     else None
 )
 
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"La variable d'environnement {name} doit être un nombre entier (lu : « {value} »)."
+        ) from None
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
 DEBUG = _env_bool("DEBUG", False)
-# A fixed key is only acceptable for a local, loopback-only instance; servers set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "maillage-local-only-insecure-key-set-SECRET_KEY")
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
-    if h.strip()
-]
+# A fixed key is only acceptable for a local, loopback-only instance: with DEBUG off, the WSGI
+# entry point (maillage.wsgi) refuses to serve with it (maillage.core.deploy).
+PUBLIC_SECRET_KEY = "maillage-local-only-insecure-key-set-SECRET_KEY"
+SECRET_KEY = os.environ.get("SECRET_KEY") or PUBLIC_SECRET_KEY
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Origins allowed to POST forms through HTTPS behind a proxy (https://maillage.example.fr).
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+
+# HTTPS. Off by default (a local instance is plain HTTP on the loopback); MAILLAGE_HTTPS=true
+# turns on secure cookies, the redirect to HTTPS and one year of HSTS, each one adjustable.
+HTTPS = _env_bool("MAILLAGE_HTTPS", False)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+# Both commit every subdomain (and browsers' preload lists) to HTTPS for good: opt-in only.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind a proxy that ends TLS: the header it sets, « X-Forwarded-Proto: https ». Only set it
+# when the proxy overwrites that header, or clients could claim HTTPS.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    _name, _sep, _value = _proxy_header.partition(":")
+    if not (_sep and _name.strip() and _value.strip()):
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER attend « En-Tête: valeur », par exemple "
+            f"« X-Forwarded-Proto: https » (lu : « {_proxy_header} »)."
+        )
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.strip().upper().replace("-", "_"),
+        _value.strip(),
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -105,7 +148,9 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "maillage.wsgi.application"
+# None: `maillage serve` (runserver, local) builds its own application, so that only servers go
+# through maillage.wsgi, which refuses the public default key.
+WSGI_APPLICATION = None
 
 _default_db = f"sqlite:///{DATA_DIR / 'maillage.sqlite3'}"
 DATABASES = {
@@ -125,6 +170,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# In each process's memory: the portraits' rendered content (maillage.indicators.presenters),
+# keyed by the figures it shows, so it never outlives them.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
 
 # Background work (imports, figure refreshes, scheduled harvests) is queued in the database and
 # run by `maillage worker` (maillage.core.tasks); a request never runs it.
@@ -169,6 +223,12 @@ FILE_UPLOAD_HANDLERS = [
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves static files from the application (no separate web server needed);
+# collectstatic also writes gzip copies, sent to browsers that accept them.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 # Leaflet ships as a pip package (no CDN): served under static/leaflet/.
 STATICFILES_DIRS = [("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
 

@@ -16,3 +16,5 @@ urlpatterns = [
 
 # Unknown addresses: the 404 page, or a JSON 404 under /api/ (see maillage.core.handlers).
 handler404 = "maillage.core.handlers.page_not_found"
+handler400 = "maillage.core.handlers.bad_request"
+handler500 = "maillage.core.handlers.server_error"

@@ -1,11 +1,26 @@
 """Response schemas of the public API (they are the documented OpenAPI contract)."""
 
+from typing import Any
+
 from ninja import Schema
+from pydantic import Field
 
 
 class Error(Schema):
-    code: str
-    message: str
+    """Every API error (maillage.core.errors.MaillageError): a stable code for programs, a
+    message for people in the request's language (French by default, English with
+    `Accept-Language: en`), and sometimes details."""
+
+    code: str = Field(description="Code stable (ex. territory-not-found, invalid-parameters)")
+    message: str = Field(description="Message en français, ou en anglais (Accept-Language: en)")
+    details: dict[str, Any] | None = Field(
+        None, description="Précisions (paramètres invalides, pairs refusés…)"
+    )
+
+
+def errors(*statuses: int) -> dict[int, type[Error]]:
+    """The error responses of an operation, for its `response=` (documented in OpenAPI)."""
+    return dict.fromkeys(statuses, Error)
 
 
 class TerritoryRef(Schema):

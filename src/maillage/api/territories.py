@@ -7,7 +7,7 @@ from maillage.territories import selectors
 from maillage.territories.locate_csv import describe_point
 from maillage.territories.models import Territory
 
-from .schemas import Error, LocationOut, TerritoryOut, TerritorySummary
+from .schemas import LocationOut, TerritoryOut, TerritorySummary, errors
 
 router = Router(tags=["territoires"])
 
@@ -23,7 +23,11 @@ def _summary(t: Territory) -> dict:
     }
 
 
-@router.get("/territories", response=list[TerritorySummary], summary="Chercher un territoire")
+@router.get(
+    "/territories",
+    response={200: list[TerritorySummary], **errors(422)},
+    summary="Chercher un territoire",
+)
 def search_territories(
     request: HttpRequest, q: str = Query(..., description="Nom, code INSEE, code postal, SIREN")
 ) -> list[dict]:
@@ -32,7 +36,7 @@ def search_territories(
 
 @router.get(
     "/territories/{territory_id}",
-    response={200: TerritoryOut, 400: Error, 404: Error},
+    response={200: TerritoryOut, **errors(400, 404)},
     summary="Décrire un territoire (les anciens codes de communes sont acceptés)",
 )
 def get_territory(request: HttpRequest, territory_id: str) -> dict:
@@ -51,7 +55,7 @@ def get_territory(request: HttpRequest, territory_id: str) -> dict:
 
 @router.get(
     "/territories/{territory_id}/children",
-    response={200: list[TerritorySummary], 400: Error, 404: Error},
+    response={200: list[TerritorySummary], **errors(400, 404)},
     summary="Subdivisions d'un territoire",
 )
 def get_children(request: HttpRequest, territory_id: str) -> list[dict]:
@@ -61,7 +65,7 @@ def get_children(request: HttpRequest, territory_id: str) -> list[dict]:
 
 @router.get(
     "/locate",
-    response=LocationOut,
+    response={200: LocationOut, **errors(422)},
     summary="Commune, EPCI, département et région d'un point (WGS84)",
 )
 def locate(

@@ -5,7 +5,9 @@
   otherwise the site's error page (escaped message, in the active language).
 - `ErrorMiddleware` (in settings.MIDDLEWARE) answers so any `MaillageError` a view lets through.
 - `page_not_found` (the site's `handler404`) does the same for unknown addresses: a JSON 404
-  under `/api/`, the French (or English) 404 page elsewhere.
+  under `/api/`, the French (or English) 404 page elsewhere; `bad_request` and `server_error`
+  (`handler400`, `handler500`) and a method the API does not serve (405) answer JSON too under
+  `/api/`, so that every API error has the `{"code", "message"}` shape.
 """
 
 from collections.abc import Mapping
@@ -14,6 +16,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from .errors import MaillageError, as_busy
 from .twins import json_response, wants_json
@@ -58,6 +61,31 @@ def not_found_error() -> PageNotFound:
     return PageNotFound(_("Aucune ressource à cette adresse."))
 
 
+class MethodNotAllowed(MaillageError):
+    code = "method-not-allowed"
+    status = 405
+
+
+class BadRequest(MaillageError):
+    code = "bad-request"
+    status = 400
+
+
+class ServerError(MaillageError):
+    code = "server-error"
+    status = 500
+
+
+def _method_not_allowed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    error = MethodNotAllowed(
+        _("Méthode %(method)s non permise à cette adresse (permises : %(allowed)s).")
+        % {"method": request.method, "allowed": response.get("Allow", "")}
+    )
+    answer = json_response(error.as_json(), status=405)
+    answer["Allow"] = response.get("Allow", "")
+    return answer
+
+
 class ErrorMiddleware:
     """Turns a `MaillageError` raised by a view into its JSON or HTML answer (never a 500)."""
 
@@ -66,6 +94,13 @@ class ErrorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response: HttpResponse = self.get_response(request)
+        # django-ninja answers a method it does not serve with a bare text 405.
+        if (
+            response.status_code == 405
+            and request.path.startswith(API_PREFIX)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return _method_not_allowed(request, response)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -80,3 +115,19 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if wants_json_error(request):
         return json_response(not_found_error().as_json(), status=404)
     return render(request, "404.html", status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400 (a host not in ALLOWED_HOSTS, a malformed request): JSON under `/api/`."""
+    if wants_json_error(request):
+        error = BadRequest(_("Requête invalide."))
+        return json_response(error.as_json(), status=400)
+    return defaults.bad_request(request, exception or BadRequest())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a bug; JSON under `/api/` (the trace goes to the logs, never the client)."""
+    if wants_json_error(request):
+        error = ServerError(_("Erreur interne du serveur : elle est enregistrée dans le journal."))
+        return json_response(error.as_json(), status=500)
+    return defaults.server_error(request)

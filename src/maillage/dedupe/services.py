@@ -1,7 +1,6 @@
 """One dedupe run: find candidate pairs among the live initiatives, remember them, merge the
 sure ones, queue the doubtful ones for a person. Decisions already taken stand."""
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from maillage.catalog.history import ensure_baseline
 from maillage.catalog.models import Initiative
 from maillage.core.fastwrite import refresh_statistics
+from maillage.core.spreadsheets import SafeDictWriter
 from maillage.sources.models import SourceRecord
 
 from .loading import live_initiative_records
@@ -152,7 +152,7 @@ def _row(
 
 def write_report(rows: list[dict[str, Any]], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, REPORT_COLUMNS)
+        writer = SafeDictWriter(handle, REPORT_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
 

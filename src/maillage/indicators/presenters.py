@@ -2,11 +2,13 @@
 active language, table rows, bar charts as plain numbers (drawn as SVG by the templates), and
 the values of the sub-territories for the choropleth."""
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from maillage.catalog.models import Category, Family
 from maillage.territories.models import Territory
@@ -85,6 +87,22 @@ def _rows(data: dict[str, Any], names: dict[str, str]) -> list[Row]:
                 key = f"cat:{code}"
                 rows.append(Row(key, names[key], category_figures, compared.get(key, {}), True))
     return rows
+
+
+# The portrait's content is cached (per process) by what it shows: the figures themselves, so
+# that a recompute, a staleness notice or a new published series changes the key at once; the
+# lifetime only bounds how long a renamed category keeps its old label.
+CONTENT_SECONDS = 300
+
+
+def content_key(data: dict[str, Any], scope: str, indicator: str, chosen: list[str]) -> str:
+    """What the portrait's content depends on besides the template: its data, the map's
+    choice, the chosen peers, the language."""
+    digest = hashlib.blake2b(
+        orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS), digest_size=16
+    )
+    digest.update(f"|{scope}|{indicator}|{','.join(chosen)}|{get_language()}".encode())
+    return digest.hexdigest()
 
 
 def choropleth(territory: Territory, scope: str, indicator: str) -> dict[str, Any]:

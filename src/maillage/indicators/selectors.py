@@ -5,12 +5,13 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from maillage.catalog.models import Initiative, PlatformFootprint
 from maillage.core.errors import MaillageError
-from maillage.territories.models import Territory
+from maillage.territories.models import Level, Territory
 
 from .compute import FIELDS, Diversity, ScopeFigures
 from .inputs import load_typology
@@ -30,6 +31,14 @@ class FiguresNotComputed(MaillageError):
     code = "figures-not-computed"
     status = 503
     title = gettext_lazy("Chiffres pas encore calculés")
+
+
+class InvalidPeers(MaillageError):
+    """Chosen peers that are not territories with figures, or of another level than the
+    territory compared (stable code `invalid-peers`); `details` lists them."""
+
+    code = "invalid-peers"
+    status = 400
 
 
 @dataclass
@@ -134,9 +143,39 @@ def _readable(figures: dict[str, Any], families: list[str], categories: list[str
     }
 
 
-def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[str, Any]:
+def invalid_peers(
+    territory_id: str, level: str, unknown: list[str], other_level: list[str]
+) -> InvalidPeers:
+    parts = []
+    if unknown:
+        parts.append(
+            _("Pairs inconnus : %(ids)s (formes attendues : dep:29, epci:200039865, com:35238).")
+            % {"ids": ", ".join(unknown)}
+        )
+    if other_level:
+        parts.append(
+            _("Pairs d'un autre niveau que %(id)s (%(level)s) : %(ids)s.")
+            % {"id": territory_id, "level": Level(level).label, "ids": ", ".join(other_level)}
+        )
+    return InvalidPeers(" ".join(parts), details={"unknown": unknown, "other_level": other_level})
+
+
+# The comparison with the peers is the costly part of a portrait (the portrait page and the
+# API under load): kept in each process's cache for one run of the figures (its id and date
+# are in the key, so a recompute is seen at once); staleness, footprints and published series
+# are read on every call, as they change without a run.
+COMPARED_SECONDS = 300
+
+
+def portrait(
+    territory_id: str, chosen_peers: list[str] | None = None, *, strict: bool = False
+) -> dict[str, Any]:
     """Every figure of one territory with its peer comparison, as a JSON-ready dict (the
-    `maillage indicators` output and the portrait page's JSON twin)."""
+    `maillage indicators` output and the portrait page's JSON twin).
+
+    Chosen peers that are unknown or of another level are left out and listed
+    (`peers.not_found`, `peers.other_level`), or with `strict` (the API and the command)
+    refused with `InvalidPeers`."""
     run = latest_run()
     if run is None:
         raise FiguresNotComputed(
@@ -144,6 +183,36 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
                 "Les indicateurs n'ont pas encore été calculés : lancez « maillage indicators --recompute »."
             )
         )
+    chosen = [p for p in (chosen_peers or []) if p != territory_id][:MAX_CHOSEN_PEERS]
+    key = "|".join(
+        ["indicators.portrait", str(run.pk), run.computed_at.isoformat(), get_language() or "",
+         territory_id, ",".join(chosen)]
+    )  # fmt: skip
+    cached: tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None = cache.get(key)
+    if cached is None:
+        cached = _compared(run, territory_id, chosen)
+        cache.set(key, cached, COMPARED_SECONDS)
+    head, body, peers = cached
+    if strict and (peers["not_found"] or peers["other_level"]):
+        territory = head["territory"]
+        raise invalid_peers(
+            territory["id"], territory["level"], peers["not_found"], peers["other_level"]
+        )
+    return {
+        **head,
+        "stale": is_stale(run),
+        **body,
+        "footprints": footprints(territory_id),
+        "time_series": time_series(territory_id),
+        "peers": peers,
+    }
+
+
+def _compared(
+    run: IndicatorRun, territory_id: str, chosen: list[str]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """What the figures of one run say of a territory and its peers: the portrait's head,
+    its body and its peers (see portrait())."""
     rows = stored([territory_id])
     if territory_id not in rows:
         raise FiguresNotComputed(
@@ -152,10 +221,14 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
         )
     own = rows[territory_id]
     figures = own.figures
-    chosen = [p for p in (chosen_peers or []) if p != territory_id][:MAX_CHOSEN_PEERS]
     peer_ids = chosen or figures.get("peers", [])
     peer_rows = stored(peer_ids)
-    peers = [peer_rows[p] for p in peer_ids if p in peer_rows]
+    level = own.territory.level
+    not_found = [p for p in chosen if p not in peer_rows]
+    other_level = [p for p in chosen if p in peer_rows and peer_rows[p].territory.level != level]
+    peers = [
+        peer_rows[p] for p in peer_ids if p in peer_rows and peer_rows[p].territory.level == level
+    ]
     typology = load_typology()  # the codes in the typology's order, as computed
     families, categories = typology.families, typology.categories
     scopes = ["all", *(f"fam:{c}" for c in families), *(f"cat:{c}" for c in categories)]
@@ -167,7 +240,7 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
     dated = scope_figures(figures, "all")["dated"]
     verified = scope_figures(figures, "all")["verified"]
     with_activity = scope_figures(figures, "all")["with_activity"]
-    return {
+    head = {
         "territory": {
             "id": territory.id,
             "name": territory.name,
@@ -179,7 +252,8 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
         },
         "computed_at": run.computed_at.isoformat(),
         "reference_date": run.reference_date.isoformat(),
-        "stale": is_stale(run),
+    }
+    body = {
         **_readable(figures, families, categories),
         "diversity": Diversity(*figures["diversity"])._asdict(),
         "emergence": {"creations_per_year": figures.get("creations", {})},
@@ -194,19 +268,19 @@ def portrait(territory_id: str, chosen_peers: list[str] | None = None) -> dict[s
             {"name": name, "licence": licence, "count": count}
             for name, licence, count in figures.get("sources", [])
         ],
-        "footprints": footprints(territory.id),
-        "time_series": time_series(territory.id),
-        "peers": {
-            "chosen_by": "user" if chosen else "rule",
-            "rule": None if chosen else peer_rule(territory.level),
-            "members": [{"id": p.territory.id, "name": p.territory.name} for p in peers],
-            # Chosen ids with no figures (mistyped, or not a territory): said, not dropped.
-            "not_found": [p for p in chosen if p not in peer_rows],
-            "indicators": compared,
-            "gaps": gaps,
-            "strengths": strengths,
-        },
     }
+    peer_part = {
+        "chosen_by": "user" if chosen else "rule",
+        "rule": None if chosen else peer_rule(territory.level),
+        "members": [{"id": p.territory.id, "name": p.territory.name} for p in peers],
+        # Chosen ids with no figures (mistyped, or not a territory): said, not dropped.
+        "not_found": not_found,
+        "other_level": other_level,
+        "indicators": compared,
+        "gaps": gaps,
+        "strengths": strengths,
+    }
+    return head, body, peer_part
 
 
 def peer_rule(level: str) -> str:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -42,7 +43,11 @@ def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
             indicator = "per_10k"
         return {
             "territory": territory,
-            "page": presenters.portrait_page(data, territory, scope, indicator, names),
+            # Built only when the page's content is not cached yet (the costly part: the
+            # sub-territories' figures for the map, the tables).
+            "page": SimpleLazyObject(
+                lambda: presenters.portrait_page(data, territory, scope, indicator, names)
+            ),
             "data": data,
             "scope": scope,
             "indicator": indicator,
@@ -50,6 +55,8 @@ def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
             "mappable": presenters.MAPPABLE.items(),
             "scope_labels": names.items(),
             "chosen_peers": ", ".join(chosen),
+            "content_key": presenters.content_key(data, scope, indicator, chosen),
+            "content_seconds": presenters.CONTENT_SECONDS,
         }
 
     return render_page(request, "indicators/portrait.html", context, data)

@@ -1,9 +1,10 @@
 """Reads of imports: job summaries and row-by-row reports."""
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from maillage.core.spreadsheets import SafeWriter
 
 from .items import all_items
 from .models import HarvestJob
@@ -64,7 +65,7 @@ def report_rows(job: HarvestJob) -> Iterator[list[Any]]:
 def write_report(job: HarvestJob, path: Path) -> int:
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow(REPORT_COLUMNS)
         for row in report_rows(job):
             writer.writerow(row)

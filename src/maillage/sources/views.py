@@ -6,7 +6,6 @@ import itself runs in a background process (see background.py). The job page has
 (`?format=json`).
 """
 
-import csv
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 from django_htmx.middleware import HtmxDetails
 
+from maillage.core.spreadsheets import SafeWriter
 from maillage.core.twins import render_page
 
 from . import presenters, services
@@ -44,7 +44,7 @@ class _Echo:
 
 
 def _csv_response(rows: Iterable[list[Any]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())
     chunks: Iterator[str] = (writer.writerow(row) for row in rows)
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from maillage.core.errors import MaillageError
+from maillage.core.spreadsheets import SafeWriter
 
 from .locator import get_locator
 from .models import Level, Territory
@@ -96,7 +97,7 @@ def locate_file(source: Path, output: Path) -> dict[str, Any]:
         output.open("w", encoding="utf-8", newline="") as dst,
     ):
         reader = csv.reader(src, delimiter=delimiter)
-        writer = csv.writer(dst, delimiter=delimiter, lineterminator="\n")
+        writer = SafeWriter(dst, delimiter=delimiter, lineterminator="\n")
         writer.writerow([*next(reader), *ADDED_COLUMNS])
         for rows in _chunks(reader, CHUNK):
             lons = np.array([parse_coordinate(_cell(r, lon_col)) for r in rows])

@@ -19,7 +19,7 @@ def test_every_maillage_command_is_documented_in_the_readme():
 def test_every_environment_setting_is_documented_in_the_readme():
     source = (Path(settings.PACKAGE_DIR) / "settings.py").read_text("utf-8")
     variables = set(re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', source))
-    variables |= set(re.findall(r'_env_bool\(\s*"([A-Z_]+)"', source))
+    variables |= set(re.findall(r'_env_\w+\(\s*"([A-Z_]+)"', source))
     assert {"DATABASE_URL", "SECRET_KEY", "DEBUG"} <= variables
     missing = sorted(v for v in variables if f"`{v}`" not in README)
     assert missing == [], f"Variables d'environnement absentes du README : {missing}"

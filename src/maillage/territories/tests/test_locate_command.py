@@ -122,3 +122,21 @@ def test_missing_column_is_an_error(tmp_path: Path):
         call_command("locate", "--file", str(source), "-o", str(tmp_path / "out.csv"))
     assert exc.value.returncode == 2
     assert "lon et lat" in str(exc.value)
+
+
+def test_output_neutralises_formulas_and_keeps_negative_longitudes(tmp_path: Path, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "name,lat,lon,note\n"
+        '"=HYPERLINK(""http://exemple.invalid"";""clic"")",48.11,-1.68,+1\n'
+        "@SUM(1+1),48.11,-1.68,-2+3\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    assert run(capsys, "--file", str(source), "-o", str(out))["located"] == 2
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[1][:5] == [
+        "'=HYPERLINK(\"http://exemple.invalid\";\"clic\")", "48.11", "-1.68", "'+1", "com:35238",
+    ]  # fmt: skip
+    assert rows[2][:5] == ["'@SUM(1+1)", "48.11", "-1.68", "'-2+3", "com:35238"]

@@ -63,7 +63,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         peers = [p.strip() for p in options["peers"].split(",") if p.strip()]
         try:
-            data = selectors.portrait(resolved.territory.id, peers or None)
-        except selectors.FiguresNotComputed as exc:
+            data = selectors.portrait(resolved.territory.id, peers or None, strict=True)
+        except (selectors.FiguresNotComputed, selectors.InvalidPeers) as exc:
             raise CommandError(str(exc), returncode=2) from exc
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")

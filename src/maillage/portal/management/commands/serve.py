@@ -1,7 +1,10 @@
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from maillage.core.deploy import LOOPBACK_HOSTS, refuse_public_key
 
 
 class Command(BaseCommand):
@@ -15,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["host"] not in LOOPBACK_HOSTS:  # reachable by others: a server
+            try:
+                refuse_public_key()
+            except ImproperlyConfigured as error:
+                raise CommandError(str(error), returncode=2) from None
         self.stderr.write(f"Maillage : http://{options['host']}:{options['port']}/")
         call_command(
             "runserver",
