@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from .backends import Backend
 from .errors import RowRejected
+from .personal import CellPath, redact, redact_unparsed
 from .quality import (
     QualityContext,
     check_coordinates,
@@ -266,14 +267,25 @@ def prepare_batch(
     found = ctx.locate_many([lon for _i, lon, _lat in points], [lat for _i, _lon, lat in points])
     with_point = [i for i, _lon, _lat in points]
     located = dict(zip(with_point, found, strict=True))
+    cells = backend.personal_cells()  # known now that rows were parsed
     for i, (item, candidate) in enumerate(zip(prepared, candidates, strict=True)):
-        if candidate is None:
-            continue
-        try:
-            _finish(item, candidate, located.get(i), ctx, settings, categories)
-        except RowRejected as exc:
-            item.rejected = str(exc)
+        if candidate is not None:
+            try:
+                _finish(item, candidate, located.get(i), ctx, settings, cells, categories)
+            except RowRejected as exc:
+                item.rejected = str(exc)
+        if item.rejected and cells:
+            _redact_rejected(item, cells, settings.keep_personal)
     return prepared
+
+
+def _redact_rejected(item: Prepared, cells: dict[str, list[CellPath]], keep: set[str]) -> None:
+    """A rejected row keeps its cells for the report, but not a person's: when it has some,
+    its redacted raw row travels as `encoded.raw` (the writer stores that, see writes._raw),
+    since the row itself may stay in another process."""
+    redacted = redact_unparsed(item.row.data, cells, keep, organisation=False)
+    if redacted is not None:
+        item.encoded = Encoded(row=(), links=([], []), imported=b"", raw=to_json_bytes(redacted))
 
 
 def _secondary(proposed: list[str], categories: set[str], main: str) -> list[str]:
@@ -288,6 +300,7 @@ def _finish(
     located: str | None,
     ctx: QualityContext,
     settings: PipelineSettings,
+    cells: dict[str, list[CellPath]],
     categories: set[str],
 ) -> None:
     """A parsed row's checks, place and category (what to say about it), then its values
@@ -296,14 +309,18 @@ def _finish(
     reasons = item.reasons
     reasons += candidate.notes + placed.reasons
     reasons += check_dates(candidate, ctx.today)
-    reasons += drop_personal_data(candidate, settings.keep_personal)
+    columns = {name: ", ".join(path[-1] for path in paths) for name, paths in cells.items()}
+    contacts = drop_personal_data(candidate, settings.keep_personal, columns)
+    reasons += contacts.reasons
     if candidate.website:
         reasons += check_website(candidate)
     code, rule = _classify(candidate, settings.default_category, categories, reasons)
     built = name_unnamed(ctx, candidate, code, placed.commune_id)
     if built:
         reasons.append(built)
-    values = _initiative_values(candidate, placed.commune_id, code, rule, settings, categories)
+    values = _initiative_values(
+        candidate, placed.commune_id, code, rule, settings, categories, contacts.personal_kept
+    )
     for name, limit, value in _too_long(values):
         values[name] = value[:limit]
         reasons.append(
@@ -317,7 +334,10 @@ def _finish(
         item.remote_id = _derived_remote_id(candidate)
     item.commune_id = placed.commune_id or ""
     item.category, item.category_rule = code, rule
-    item.encoded = _encoded(values, item.row.data)
+    data = item.row.data
+    if contacts.dropped and cells:  # only rows that had a person's contact are copied
+        data = redact(data, [path for name in contacts.dropped for path in cells.get(name, ())])
+    item.encoded = _encoded(values, data)
 
 
 def _classify(
@@ -347,9 +367,11 @@ def _initiative_values(
     rule: str,
     settings: PipelineSettings,
     categories: set[str],
+    personal: bool = False,
 ) -> dict[str, Any]:
     """Initiative field → JSON value, for a row placed in `commune_id` and classified in
-    `code` ("" « à classer »)."""
+    `code` ("" « à classer »); `personal`: its contact is a person's, kept with a legal
+    basis."""
     values = dict(zip(_PLAIN_FIELDS, _plain_values(candidate), strict=True))
     values.update(
         created_on=_iso(candidate.created_on),
@@ -370,7 +392,8 @@ def _initiative_values(
     if not values["location_precision"]:
         values["location_precision"] = "unknown" if candidate.lon is not None else "commune"
     if values["contact_name"] or values["contact_email"] or values["contact_phone"]:
-        personal = bool(settings.keep_personal) and not candidate.contact_is_organisation
+        # personal: a person's contact kept with the mapping's legal basis; otherwise what
+        # is left is the organisation's (switchboard, role address)
         values["contact_is_personal"] = personal
         values["contact_legal_basis"] = settings.legal_basis if personal else ""
     return values

@@ -14,17 +14,14 @@ from maillage.catalog.models import Category
 from maillage.core.weblinks import http_url, url_scheme
 from maillage.territories.locator import Locator, get_locator
 from maillage.territories.models import Level, PostalCode, Territory, TerritoryAlias
+from maillage.territories.text import town_key
 
 from .backends._common import clean_website
 from .errors import RowRejected
+from .personal import PERSONAL_FIELDS, ContactVerdict, decide
 from .records import Candidate
 
 EARTH_RADIUS_KM = 6371.0
-GENERIC_MAILBOXES = re.compile(
-    r"^(contact|info|infos|bonjour|hello|accueil|secretariat|association|asso|admin|"
-    r"mairie|communication|reservation|inscription|equipe|team|coworking|fablab)[._-]?[a-z0-9]*@",
-    re.IGNORECASE,
-)
 DATE_FIELDS = ("created_on", "opened_on", "closed_on", "source_updated_on")
 
 
@@ -51,6 +48,46 @@ class QualityContext:
         self.today = timezone.localdate()
         self.category_labels = dict(Category.objects.values_list("code", "label_fr"))
         self._locator: Locator | None = None
+        self._towns: dict[tuple[str, str], set[str]] | None = None
+        self._town_keys: dict[str, set[str]] = {}
+
+    @property
+    def towns(self) -> dict[tuple[str, str], set[str]]:
+        """(département code, town key) → communes of that name: current communes, and the
+        delegated, associated or former communes whose name people still write. Built at the
+        first row placed by its town (most files have points or INSEE codes)."""
+        if self._towns is None:
+            towns: dict[tuple[str, str], set[str]] = {}
+            keys: dict[str, set[str]] = {}
+            departements = dict(
+                Territory.objects.filter(level=Level.COMMUNE).values_list("id", "departement_id")
+            )
+            names = [(tid, self.communes[tid][0]) for tid in self.communes]
+            names += list(TerritoryAlias.objects.values_list("territory_id", "name"))
+            for tid, name in names:
+                key = town_key(name)
+                dep = (departements.get(tid) or "dep:")[4:]
+                towns.setdefault((dep, key), set()).add(tid)
+                keys.setdefault(tid, set()).add(key)
+            self._towns, self._town_keys = towns, keys
+        return self._towns
+
+    def town_keys(self, commune_id: str) -> set[str]:
+        """The town keys a commune answers to (its name, its delegated communes')."""
+        self.towns  # noqa: B018 (built with the index)
+        return self._town_keys.get(commune_id, set())
+
+    def towns_in(self, postcode: str, key: str) -> set[str]:
+        """Communes named `key` in the département of `postcode` (both Corsican ones for
+        20xxx)."""
+        found: set[str] = set()
+        for dep in departements_of_postcode(postcode):
+            found |= self.towns.get((dep, key), set())
+        return found
+
+    def point(self, commune_id: str) -> tuple[float | None, float | None]:
+        _name, lon, lat = self.communes.get(commune_id, ("", None, None))
+        return lon, lat
 
     @property
     def locator(self) -> Locator:
@@ -157,14 +194,30 @@ def place(ctx: QualityContext, candidate: Candidate, located: str | None) -> Pla
             )
             return Placed(only, reasons)
     postcode = candidate.postcode.strip()
-    communes = ctx.postcodes.get(postcode, set()) if postcode else set()
-    if len(communes) == 1:
-        (only,) = communes
-        reasons.append(
-            _("placée par son code postal : %(postcode)s, pas de coordonnées")
-            % {"postcode": postcode}
+    by_postcode = _place_by_postcode(ctx, candidate, postcode)
+    if by_postcode is not None:
+        commune, said = by_postcode
+        lon, lat = ctx.point(commune)
+        if lon is not None and lat is not None:
+            candidate.lon, candidate.lat = lon, lat
+        candidate.location_precision = "commune"
+        reasons += [
+            said,
+            _(
+                "placée au point de la commune (%(commune)s) : précision « commune », "
+                "pas l'adresse"
+            )
+            % {"commune": ctx.name(commune)},
+        ]
+        return Placed(commune, reasons)
+    if postcode and candidate.city.strip():
+        raise RowRejected(
+            _(
+                "impossible à placer : ni coordonnées ni code INSEE, et le code postal "
+                "%(postcode)s avec la commune « %(town)s » ne désignent pas une seule commune"
+            )
+            % {"postcode": postcode, "town": candidate.city.strip()}
         )
-        return Placed(only, reasons)
     if candidate.address or postcode:
         raise RowRejected(
             _(
@@ -173,6 +226,92 @@ def place(ctx: QualityContext, candidate: Candidate, located: str | None) -> Pla
             )
         )
     raise RowRejected(_("impossible à placer : ni coordonnées, ni code INSEE, ni adresse"))
+
+
+def departements_of_postcode(postcode: str) -> tuple[str, ...]:
+    """The département codes a postcode (CEDEX ones included) can belong to."""
+    if postcode.startswith("20"):
+        return ("2A", "2B")
+    if postcode.startswith(("97", "98")):
+        return (postcode[:3],)
+    return (postcode[:2],)
+
+
+def _place_by_postcode(
+    ctx: QualityContext, candidate: Candidate, postcode: str
+) -> tuple[str, str] | None:
+    """(commune id, what decided) from the postcode and the town together, or None.
+
+    The town (normalised: accents, « St », hyphens, CEDEX, arrondissements) picks the
+    commune among the postcode's; a CEDEX or unknown postcode still gives its département,
+    where the town must be unique. When postcode and town disagree, an unambiguous town in
+    the département wins, else the postcode when it has one commune; the reason says which.
+    """
+    town = candidate.city.strip()
+    key = town_key(town) if town else ""
+    communes = ctx.postcodes.get(postcode, set()) if postcode else set()
+    if not key:
+        if len(communes) == 1:
+            (only,) = communes
+            return only, _("placée par son code postal : %(postcode)s, pas de coordonnées") % {
+                "postcode": postcode
+            }
+        return None
+    if not postcode:
+        return None
+    named = {c for c in communes if key in ctx.town_keys(c)}
+    if len(named) == 1:
+        (only,) = named
+        return only, _(
+            "placée par son code postal et sa commune : %(postcode)s %(town)s → %(commune)s "
+            "(%(insee)s), pas de coordonnées"
+        ) % {"postcode": postcode, "town": town, "commune": ctx.name(only), "insee": only[4:]}
+    if named:
+        return None  # two communes of that name share the postcode: nothing to choose by
+    in_departement = ctx.towns_in(postcode, key)
+    if len(in_departement) == 1:
+        (only,) = in_departement
+        if not communes:
+            return only, _(
+                "placée par sa commune : code postal %(postcode)s inconnu des codes postaux "
+                "(CEDEX ?), « %(town)s » est la seule commune de ce nom du département, "
+                "%(commune)s (%(insee)s)"
+            ) % {"postcode": postcode, "town": town, "commune": ctx.name(only), "insee": only[4:]}
+        return only, _(
+            "code postal et commune en désaccord : %(postcode)s est le code postal de "
+            "%(postcode_communes)s, mais la commune indiquée est « %(town)s » ; la commune "
+            "l'emporte (seule de ce nom dans le département) : %(commune)s (%(insee)s)"
+        ) % {
+            "postcode": postcode,
+            "postcode_communes": _names(ctx, communes),
+            "town": town,
+            "commune": ctx.name(only),
+            "insee": only[4:],
+        }
+    if len(communes) == 1:
+        (only,) = communes
+        why = (
+            _("plusieurs communes de ce nom dans le département")
+            if in_departement
+            else _("aucune commune de ce nom dans le département")
+        )
+        return only, _(
+            "code postal et commune en désaccord : la commune indiquée est « %(town)s » "
+            "(%(why)s) ; le code postal l'emporte : %(postcode)s → %(commune)s (%(insee)s)"
+        ) % {
+            "town": town,
+            "why": why,
+            "postcode": postcode,
+            "commune": ctx.name(only),
+            "insee": only[4:],
+        }
+    return None
+
+
+def _names(ctx: QualityContext, communes: set[str]) -> str:
+    names = sorted(ctx.name(c) for c in communes)
+    shown = ", ".join(names[:3])
+    return shown + ("…" if len(names) > 3 else "")
 
 
 def _compare_declared(
@@ -244,26 +383,22 @@ def check_dates(candidate: Candidate, today: datetime.date) -> list[str]:
     return reasons
 
 
-def drop_personal_data(candidate: Candidate, keep: set[str]) -> list[str]:
+def drop_personal_data(
+    candidate: Candidate, keep: set[str], columns: dict[str, str] | None = None
+) -> ContactVerdict:
     """Names of people, personal e-mails and phones are dropped unless the mapping keeps them
-    (with a stated legal basis). A generic mailbox (contact@…) is the organisation's, and so
-    are the contacts of sources that describe organisations (GoGoCarto, OpenStreetMap)."""
-    dropped = []
-    if candidate.contact_is_organisation:
-        keep = keep | {"contact_email", "contact_phone"}
-    if candidate.contact_name and "contact_name" not in keep:
-        candidate.contact_name = ""
-        dropped.append(_("nom de contact"))
-    email = candidate.contact_email.strip()
-    if email and "contact_email" not in keep and not GENERIC_MAILBOXES.match(email):
-        candidate.contact_email = ""
-        dropped.append(_("e-mail"))
-    if candidate.contact_phone and "contact_phone" not in keep:
-        candidate.contact_phone = ""
-        dropped.append(_("téléphone"))
-    if not dropped:
-        return []
-    return [_("données personnelles écartées : %(fields)s") % {"fields": ", ".join(dropped)}]
+    (with a stated legal basis); an organisation's switchboard or role address is its
+    contact and is kept (rules in personal.py). `columns`: field → the column it was read
+    from, when the backend knows it."""
+    values = {name: getattr(candidate, name) for name in PERSONAL_FIELDS}
+    if not any(values.values()):
+        return ContactVerdict()
+    verdict = decide(
+        values, columns or {}, keep, candidate.contact_is_organisation, candidate.name
+    )
+    for name in verdict.dropped:
+        setattr(candidate, name, "")
+    return verdict
 
 
 def check_website(candidate: Candidate) -> list[str]:

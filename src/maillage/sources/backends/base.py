@@ -79,6 +79,13 @@ class Backend(ABC):
         """The mapping applied to the rows read so far; None: this backend has none."""
         return None
 
+    def personal_cells(self) -> dict[str, list[tuple[str, ...]]]:
+        """Where a row's contact fields are read: field (`contact_name`, `contact_email`,
+        `contact_phone`) → paths of keys into `RawRow.data`, for the cells the engine
+        replaces in the stored raw row when it drops them as personal data (see
+        sources/personal.py). Known once the mapping is (after `parse()`); {} : none."""
+        return {}
+
 
 def _guarded_rows(
     rows: Callable[[Any, Path], Iterator[RawRow]],

@@ -185,6 +185,15 @@ class GeoJsonBackend(Backend):
         value = self._get(feature_properties(feature), "remote_id")
         return remote_id(value) or remote_id(feature.get("id"))
 
+    def personal_cells(self) -> dict[str, list[tuple[str, ...]]]:
+        if self.resolved is None:
+            return {}
+        return {
+            name: [("properties", key) for key in self.resolved.fields[name]]
+            for name in ("contact_name", "contact_email", "contact_phone")
+            if self.resolved.fields.get(name)
+        }
+
     def _get(self, properties: dict[str, Any], key: str) -> str:
         """The mapped properties of one field, joined with a space."""
         assert self.resolved is not None

@@ -110,6 +110,24 @@ def _code(value: str, label: str, notes: list[str]) -> str:
     return value
 
 
+_POSTCODE_CELL = re.compile(r"^(\d{4,5})\b\s*(.*)$")
+_CEDEX = re.compile(r"\bcedex\b(\s*\d+)?", re.IGNORECASE)
+
+
+def _postcode_cell(
+    value: str, data: dict[str, Any], mapping: ResolvedMapping, candidate: Candidate
+) -> str:
+    """A postcode cell that also holds « CEDEX » or the town (`30032 CEDEX`, `32000 Auch`):
+    the code alone; the town goes to `city` when no column gives it."""
+    match = _POSTCODE_CELL.match(value)
+    if match is None:
+        return value
+    code, rest = match.group(1), _CEDEX.sub("", match.group(2)).strip(" ,-")
+    if rest and not _joined(data, mapping.text.get("city", ())):
+        candidate.city = rest
+    return code
+
+
 def _date(value: str, column: str, notes: list[str]) -> datetime.date | None:
     try:
         if match := _ISO_DATE.match(value):
@@ -252,7 +270,7 @@ def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str)
         if not value:
             continue
         if name == "postcode":
-            value = _code(value, _("code postal"), notes)
+            value = _code(_postcode_cell(value, data, mapping, candidate), _("code postal"), notes)
             if value and not (value.isdigit() and len(value) == 5):
                 notes.append(
                     _("code postal « %(value)s » non reconnu (5 chiffres attendus)")
@@ -321,6 +339,15 @@ class _TabularBackend(Backend):
                 "aucune correspondance fournie : correspondance proposée d'après l'en-tête"
             )
         return self._mapping
+
+    def personal_cells(self) -> dict[str, list[tuple[str, ...]]]:
+        if self._mapping is None:
+            return {}
+        return {
+            name: [(column,) for column in self._mapping.text[name]]
+            for name in ("contact_name", "contact_email", "contact_phone")
+            if self._mapping.text.get(name)
+        }
 
     def _remote_id(self, data: dict[str, Any]) -> str | None:
         column = self._mapping.remote_id if self._mapping else None

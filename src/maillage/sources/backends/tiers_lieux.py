@@ -117,6 +117,13 @@ class TiersLieuxBackend(Backend):
             properties = feature_properties(feature)
             yield RawRow(number=number, remote_id=remote_id(properties.get("ID")), data=feature)
 
+    def personal_cells(self) -> dict[str, list[tuple[str, ...]]]:
+        """CONTACT and MAIL, in a CSV row or a feature's properties."""
+        return {
+            "contact_name": [("CONTACT",), ("properties", "CONTACT")],
+            "contact_email": [("MAIL",), ("properties", "MAIL")],
+        }
+
     def parse(self, row: RawRow) -> Candidate:
         data: dict[str, Any] = row.data
         notes: list[str] = []
