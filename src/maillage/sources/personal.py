@@ -28,21 +28,25 @@ CellPath = tuple[str, ...]
 
 # Local parts (or their first word) that name a function, a service or the place, not a
 # person: `contact@`, `infos-jeunesse@`, `pij@mairie-…`, `cantine@`.
-ROLE_WORDS = frozenset(
-    """
-    accueil admin administration agence amap animation asso association atelier ateliers
-    benevoles bibliotheque bienvenue bjr bonjour boutique bureau ccas cias cantine centre
-    communication commune compta comptabilite contact contacts coop coordination courrier
-    coworking culture cyber cyberbase direction ecole epn equipe espace evenements fablab
-    fablabs ferme ferme gestion hello info infos inscription inscriptions jardin jeunesse
-    lieu mairie maison media mediatheque numerique office ot pij planning postmaster
-    presidence president recyclerie tiers reservation reservations ressourcerie rh salut
-    secretariat service services standard team tierslieu tierslieux tourisme ville
-    webmaster
-    """.split()
-)
+ROLE_WORDS = frozenset((
+    "accueil", "admin", "administration", "agence", "amap", "animation", "asso", "association",
+    "atelier", "ateliers", "benevoles", "bibliotheque", "bienvenue", "bjr", "bonjour",
+    "boutique", "bureau", "cantine", "ccas", "centre", "cias", "commune", "communication",
+    "compta", "comptabilite", "contact", "contacts", "coop", "coordination", "courrier",
+    "coworking", "culture", "cyber", "cyberbase", "direction", "ecole", "epn", "equipe",
+    "espace", "evenements", "fablab", "fablabs", "ferme", "gestion", "hello", "info", "infos",
+    "inscription", "inscriptions", "jardin", "jeunesse", "lieu", "mairie", "maison", "media",
+    "mediatheque", "numerique", "office", "ot", "pij", "planning", "postmaster", "presidence",
+    "president", "recyclerie", "reservation", "reservations", "ressourcerie", "rh", "salut",
+    "secretariat", "service", "services", "standard", "team", "tiers", "tierslieu",
+    "tierslieux", "tourisme", "ville", "webmaster",
+))  # fmt: skip
+# Role words that also start a glued local part (`contactlacantine@`, `mairiedelombez@`);
+# short or surname-like words (ville, maison…) only count as a whole first word.
 _ROLE_PREFIX = re.compile(
-    r"^(" + "|".join(sorted((w for w in ROLE_WORDS if len(w) >= 5), key=len, reverse=True)) + ")"
+    r"^(accueil|association|bibliotheque|bonjour|cantine|communication|contact|coworking|"
+    r"cyberbase|fablab|infos?|inscription|mairie|mediatheque|recyclerie|reservation|"
+    r"ressourcerie|secretariat|tierslieu)"
 )
 # prénom.nom@, prenom-nom@, p.nom@ — two or three words of letters.
 _PERSON_LOCAL = re.compile(r"^[a-z]+([._-][a-z]+){1,2}$")
@@ -78,14 +82,14 @@ def email_rule(email: str, column: str, names_person: bool, place: str) -> tuple
     local = email.split("@", 1)[0].lower()
     first = re.split(r"[._+-]", local, maxsplit=1)[0].rstrip("0123456789")
     if first in ROLE_WORDS or _ROLE_PREFIX.match(local):
-        return True, _("adresse de fonction (« %(local)s@ »)") % {"local": local}
+        return True, _("adresse de fonction « %(local)s@ »") % {"local": local}
     if column and person_column(column):
         return False, _("colonne « %(column)s » au nom d'une personne") % {"column": column}
     squeezed = local.replace(".", "").replace("-", "").replace("_", "")
     if any(w in squeezed for w in _words(place)):
         return True, _("adresse au nom du lieu")
     if _PERSON_LOCAL.match(local):
-        return False, _("adresse nominative (prénom.nom@)")
+        return False, _("adresse nominative prénom.nom@")
     if names_person:
         return False, _("la ligne nomme une personne")
     return False, _("ni adresse de fonction ni au nom du lieu : écartée par prudence")
@@ -99,7 +103,7 @@ def phone_rule(phone: str, column: str, names_person: bool) -> tuple[bool, str]:
         return False, _("la ligne nomme une personne")
     if _MOBILE.match(_PHONE_DIGITS.sub("", phone)):
         return False, _("numéro de portable : écarté par prudence")
-    return True, _("standard de la structure (aucune personne nommée)")
+    return True, _("standard de la structure, aucune personne nommée")
 
 
 def decide(

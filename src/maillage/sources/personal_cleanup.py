@@ -25,7 +25,7 @@ def _cleaned(backend: Any, raw: dict[str, Any], keep: set[str]) -> dict[str, Any
     """The row redacted as an import would store it today; None when nothing changes."""
     try:
         candidate = backend.parse(RawRow(0, None, raw))
-    except Exception:  # noqa: BLE001 — a row rejected at parsing: its cells are read as they are
+    except Exception:  # a row rejected at parsing: its cells are read as they are
         candidate = None
     cells: dict[str, list[CellPath]] = backend.personal_cells()
     if not cells:

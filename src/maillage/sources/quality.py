@@ -3,7 +3,6 @@ person reads in the job report. Loaded once per job; then pure and fast per row.
 
 import datetime
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -203,10 +202,7 @@ def place(ctx: QualityContext, candidate: Candidate, located: str | None) -> Pla
         candidate.location_precision = "commune"
         reasons += [
             said,
-            _(
-                "placée au point de la commune (%(commune)s) : précision « commune », "
-                "pas l'adresse"
-            )
+            _("placée au point de la commune (%(commune)s) : précision « commune », pas l'adresse")
             % {"commune": ctx.name(commune)},
         ]
         return Placed(commune, reasons)
@@ -278,7 +274,7 @@ def _place_by_postcode(
                 "%(commune)s (%(insee)s)"
             ) % {"postcode": postcode, "town": town, "commune": ctx.name(only), "insee": only[4:]}
         return only, _(
-            "code postal et commune en désaccord : %(postcode)s est le code postal de "
+            "code postal et commune en désaccord : le code postal %(postcode)s désigne "
             "%(postcode_communes)s, mais la commune indiquée est « %(town)s » ; la commune "
             "l'emporte (seule de ce nom dans le département) : %(commune)s (%(insee)s)"
         ) % {
@@ -393,9 +389,7 @@ def drop_personal_data(
     values = {name: getattr(candidate, name) for name in PERSONAL_FIELDS}
     if not any(values.values()):
         return ContactVerdict()
-    verdict = decide(
-        values, columns or {}, keep, candidate.contact_is_organisation, candidate.name
-    )
+    verdict = decide(values, columns or {}, keep, candidate.contact_is_organisation, candidate.name)
     for name in verdict.dropped:
         setattr(candidate, name, "")
     return verdict

@@ -51,9 +51,7 @@ PLACES = [
 ]
 
 
-def test_rows_without_coordinates_are_placed_by_postcode_and_town_together(
-    referential, tmp_path
-):
+def test_rows_without_coordinates_are_placed_by_postcode_and_town_together(referential, tmp_path):
     path = _csv(
         tmp_path / "lieux.csv",
         ["Nom", "Adresse", "Code postal", "Ville"],
@@ -68,7 +66,9 @@ def test_rows_without_coordinates_are_placed_by_postcode_and_town_together(
         assert item.commune_id == commune, (name, item.reasons)
         assert any("précision « commune »" in r for r in item.reasons), item.reasons
     lombez = " ".join(items["Désaccord"].reasons)
-    assert "désaccord" in lombez and "la commune l'emporte" in lombez and "Auch" in lombez
+    assert "désaccord" in lombez
+    assert "la commune l'emporte" in lombez
+    assert "Auch" in lombez
     assert "le code postal l'emporte" in " ".join(items["Lieu-dit"].reasons)
     assert "CEDEX" in " ".join(items["CEDEX seul"].reasons)
     rejected = items["Introuvable"]
@@ -78,7 +78,8 @@ def test_rows_without_coordinates_are_placed_by_postcode_and_town_together(
     initiative = Initiative.objects.get(name="Désaccord")
     assert initiative.commune_id == "com:32213"
     assert initiative.location_precision == "commune"
-    assert initiative.lon is not None and initiative.lat is not None
+    assert initiative.lon is not None
+    assert initiative.lat is not None
 
 
 def test_town_key_reads_towns_as_addresses_write_them():
@@ -158,7 +159,8 @@ def test_the_data_migration_cleans_rows_stored_before(referential, tmp_path):
     item.save()
     assert redact_stored_rows(HarvestItem.objects.all()) == 1
     item.refresh_from_db()
-    assert item.raw["Courriel"] == REDACTED and item.raw["Commune"] == "Auch"
+    assert item.raw["Courriel"] == REDACTED
+    assert item.raw["Commune"] == "Auch"
     assert redact_stored_rows(HarvestItem.objects.all()) == 0  # nothing left to clean
 
 
@@ -189,10 +191,12 @@ def test_an_organisations_switchboard_and_role_addresses_are_kept(referential, t
     assert (fab.contact_phone, fab.contact_email) == ("", "")
     items = _items(job)
     said = " ".join(items["La Cantine"].reasons)
-    assert "contact de la structure gardé" in said and "standard de la structure" in said
+    assert "contact de la structure gardé" in said
+    assert "standard de la structure" in said
     assert "adresse de fonction" in said
     fab_said = " ".join(items["Fab du Sud"].reasons)
-    assert "adresse nominative" in fab_said and "portable" in fab_said
+    assert "adresse nominative" in fab_said
+    assert "portable" in fab_said
 
 
 def test_whose_contact_rules():
