@@ -284,6 +284,15 @@ def _place_by_postcode(
             "commune": ctx.name(only),
             "insee": only[4:],
         }
+    if not in_departement:
+        near = {c for c in communes if any(_begins(k, key) for k in ctx.town_keys(c))}
+        if len(near) == 1:  # « Cadillac » for Cadillac-sur-Garonne, « Theix » for Theix-Noyalo
+            (only,) = near
+            return only, _(
+                "placée par son code postal et un nom approché : « %(town)s » est le début du "
+                "nom d'une seule commune du code postal %(postcode)s, %(commune)s (%(insee)s) "
+                "(commune nouvelle ou nom abrégé), pas de coordonnées"
+            ) % {"town": town, "postcode": postcode, "commune": ctx.name(only), "insee": only[4:]}
     if len(communes) == 1:
         (only,) = communes
         why = (
@@ -302,6 +311,19 @@ def _place_by_postcode(
             "insee": only[4:],
         }
     return None
+
+
+def _begins(name: str, town: str) -> bool:
+    """The commune's name starts with the town's words, articles aside."""
+    name, town = _without_article(name), _without_article(town)
+    return name == town or name.startswith(town + " ")
+
+
+def _without_article(key: str) -> str:
+    for article in ("le ", "la ", "les ", "l "):
+        if key.startswith(article):
+            return key[len(article) :]
+    return key
 
 
 def _names(ctx: QualityContext, communes: set[str]) -> str:

@@ -48,6 +48,8 @@ PLACES = [
     ("Paris", "75015", "PARIS 15", "com:75056"),
     ("Article après", "94240", "Haÿ-les-Roses (L')", "com:94038"),
     ("Lieu-dit", "32000", "Lieu-dit Pas Une Commune", "com:32013"),  # postcode alone decides
+    ("Commune nouvelle", "56450", "Theix", "com:56251"),  # now Theix-Noyalo
+    ("Sans article", "43000", "Puy-en-Velay", "com:43157"),
 ]
 
 
