@@ -45,22 +45,34 @@ def redact_stored_rows(items: QuerySet[Any]) -> int:
     returns how many rows changed. Jobs whose backend reads no contact field are skipped
     whole; rows without cells ({}: unchanged rows, capped rejected ones) are not read."""
     changed = 0
-    jobs = items.values_list("job_id", "job__source__backend", "job__mapping").distinct()
+    jobs = (
+        items.order_by()  # the default ordering (row numbers) would make every row distinct
+        .values_list("job_id", "job__source__backend", "job__mapping")
+        .distinct()
+    )
     for job_id, backend_name, mapping in jobs:
         try:
             backend = get_backend(backend_name, BackendOptions(mapping=mapping or {}))
         except KeyError:
             continue
         keep = _kept(mapping or {})
-        for item in items.filter(job_id=job_id).exclude(raw={}).iterator(BATCH):
-            if not isinstance(item.raw, dict):
-                continue
-            try:
-                cleaned = _cleaned(backend, item.raw, keep)
-            except RowRejected:
-                continue
-            if cleaned is not None:
-                item.raw = cleaned
-                item.save(update_fields=["raw"])
-                changed += 1
+        # Ids first, then batches by id: SQLite may show a row updated during a scan again.
+        ids = list(items.filter(job_id=job_id).exclude(raw={}).values_list("pk", flat=True))
+        for start in range(0, len(ids), BATCH):
+            batch = list(items.model.objects.filter(pk__in=ids[start : start + BATCH]))
+            touched = []
+            for item in batch:
+                if not isinstance(item.raw, dict):
+                    continue
+                try:
+                    cleaned = _cleaned(backend, item.raw, keep)
+                except RowRejected:
+                    continue
+                if cleaned is not None:
+                    item.raw = cleaned
+                    touched.append(item)
+            items.model.objects.bulk_update(touched, ["raw"])
+            changed += len(touched)
+            if not backend.personal_cells():  # a format or mapping without contact fields
+                break
     return changed
