@@ -203,7 +203,8 @@ def reused_settings(request: ImportRequest, source: Source) -> list[str]:
     reused = [
         str(label)
         for given, stored, label in RUN_SETTINGS
-        if getattr(request, given) in (None, "") and getattr(source, stored)
+        if getattr(request, given) in (None, "")
+        and getattr(source, stored)
         and given != "moderation"  # always shown on the source's pages
     ]
     if not reused:
