@@ -56,6 +56,7 @@ HEADER_NAME_CHARS = 1000
 _NUMERIC = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _DECIMAL_DOT = re.compile(r"^[+-]?\d+\.\d+$")
+_YEAR = re.compile(r"^(19|20)\d\d$")
 
 
 @dataclass
@@ -323,11 +324,11 @@ CELL_KIND_LABELS = {
 
 def data_cells(cells: Sequence[str]) -> list[tuple[str, str]]:
     """(cell, kind) of the cells that look like data, not like column names: an e-mail, a web
-    address, a phone number, a postcode, a number."""
+    address, a phone number, a postcode, a number (a year is a column name of wide tables)."""
     found = []
     for cell in cells:
         kind = cell_kind(cell)
-        if kind is not None:
+        if kind is not None and not _YEAR.match(cell.strip()):  # « 2019 »: a year column
             found.append((cell.strip(), kind))
     return found
 
@@ -414,12 +415,21 @@ def detect_csv(
         raw_header = records[header_index]
     else:
         found = find_csv_header(records)
+        if found is None and with_header is None:  # no header-like line: data from line 1?
+            first = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+            # a record of text and codes, not a grid of numbers
+            record = records[first] if first is not None else []
+            kinds = {kind for _cell, kind in data_cells(record)}
+            if kinds - {"number"} and any(c.strip() and not cell_kind(c) for c in record):
+                counts = Counter(len(r) for r in records if any(c.strip() for c in r))
+                found = first or 0, counts.most_common(1)[0][0]
         if found is None:
             raise _file_error(
                 path,
                 _(
                     "en-tête introuvable : aucune des premières lignes ne ressemble à des noms "
-                    "de colonnes (le fichier est-il un tableau CSV avec une ligne d'en-tête ?)"
+                    "de colonnes (le fichier est-il un tableau CSV avec une ligne d'en-tête ? "
+                    'sinon, déclarez "header": false dans la correspondance)'
                 ),
             )
         header_index, width = found
@@ -427,6 +437,11 @@ def detect_csv(
         looks_like_data = data_cells(raw_header) if with_header is None else []
         if looks_like_data:
             has_header = False
+            # Data lines above it, taken for titles because of their codes, are data too.
+            header_index = next(
+                i for i in range(header_index + 1) if trimmed_width(records[i]) * 2 > width
+            )
+            looks_like_data = data_cells(records[header_index]) or looks_like_data
             notes.append(_headerless_note(header_index + 1, looks_like_data, width))
             raw_header = [position_name(p) for p in range(1, width + 1)]
             header_index -= 1

@@ -731,7 +731,9 @@ def resolve_mapping(mapping: dict[str, Any], header: list[str], proposed: bool) 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _URL = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
 _POSTCODE = re.compile(r"^\d{4,5}$")
-_PHONE = re.compile(r"^(\+33\s?(\(0\))?|0)?[1-9]([\s.-]?\d{2}){4}$")
+# A French phone as written (10 digits from 0, or +33): 9 bare digits may be a SIREN number.
+_PHONE = re.compile(r"^(\+33\s?(\(0\))?[1-9]|0[1-9])([\s.-]?\d{2}){4}$")
+_LABEL = re.compile(r"[^\W\d_]{2,}.*\s.*[^\W\d_]|[^\W\d_]{4,}")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _STREET = re.compile(
     r"\d|\b(rue|avenue|av|bd|boulevard|place|chemin|route|allee|impasse|quai|cours|lieu-dit|"
@@ -741,8 +743,9 @@ _STREET = re.compile(
 
 
 def position_name(position: int) -> str:
-    """The name of the column at a 1-based position, in a file without header."""
-    return _("colonne %(position)s") % {"position": position}
+    """The name of the column at a 1-based position, in a file without header: data (the
+    keys of the stored rows, names a mapping may use), the same in every language."""
+    return f"colonne {position}"
 
 
 def cell_kind(value: str) -> str | None:
@@ -755,7 +758,7 @@ def cell_kind(value: str) -> str | None:
         return "email"
     if _URL.match(value):
         return "url"
-    if _PHONE.match(value) and len(re.sub(r"\D", "", value)) >= 9:
+    if _PHONE.match(value):
         return "phone"
     if _POSTCODE.match(value):
         return "postcode"
@@ -832,6 +835,14 @@ def propose_by_content(header: list[str], records: list[list[str]]) -> Proposal:
                 chosen["address"] = header[address]
                 text.remove(address)
     notes = []
+    # the name: words (« Café Le Lien »), not a code (« 01004-C-001 »)
+    text = [
+        i
+        for i in text
+        if sum(bool(_LABEL.search(r[i])) and not r[i][:1].isdigit() for r in records if i < len(r))
+        * 2
+        > len(records)
+    ]
     if text:
         chosen["name"] = header[text[0]]
         notes.append(

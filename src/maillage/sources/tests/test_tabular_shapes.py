@@ -160,7 +160,7 @@ def test_amap_producer_table_proposes_one_entity(tmp_path: Path) -> None:
     assert mapping is not None
     assert mapping["fields"] == {"remote_id": "IdAmap", "name": "NomAmap", "city": "CommuneAmap"}
     (note,) = [n for n in backend.notes if "plusieurs entités" in n]
-    assert "« Amap »" in note and "« Prod »" in note and "« Exploitation »" in note
+    assert "(« Amap », « Prod », « Exploitation »)" in note
     assert "pour « Amap » seulement" in note
     assert note.endswith("laissées de côté : NomProd, LATProd, LONGProd, CommuneExploitation")
     assert {c.city for c in results} == {"Rennes"}
@@ -263,11 +263,13 @@ def test_headerless_csv_keeps_its_first_record(tmp_path: Path) -> None:
     assert len(results) == 5  # not 4: the first record is not a header
     assert [c.name for c in results] == [row[0] for row in HEADERLESS]
     (note,) = [n for n in backend.notes if "ressemble à des données" in n]
-    assert "la ligne 1" in note and "« 9500 » : code postal" in note
+    assert "la ligne 1 ressemble à des données" in note
+    assert "« 9500 » : code postal" in note
     assert "« colonne 1 » à « colonne 8 »" in note
     mapping = backend.effective_mapping
     assert mapping is not None
-    assert mapping["header"] is False and "header_row" not in mapping
+    assert mapping["header"] is False
+    assert "header_row" not in mapping
     assert mapping["fields"] == {
         "name": 1,
         "address": 2,
@@ -327,6 +329,14 @@ def test_positions_need_header_false(mapping: dict[str, Any], message: str) -> N
         check_mapping(mapping)
 
 
+def test_headerless_csv_of_numbers_and_codes(tmp_path: Path) -> None:
+    """No line looks like column names (half the cells are codes): still read from line 1."""
+    rows = [[r[0], r[2], r[4], r[7]] for r in HEADERLESS]
+    backend = CsvBackend()
+    results = _parse_all(backend, _write(tmp_path / "codes.csv", rows))
+    assert [c.name for c in results] == [row[0] for row in HEADERLESS]
+
+
 def test_a_header_with_numbers_in_names_is_still_a_header(tmp_path: Path) -> None:
     rows = [
         ["Nom", "Adresse", "CP", "Ville"],
@@ -351,3 +361,11 @@ def test_headerless_csv_imports_every_record(referential: Any, tmp_path: Path) -
     # without coordinates nor INSEE code these rows may still be « impossible à placer »).
     assert HarvestItem.objects.filter(job=job).count() == 5
     assert HarvestItem.objects.get(job=job, row_number=1).raw["colonne 1"] == HEADERLESS[0][0]
+
+
+def test_year_columns_are_a_header(tmp_path: Path) -> None:
+    rows = [["Nom", "Commune", "Type", "2020"], ["Le Lien", "Toulouse", "café", "14"]]
+    backend = CsvBackend()
+    backend.options.mapping = {"fields": {"name": "Nom", "city": "Commune"}, "extra": ["2020"]}
+    (candidate,) = _parse_all(backend, _write(tmp_path / "annees.csv", rows))
+    assert candidate.extra == {"2020": "14"}
