@@ -76,6 +76,7 @@ MAPPING_KEYS = (
     "extra",
     "keep_personal_data",
     "sheet",
+    "records",  # json: the key holding the list of records
     "encoding",
     "delimiter",
     "header_row",
