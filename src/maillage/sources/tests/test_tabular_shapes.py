@@ -4,11 +4,13 @@ facilitators' names, an AMAP–producer table (two entities in one row), a CSV w
 whose spreadsheet ate the leading zeros."""
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from maillage.sources.backends.json_records import JsonBackend
 from maillage.sources.backends.tabular import CsvBackend
 from maillage.sources.backends.tabular_mapping import check_mapping, propose, propose_mapping
 from maillage.sources.errors import RowRejected, SourceFileError
@@ -22,7 +24,7 @@ def _write(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
     return path
 
 
-def _parse_all(backend: CsvBackend, path: Path) -> list[Any]:
+def _parse_all(backend: CsvBackend | JsonBackend, path: Path) -> list[Any]:
     """Each row's Candidate, or the RowRejected it raised."""
     results: list[Any] = []
     for row in backend.rows(path):
@@ -80,6 +82,22 @@ def test_facilitators_columns_are_not_the_name(tmp_path: Path) -> None:
     assert mapping["fields"]["contact_name"] == ["Prénom animateur", "Nom animateur"]
     assert [c.name for c in results] == [row[0] for row in SPACES]
     assert not any("aucune colonne" in note for note in backend.notes)
+
+
+def test_json_list_of_spaces_names_the_space_not_the_facilitator(tmp_path: Path) -> None:
+    """The shape met: a JSON object holding one list of spaces, with lat/lon numbers."""
+    spaces = [dict(zip(SPACES_HEADER, row, strict=True)) for row in SPACES]
+    for space in spaces:
+        space["lat"], space["lon"] = float(space["lat"]), float(space["lon"])  # type: ignore[assignment]
+    path = tmp_path / "espaces.json"
+    path.write_text(json.dumps({"espaces_numeriques": spaces}), encoding="utf-8")
+    backend = JsonBackend()
+    results = _parse_all(backend, path)
+    mapping = backend.effective_mapping
+    assert mapping is not None
+    assert mapping["fields"]["name"] == "Espace numérique"
+    assert [c.name for c in results] == [row[0] for row in SPACES]
+    assert [c.lat for c in results] == [48.1236, 48.3524, 47.6513]
 
 
 @pytest.mark.parametrize(
