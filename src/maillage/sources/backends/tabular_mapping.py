@@ -401,6 +401,7 @@ class _Entities:
     chosen: str | None  # the marker kept (as written in the header), None: unmarked columns
     markers: list[str]
     left_out: list[int]  # column indices
+    own: dict[str, str] = field(default_factory=dict)  # field → column of the entity kept
 
 
 def _marks(column: str) -> list[tuple[str, str, str]]:
@@ -422,17 +423,20 @@ def _marks(column: str) -> list[tuple[str, str, str]]:
 def _entities(header: list[str], name_column: str | None) -> _Entities | None:
     """Two or more markers on the same side, each on columns of two fields or more, one of
     them on a name column: the columns of more than one entity (an AMAP and its producer).
-    The entity kept is the one of the name column; the columns marked otherwise are left out."""
+    The entity kept is the one of the name column already proposed; without one, the entity
+    with a name and the most fields (never one about a person). The columns marked otherwise
+    are left out."""
     marks = [_marks(column) for column in header]
     for side in ("suffix", "prefix"):
-        fields_by_marker: dict[str, set[str]] = {}
+        fields_by_marker: dict[str, dict[str, str]] = {}  # marker → field → first column
         written: dict[str, str] = {}
         for column, column_marks in zip(header, marks, strict=True):
             for mark_side, key, as_written in column_marks:
                 if mark_side == side:
                     rest = normalize(column)
                     rest = rest[len(key) :] if side == "prefix" else rest[: -len(key)]
-                    fields_by_marker.setdefault(key, set()).add(_FIELD_OF_NAME[rest])
+                    own = fields_by_marker.setdefault(key, {})
+                    own.setdefault(_FIELD_OF_NAME[rest], column)
                     written.setdefault(key, as_written)
         entities = [key for key, found in fields_by_marker.items() if len(found) >= 2]
         if len(entities) < 2 or not any("name" in fields_by_marker[key] for key in entities):
@@ -440,24 +444,38 @@ def _entities(header: list[str], name_column: str | None) -> _Entities | None:
         by_column = [{key for s, key, _w in column_marks if s == side} for column_marks in marks]
         chosen = None
         if name_column is not None:
-            own = by_column[header.index(name_column)]
-            chosen = next((key for key in entities if key in own), None)
-            if chosen is None and own:
-                chosen = sorted(own)[0]
+            own_keys = by_column[header.index(name_column)]
+            chosen = next((key for key in entities if key in own_keys), None)
+            if chosen is None and own_keys:
+                chosen = sorted(own_keys)[0]
         else:
-            chosen = entities[0]
+            named = [
+                key
+                for key in entities
+                if "name" in fields_by_marker[key] and not _PERSONAL.search(key)
+            ]
+            if named:
+                chosen = max(named, key=lambda key: len(fields_by_marker[key]))
         left_out = [index for index, keys in enumerate(by_column) if keys and chosen not in keys]
         marked_out = {key for index in left_out for key in by_column[index]}
         markers = [written[k] for k in fields_by_marker if k in entities or k in marked_out]
-        return _Entities(written.get(chosen) if chosen else None, markers, left_out)
+        own_fields = dict(fields_by_marker.get(chosen, {})) if chosen else {}
+        return _Entities(written.get(chosen) if chosen else None, markers, left_out, own_fields)
     return None
 
 
-def _choose(header: list[str], excluded: set[int]) -> tuple[dict[str, Any], list[str]]:
-    """field → column, and the columns set aside as personal that would have made a name."""
+def _choose(
+    header: list[str], excluded: set[int], preset: dict[str, str] | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """field → column, and the columns set aside as personal that would have made a name.
+    `preset`: field → column already known (an entity's own columns: « EQUIP_NOM »)."""
     normalised = [normalize(column) for column in header]
-    chosen: dict[str, Any] = {}
     used: set[int] = set(excluded)
+    chosen: dict[str, Any] = {}
+    for field_name, column in (preset or {}).items():
+        if not (field_name == "name" and is_personal_column(column)):
+            chosen[field_name] = column
+            used.add(header.index(column))
     personal = [i for i, key in enumerate(normalised) if key and _PERSONAL.search(key)]
     if "prenom" in normalised:  # « Prénom », « Nom »: the « Nom » is a person's surname
         personal += [i for i, key in enumerate(normalised) if key in ("nom", "name")]
@@ -516,7 +534,7 @@ def propose(header: list[str]) -> Proposal:
     notes: list[str] = []
     entities = _entities(header, chosen.get("name"))
     if entities is not None:
-        chosen, set_aside = _choose(header, set(entities.left_out))
+        chosen, set_aside = _choose(header, set(entities.left_out), entities.own)
         notes.append(
             _(
                 "colonnes de plusieurs entités (%(markers)s) : correspondance proposée pour "

@@ -192,6 +192,26 @@ def test_amap_producer_table_keeps_the_amap_point_when_it_has_one() -> None:
     assert "CodePostalProd, LATProd, LONGProd" in proposal.notes[0]
 
 
+def test_owner_and_facility_prefixes_keep_the_facility() -> None:
+    """Prefixed columns (COLL_ the owning authority, EQUIP_ the facility, ERP_ its safety
+    class) and no name column proposed by itself: the entity with a name and the most fields
+    is kept, with its own columns; unmarked address columns (ADR_ is a field word) stay."""
+    header = ["COLL_NOM", "COLL_SIRET", "EQUIP_UID", "EQUIP_TYPE", "EQUIP_NOM", "ADR_CODEPOSTAL", "ADR_COMMUNE", "ERP_ID", "ERP_TYPE", "EQUIP_LAT", "EQUIP_LONG", "EQUIP_WEB"]  # fmt: skip
+    proposal = propose(header)
+    assert proposal.mapping["fields"] == {
+        "name": "EQUIP_NOM",
+        "postcode": "ADR_CODEPOSTAL",
+        "city": "ADR_COMMUNE",
+        "website": "EQUIP_WEB",
+        "lat": "EQUIP_LAT",
+        "lon": "EQUIP_LONG",
+        "remote_id": "EQUIP_UID",
+    }
+    assert proposal.mapping["category"]["column"] == "EQUIP_TYPE"
+    assert "pour « EQUIP » seulement" in proposal.notes[0]
+    assert proposal.notes[0].endswith("côté : COLL_NOM, COLL_SIRET, ERP_ID, ERP_TYPE")
+
+
 @pytest.mark.parametrize(
     "header",
     [
