@@ -348,11 +348,11 @@ _PERSONAL = re.compile(
     r"prenom|animateur|animatrice|responsable|referent|contact|coordinateur|coordinatrice|"
     r"directeur|directrice|president|gerant|dirigeant|mediateur|mediatrice|conseiller|"
     r"benevole|interlocut|civilite|patronyme|nomdefamille|nomdusage|^host|mail|courriel|"
-    r"telephone|phone|^tel|^portable|^mobile|^fax|firstname|lastname|surname|fullname|nomfamille"
+    r"telephone|phone|^tel(?!e)|^portable|^mobile|^fax|firstname|lastname|surname|fullname|nomfamille"
 )
 # Of those, the ones holding a person's name (the others hold an e-mail or a phone).
 _PERSON_NAME = re.compile(r"nom|prenom|name|^(responsable|referent|contact|animat)[a-z]*$")
-_PERSON_REACH = re.compile(r"mail|courriel|telephone|phone|^tel|^portable|^mobile|^fax")
+_PERSON_REACH = re.compile(r"mail|courriel|telephone|phone|^tel(?!e)|^portable|^mobile|^fax")
 # Columns naming the place itself when no column is called « nom » (second choice for name).
 _PLACE_EXACT = frozenset(
     _names(

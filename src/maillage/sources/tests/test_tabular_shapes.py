@@ -12,7 +12,12 @@ import pytest
 
 from maillage.sources.backends.json_records import JsonBackend
 from maillage.sources.backends.tabular import CsvBackend
-from maillage.sources.backends.tabular_mapping import check_mapping, propose, propose_mapping
+from maillage.sources.backends.tabular_mapping import (
+    check_mapping,
+    is_personal_column,
+    propose,
+    propose_mapping,
+)
 from maillage.sources.errors import RowRejected, SourceFileError
 from maillage.sources.harvest import ImportRequest, run_import
 from maillage.sources.models import HarvestItem, HarvestJob
@@ -111,10 +116,18 @@ def test_json_list_of_spaces_names_the_space_not_the_facilitator(tmp_path: Path)
         (["Nom", "Enseigne", "Adresse"], "Nom"),  # « Nom » alone is the place's
         (["Nom référent", "Enseigne", "Adresse"], "Enseigne"),
         (["Nom_Contact", "Mail", "Espace France Services", "Ville"], "Espace France Services"),
+        (["Tél. responsable", "Structure porteuse", "Ville"], "Structure porteuse"),
     ],
 )
 def test_the_place_column_is_preferred_to_a_person(header: list[str], name: str) -> None:
     assert propose_mapping(header)["fields"]["name"] == name
+
+
+def test_personal_columns() -> None:
+    personal = ["Nom animateur", "Prénom", "Tél.", "Courriel", "Responsable", "Nom du référent"]
+    assert all(is_personal_column(c) for c in personal)
+    places = ["Télécentre", "Espace mobile", "Lieu de médiation", "Nom", "Raison sociale"]
+    assert not any(is_personal_column(c) for c in places)
 
 
 def test_no_safe_name_column_rejects_the_rows_with_the_reason(tmp_path: Path) -> None:
