@@ -37,10 +37,13 @@ from .tabular_detect import (
     CsvLayout,
     check_header,
     clean_header,
+    data_cells,
     detect_csv,
     find_sheet_header,
+    headerless_note,
     open_workbook,
     pick_sheet,
+    sheet_data_start,
     trimmed_width,
 )
 from .tabular_mapping import (
@@ -497,8 +500,11 @@ class XlsxBackend(_TabularBackend):
             values = sheet_rows(sheet, limits, path.name)
             head = list(itertools.islice(values, HEADER_SEARCH_ROWS))
             texts = [[_text(v) for v in row] for row in head]
-            index = find_sheet_header(texts)
-            if index is None:
+            with_header = given.get("header")
+            index = None if with_header is False else find_sheet_header(texts)
+            if index is None and with_header is None:  # no header-like row: data from row 1?
+                index = sheet_data_start(texts)
+            if index is None and with_header is not False:
                 raise SourceFileError(
                     _(
                         "%(file)s : en-tête introuvable dans la feuille « %(sheet)s » (aucune "
@@ -506,9 +512,16 @@ class XlsxBackend(_TabularBackend):
                     )
                     % {"file": path.name, "sheet": sheet.title}
                 )
-            header, notes = clean_header(texts[index][: trimmed_width(texts[index])])
+            self.notes = [_("feuille « %(sheet)s »") % {"sheet": sheet.title}]
+            row = texts[index][: trimmed_width(texts[index])] if index is not None else []
+            looks_like_data = data_cells(row) if with_header is None else []
+            if with_header is False or looks_like_data:
+                yield from self._headerless(path, head, texts, index, looks_like_data, values)
+                return
+            assert index is not None
+            header, notes = clean_header(row)
             check_header(path, header, limits)
-            self.notes = [_("feuille « %(sheet)s »") % {"sheet": sheet.title}, *notes]
+            self.notes.extend(notes)
             if index:
                 self.notes.append(
                     _("%(count)s ligne(s) avant l'en-tête ignorée(s)") % {"count": index}
@@ -522,6 +535,42 @@ class XlsxBackend(_TabularBackend):
             ) from exc
         finally:
             workbook.close()
+
+    def _headerless(
+        self,
+        path: Path,
+        head: list[tuple[Any, ...]],
+        texts: list[list[str]],
+        index: int | None,
+        looks_like_data: list[tuple[str, str]],
+        values: Iterable[tuple[Any, ...]],
+    ) -> Iterator[RawRow]:
+        """A sheet without header row: its columns named by position (« colonne 1 »…)."""
+        limits = import_limits()
+        width = max((trimmed_width(r) for r in texts), default=1) or 1
+        # Rows above the first data-like one are data too unless they are short titles.
+        start = next((i for i in range((index or 0) + 1) if trimmed_width(texts[i]) * 2 > width), 0)
+        header = [position_name(p) for p in range(1, width + 1)]
+        check_header(path, header, limits)
+        if looks_like_data:
+            self.notes.append(headerless_note(start + 1, looks_like_data, width))
+        else:
+            self.notes.append(
+                _(
+                    "pas de ligne d'en-tête (correspondance) : colonnes appelées « %(first)s » à "
+                    "« %(last)s »"
+                )
+                % {"first": position_name(1), "last": position_name(width)}
+            )
+        if start:
+            self.notes.append(
+                _("%(count)s ligne(s) de titre avant les données ignorée(s)") % {"count": start}
+            )
+        content = [r for r in texts[start:] if any(r)]
+        mapping = self._use_header(header, content)
+        mapping.source = as_positions(mapping.source, header)
+        mapping.source["header"] = False
+        yield from self._stream(header, itertools.chain(head[start:], values), limits)
 
     def _stream(
         self, header: list[str], values: Iterable[tuple[Any, ...]], limits: Limits

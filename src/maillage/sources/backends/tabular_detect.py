@@ -333,7 +333,21 @@ def data_cells(cells: Sequence[str]) -> list[tuple[str, str]]:
     return found
 
 
-def _headerless_note(line: int, found: list[tuple[str, str]], width: int) -> str:
+def sheet_data_start(rows: Sequence[Sequence[str]]) -> int | None:
+    """When no row looks like a header: the first non-blank row if it holds text and codes
+    (an e-mail, a web address, a phone, a postcode), a record of a file without header; None
+    for anything else (a grid of numbers is not a table of places)."""
+    first = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
+    if first is None:
+        return None
+    record = rows[first]
+    kinds = {kind for _cell, kind in data_cells(record)}
+    if kinds - {"number"} and any(c.strip() and not cell_kind(c) for c in record):
+        return first
+    return None
+
+
+def headerless_note(line: int, found: list[tuple[str, str]], width: int) -> str:
     shown = ", ".join(
         _("« %(cell)s » : %(kind)s") % {"cell": cell[:60], "kind": _(CELL_KIND_LABELS[kind])}
         for cell, kind in found[:3]
@@ -416,11 +430,8 @@ def detect_csv(
     else:
         found = find_csv_header(records)
         if found is None and with_header is None:  # no header-like line: data from line 1?
-            first = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
-            # a record of text and codes, not a grid of numbers
-            record = records[first] if first is not None else []
-            kinds = {kind for _cell, kind in data_cells(record)}
-            if kinds - {"number"} and any(c.strip() and not cell_kind(c) for c in record):
+            first = sheet_data_start(records)
+            if first is not None:
                 counts = Counter(len(r) for r in records if any(c.strip() for c in r))
                 found = first or 0, counts.most_common(1)[0][0]
         if found is None:
@@ -442,7 +453,7 @@ def detect_csv(
                 i for i in range(header_index + 1) if trimmed_width(records[i]) * 2 > width
             )
             looks_like_data = data_cells(records[header_index]) or looks_like_data
-            notes.append(_headerless_note(header_index + 1, looks_like_data, width))
+            notes.append(headerless_note(header_index + 1, looks_like_data, width))
             raw_header = [position_name(p) for p in range(1, width + 1)]
             header_index -= 1
         if header_index > 0 and has_header:

@@ -786,6 +786,20 @@ def cell_kind(value: str) -> str | None:
     return None
 
 
+def _luhn(digits: str) -> bool:
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _lost_zero_phone(value: str) -> bool:
+    """9 digits from 1 to 9: a phone whose 0 a spreadsheet ate — unless the Luhn key holds, as
+    for a SIREN number."""
+    return len(value) == 9 and value.isdigit() and value[0] != "0" and not _luhn(value)
+
+
 def as_positions(source: dict[str, Any], header: list[str]) -> dict[str, Any]:
     """The resolved mapping of a file without header, with column positions (1-based) in
     place of the names given to its columns."""
@@ -823,6 +837,8 @@ def propose_by_content(header: list[str], records: list[list[str]]) -> Proposal:
         counted: dict[str | None, int] = {}
         for value in values:
             kind = cell_kind(value)
+            if kind == "number" and _lost_zero_phone(value):
+                kind = "phone"
             counted[kind] = counted.get(kind, 0) + 1
         kind, hits = max(counted.items(), key=lambda item: item[1])
         kinds.append(kind if hits * 5 >= len(values) * 3 else "mixed")

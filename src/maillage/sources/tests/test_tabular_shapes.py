@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 
 from maillage.sources.backends.json_records import JsonBackend
-from maillage.sources.backends.tabular import CsvBackend
+from maillage.sources.backends.tabular import CsvBackend, XlsxBackend
 from maillage.sources.backends.tabular_mapping import (
     check_mapping,
     is_personal_column,
@@ -29,7 +30,7 @@ def _write(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
     return path
 
 
-def _parse_all(backend: CsvBackend | JsonBackend, path: Path) -> list[Any]:
+def _parse_all(backend: CsvBackend | XlsxBackend | JsonBackend, path: Path) -> list[Any]:
     """Each row's Candidate, or the RowRejected it raised."""
     results: list[Any] = []
     for row in backend.rows(path):
@@ -336,6 +337,33 @@ def test_headerless_csv_keeps_its_first_record(tmp_path: Path) -> None:
     assert any("téléphone 134567890 complété en 0134567890" in n for n in first.notes)
     assert results[4].contact_phone == "0561000005"
     assert results[1].contact_phone == "05.61.00.00.02"  # already whole: untouched
+
+
+def test_headerless_workbook_whose_codes_became_numbers(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in HEADERLESS:
+        digits = row[7].replace(".", "").replace(" ", "")
+        sheet.append([*row[:2], int(row[2]), *row[3:7], int(digits)])  # as a spreadsheet does
+    path = tmp_path / "lieux.xlsx"
+    workbook.save(path)
+    backend = XlsxBackend()
+    results = _parse_all(backend, path)
+    assert [c.name for c in results] == [row[0] for row in HEADERLESS]
+    assert any("la ligne 1 ressemble à des données" in n for n in backend.notes)
+    assert [c.postcode for c in results] == ["09500", "31000", "32000", "09100", "31400"]
+    assert [c.contact_phone for c in results] == [
+        "0134567890",
+        "0561000002",
+        "0562000003",
+        "0561000004",
+        "0561000005",
+    ]
+    mapping = backend.effective_mapping
+    assert mapping is not None
+    assert mapping["header"] is False
+    assert mapping["fields"]["name"] == 1
 
 
 def test_headerless_mapping_by_position_and_forced_header(tmp_path: Path) -> None:
