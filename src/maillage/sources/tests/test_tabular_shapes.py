@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from maillage.sources.backends.base import BackendOptions
 from maillage.sources.backends.json_records import JsonBackend
 from maillage.sources.backends.tabular import CsvBackend, XlsxBackend
 from maillage.sources.backends.tabular_mapping import (
@@ -28,6 +29,10 @@ def _write(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, delimiter=delimiter).writerows(rows)
     return path
+
+
+def _options(mapping: dict[str, Any]) -> BackendOptions:
+    return BackendOptions(mapping=mapping)
 
 
 def _parse_all(backend: CsvBackend | XlsxBackend | JsonBackend, path: Path) -> list[Any]:
@@ -148,8 +153,7 @@ def test_no_safe_name_column_rejects_the_rows_with_the_reason(tmp_path: Path) ->
     assert "sans nom de lieu : la colonne « Nom animateur » désigne une personne" in str(results[0])
 
     # with a mapping naming the place's column, nothing is refused
-    given = CsvBackend()
-    given.options.mapping = {"fields": {"name": "Commune", "lat": "lat", "lon": "lon"}}
+    given = CsvBackend(_options({"fields": {"name": "Commune", "lat": "lat", "lon": "lon"}}))
     assert [c.name for c in _parse_all(given, tmp_path / "animateurs.csv")] == [
         "Vitré",
         "Fougères",
@@ -368,12 +372,15 @@ def test_headerless_workbook_whose_codes_became_numbers(tmp_path: Path) -> None:
 
 def test_headerless_mapping_by_position_and_forced_header(tmp_path: Path) -> None:
     path = _write(tmp_path / "lieux.csv", HEADERLESS)
-    backend = CsvBackend()
-    backend.options.mapping = {
-        "header": False,
-        "fields": {"name": 1, "address": [2], "postcode": 3, "city": "colonne 4"},
-        "extra": [7],
-    }
+    backend = CsvBackend(
+        _options(
+            {
+                "header": False,
+                "fields": {"name": 1, "address": [2], "postcode": 3, "city": "colonne 4"},
+                "extra": [7],
+            }
+        )
+    )
     results = _parse_all(backend, path)
     assert [(c.name, c.postcode) for c in results][:2] == [
         ("Tiers-lieu La Fabrique", "09500"),
@@ -384,12 +391,11 @@ def test_headerless_mapping_by_position_and_forced_header(tmp_path: Path) -> Non
     assert backend.effective_mapping is not None
     assert backend.effective_mapping["fields"]["city"] == 4
 
-    forced = CsvBackend()  # "header": true: the first line is the header, as asked
-    forced.options.mapping = {"header": True, "fields": {"name": "Tiers-lieu La Fabrique"}}
+    # "header": true: the first line is the header, as asked
+    forced = CsvBackend(_options({"header": True, "fields": {"name": "Tiers-lieu La Fabrique"}}))
     assert len(_parse_all(forced, path)) == 4
 
-    beyond = CsvBackend()
-    beyond.options.mapping = {"header": False, "fields": {"name": 9}}
+    beyond = CsvBackend(_options({"header": False, "fields": {"name": 9}}))
     with pytest.raises(SourceFileError, match="n° 9"):
         list(beyond.rows(path))
 
@@ -444,7 +450,8 @@ def test_headerless_csv_imports_every_record(referential: Any, tmp_path: Path) -
 
 def test_year_columns_are_a_header(tmp_path: Path) -> None:
     rows = [["Nom", "Commune", "Type", "2020"], ["Le Lien", "Toulouse", "café", "14"]]
-    backend = CsvBackend()
-    backend.options.mapping = {"fields": {"name": "Nom", "city": "Commune"}, "extra": ["2020"]}
+    backend = CsvBackend(
+        _options({"fields": {"name": "Nom", "city": "Commune"}, "extra": ["2020"]})
+    )
     (candidate,) = _parse_all(backend, _write(tmp_path / "annees.csv", rows))
     assert candidate.extra == {"2020": "14"}
