@@ -74,7 +74,9 @@ BAD_KINDS = {
     "point_at_sea": "rejected: outside France",
     "unparseable_coordinates": "flagged (coordinates unreadable) or rejected",
     "swapped_lat_lon": "accepted, corrected with a note",
-    "repeated_id": "rejected: repeated row",
+    # An earlier row's id with other values: the id is not one for that row, which is known
+    # by its content instead (sources/repeats.py); an identical repeat would be skipped.
+    "repeated_id": "new, known by its content (file note: repeated id)",
     "future_date": "accepted, date dropped with a note",
     "latitude_out_of_range": "rejected: impossible coordinates / outside France",
 }

@@ -32,12 +32,17 @@ def execute_job(job_id: int) -> HarvestJob:
         raise JobNotPending(
             _("L'import n° %(job)s n'est plus en attente : il a déjà été lancé.") % {"job": job.pk}
         )
+    given = job.source_settings or {}  # a web dry run's settings, for this run only
     request = ImportRequest(
         backend=job.source.backend,
         path=Path(job.file_name),
         source=job.source.name,
         dry_run=job.dry_run,
         user=job.started_by,
+        mapping=given.get("mapping"),
+        category=given.get("default_category", ""),
+        licence=given.get("licence", ""),
+        moderation=given.get("moderation", ""),
     )
     try:
         job = run_import(request, job=job)

@@ -166,30 +166,53 @@ def _batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
         yield batch
 
 
+# The settings a run may be given, as (request field, source field, label in the notes).
+RUN_SETTINGS = (
+    ("mapping", "mapping", gettext_lazy("correspondance des colonnes")),
+    ("category", "default_category", gettext_lazy("catégorie de toute la source")),
+    ("licence", "licence", gettext_lazy("licence")),
+    ("moderation", "moderation", gettext_lazy("modération")),
+)
+
+
 def get_or_create_source(request: ImportRequest) -> Source:
+    """The source of the run, with the settings the run was given applied to it. A real run
+    saves them (later runs reuse them); a dry run changes nothing, its settings included:
+    they hold in memory, for this run only."""
     name = request.source or f"{request.backend}-{request.path.stem}".lower().replace("_", "-")
     source, _created = Source.objects.get_or_create(
         name=name[:100], defaults={"backend": request.backend, "label": name}
     )
     changed = []
-    if request.mapping is not None and request.mapping != source.mapping:
-        source.mapping = request.mapping
-        changed.append("mapping")
-    if request.category and request.category != source.default_category:
-        source.default_category = request.category
-        changed.append("default_category")
-    if request.licence and request.licence != source.licence:
-        source.licence = request.licence
-        changed.append("licence")
-    if request.moderation and request.moderation != source.moderation:
-        source.moderation = request.moderation
-        changed.append("moderation")
+    for given, stored, _label in RUN_SETTINGS:
+        value = getattr(request, given)
+        if value not in (None, "") and value != getattr(source, stored):
+            setattr(source, stored, value)
+            changed.append(stored)
     if str(request.path) != source.location:
-        source.location = str(request.path)
+        source.location = str(request.path)  # where scheduled harvests read it again
         changed.append("location")
-    if changed:
+    if changed and not request.dry_run:
         source.save(update_fields=changed)
     return source
+
+
+def reused_settings(request: ImportRequest, source: Source) -> list[str]:
+    """A note naming the stored settings a run uses without being given them (a mapping or
+    a category saved by an earlier run applies silently otherwise)."""
+    reused = [
+        str(label)
+        for given, stored, label in RUN_SETTINGS
+        if getattr(request, given) in (None, "")
+        and getattr(source, stored)
+        and given != "moderation"  # always shown on the source's pages
+    ]
+    if not reused:
+        return []
+    return [
+        _("réglages de la source repris tels qu'enregistrés : %(settings)s")
+        % {"settings": ", ".join(reused)}
+    ]
 
 
 def run_import(request: ImportRequest, job: HarvestJob | None = None) -> HarvestJob:
@@ -203,6 +226,7 @@ def run_import(request: ImportRequest, job: HarvestJob | None = None) -> Harvest
     options = BackendOptions(mapping=source.mapping or {}, category=source.default_category)
     backend = get_backend(source.backend, options)
     job = _start_job(source, request, job)
+    job.source = source  # with this run's settings (a dry run's are not saved)
     try:
         job.file_sha256 = file_sha256(request.path)
         counts = _run(job, source, backend, request)
@@ -282,6 +306,7 @@ def _run(job: HarvestJob, source: Source, backend: Backend, request: ImportReque
         seen = _read(job, source, backend, request, settings, tally)
         # A first import: every record of the source was just seen, none can be missing.
         compare = seen is not None
+    job.notes = [*reused_settings(request, source), *job.notes]
     with transaction.atomic():  # the last transaction: the job's changes become whole
         if not request.dry_run:
             if compare:

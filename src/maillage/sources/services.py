@@ -22,6 +22,8 @@ DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 FINISHED = (HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS)
 # What the form gives that /sources/ shows: applied only when the dry run is confirmed.
 PUBLIC_SETTINGS = ("label", "licence", "attribution")
+# How a dry run reads its file: kept on the job, given to the source on confirmation.
+RUN_SETTINGS = ("mapping", "default_category", "moderation")
 
 
 class ImportRefused(MaillageError):
@@ -110,14 +112,11 @@ def _create_dry_run(new: NewImport, path: Path, user: Any) -> HarvestJob:
                 )
                 % {"source": source.name, "backend": source.backend}
             )
-        source.location = str(path)
-        source.mapping = new.mapping or {}
-        source.default_category = new.category
-        changed = ["location", "mapping", "default_category"]
+        # The dry run reads the file with these settings; the source takes them only when
+        # the dry run is confirmed (a dry run changes nothing, its settings included).
+        run_settings = {"mapping": new.mapping or {}, "default_category": new.category}
         if new.moderation:  # empty keeps what the source already says
-            source.moderation = new.moderation
-            changed.append("moderation")
-        source.save(update_fields=changed)
+            run_settings["moderation"] = new.moderation
         job = HarvestJob.objects.create(
             source=source,
             status=HarvestJob.Status.PENDING,
@@ -126,9 +125,12 @@ def _create_dry_run(new: NewImport, path: Path, user: Any) -> HarvestJob:
             started_by=user if getattr(user, "is_authenticated", False) else None,
             # shown on /sources/: kept with the dry run until it is confirmed
             source_settings={
-                name: getattr(new, name)
-                for name in PUBLIC_SETTINGS
-                if getattr(new, name)  # an empty field keeps what the source already says
+                **run_settings,
+                **{
+                    name: getattr(new, name)
+                    for name in PUBLIC_SETTINGS
+                    if getattr(new, name)  # an empty field keeps what the source already says
+                },
             },
         )
         _start_after_commit(job)
@@ -166,11 +168,12 @@ def confirmation_problem(dry_run: HarvestJob) -> str:
 
 
 def _apply_source_settings(dry_run: HarvestJob) -> None:
-    """The label, licence and attribution given with the dry run, now that it is confirmed
-    (the real import copies the licence to the initiatives it writes)."""
-    given = {k: v for k, v in (dry_run.source_settings or {}).items() if k in PUBLIC_SETTINGS}
-    if given:
-        Source.objects.filter(pk=dry_run.source_id).update(**given)
+    """The settings given with the dry run, now that it is confirmed: how to read the file
+    (mapping, category, moderation), where it is, and what /sources/ shows (the real import
+    copies the licence to the initiatives it writes)."""
+    known = (*PUBLIC_SETTINGS, *RUN_SETTINGS)
+    given = {k: v for k, v in (dry_run.source_settings or {}).items() if k in known}
+    Source.objects.filter(pk=dry_run.source_id).update(location=dry_run.file_name, **given)
 
 
 def confirm_import(dry_run: HarvestJob, user: Any) -> HarvestJob:

@@ -9,6 +9,7 @@ from .base import Backend, BackendOptions
 REGISTRY: dict[str, str] = {
     "csv": "maillage.sources.backends.tabular:CsvBackend",
     "xlsx": "maillage.sources.backends.tabular:XlsxBackend",
+    "json": "maillage.sources.backends.json_records:JsonBackend",
     "geojson": "maillage.sources.backends.geojson:GeoJsonBackend",
     "bnlc": "maillage.sources.backends.bnlc:BnlcBackend",
     "tiers-lieux": "maillage.sources.backends.tiers_lieux:TiersLieuxBackend",

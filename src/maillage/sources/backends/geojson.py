@@ -70,7 +70,7 @@ _TAG = re.compile(r"<[^>]+>")
 # Fields cleaned by a helper rather than copied as text.
 _CLEANED = ("postcode", "insee_code", "website", "contact_email", "carrier", "counterpart")
 # Mapping keys of the csv/xlsx backends that a GeoJSON file has no use for.
-_SPREADSHEET_ONLY = ("coordinates", "latlon_column", "sheet", "encoding", "delimiter")
+_SPREADSHEET_ONLY = ("coordinates", "latlon_column", "sheet", "encoding", "delimiter", "header")
 
 
 def without_html(value: str) -> str:

@@ -37,16 +37,24 @@ from .tabular_detect import (
     CsvLayout,
     check_header,
     clean_header,
+    data_cells,
     detect_csv,
     find_sheet_header,
+    headerless_note,
     open_workbook,
     pick_sheet,
+    sheet_data_start,
     trimmed_width,
 )
 from .tabular_mapping import (
+    Proposal,
     ResolvedMapping,
     ValueTable,
+    as_positions,
     check_mapping,
+    position_name,
+    propose,
+    propose_by_content,
     propose_mapping,
     resolve_mapping,
 )
@@ -62,6 +70,7 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 _FRENCH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: .*)?$")
 _YEAR = re.compile(r"^\d{4}$")
 _ZEROS = re.compile(r"^0+$")
+_PHONE_DIGITS = re.compile(r"^[1-9](?:[\s.-]?\d{2}){4}$")  # 9 digits: the leading 0 lost
 
 __all__ = [
     "CELLS_MISMATCH_KEY",
@@ -126,6 +135,32 @@ def _postcode_cell(
     if rest and not _joined(data, mapping.text.get("city", ())):
         candidate.city = rest
     return code
+
+
+def _phone(value: str, notes: list[str]) -> str:
+    """A French phone number of 9 digits (a spreadsheet took it for a number and dropped its
+    leading 0) gets its 0 back, with a note."""
+    if _PHONE_DIGITS.match(value):
+        restored = "0" + value
+        notes.append(
+            _(
+                "téléphone %(value)s complété en %(restored)s (zéro initial perdu, sans doute "
+                "par un tableur)"
+            )
+            % {"value": value, "restored": restored}
+        )
+        return restored
+    digits = re.sub(r"\D", "", value)
+    if (
+        value[:1].isdigit()
+        and value.replace(" ", "").replace(".", "").isdigit()
+        and (len(digits) < 9)
+    ):
+        notes.append(
+            _("téléphone « %(value)s » incomplet (%(count)s chiffres)")
+            % {"value": value, "count": len(digits)}
+        )
+    return value
 
 
 def _date(value: str, column: str, notes: list[str]) -> datetime.date | None:
@@ -283,6 +318,8 @@ def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str)
                 notes.append(_("code INSEE « %(value)s » mal formé") % {"value": value})
         elif name == "siret":
             value = value.replace(" ", "")
+        elif name == "contact_phone":
+            value = _phone(" ".join(value.split()), notes)
         elif name != "description":
             value = " ".join(value.split())
         setattr(candidate, name, value)
@@ -298,6 +335,8 @@ def build_candidate(data: dict[str, Any], mapping: ResolvedMapping, forced: str)
             candidate.status = found[0][1]
     for column in mapping.extra:
         candidate.extra[column] = data.get(column)
+    if not candidate.name and mapping.unnamed_reason:
+        raise RowRejected(mapping.unnamed_reason)
     if not candidate.name and candidate.lat is None and not candidate.address:
         raise RowRejected(_(EMPTY_ROW_REASON))
     return candidate
@@ -328,16 +367,27 @@ class _TabularBackend(Backend):
                     values.setdefault(value, "")
         return result
 
-    def _use_header(self, header: list[str]) -> ResolvedMapping:
+    def _use_header(
+        self, header: list[str], content: list[list[str]] | None = None
+    ) -> ResolvedMapping:
+        """Resolve the given mapping, or propose one: from the header's names, or from the
+        cells' `content` when the file has no header."""
         self.header = header
         given = self.options.mapping
         proposed = not given
-        mapping = propose_mapping(header) if proposed else given
-        self._mapping = resolve_mapping(mapping, header, proposed)
+        proposal: Proposal | None = None
         if proposed:
+            proposal = propose(header) if content is None else propose_by_content(header, content)
+        mapping = proposal.mapping if proposal else given
+        self._mapping = resolve_mapping(mapping, header, proposed)
+        if proposal:
             self.notes.append(
-                "aucune correspondance fournie : correspondance proposée d'après l'en-tête"
+                _("aucune correspondance fournie : correspondance proposée d'après l'en-tête")
+                if content is None
+                else _("aucune correspondance fournie : correspondance proposée d'après le contenu")
             )
+            self.notes.extend(proposal.notes)
+            self._mapping.unnamed_reason = proposal.unnamed_reason
         return self._mapping
 
     def personal_cells(self) -> dict[str, list[tuple[str, ...]]]:
@@ -355,7 +405,10 @@ class _TabularBackend(Backend):
 
     def parse(self, row: RawRow) -> Candidate:
         if self._mapping is None:  # a row stored earlier, parsed again without reading the file
-            self._use_header([k for k in row.data if k not in _RESERVED_KEYS])
+            header = [k for k in row.data if k not in _RESERVED_KEYS]
+            positional = header == [position_name(p) for p in range(1, len(header) + 1)]
+            content = [[_text(row.data[k]) for k in header]] if positional else None
+            self._use_header(header, content)
         assert self._mapping is not None
         return build_candidate(row.data, self._mapping, self.options.category)
 
@@ -389,16 +442,24 @@ class CsvBackend(_TabularBackend):
         if given:
             check_mapping(given)
         layout = detect_csv(
-            path, given.get("encoding"), given.get("delimiter"), given.get("header_row")
+            path,
+            given.get("encoding"),
+            given.get("delimiter"),
+            given.get("header_row"),
+            given.get("header"),
         )
         self.layout, self.notes = layout, list(layout.notes)
-        mapping = self._use_header(layout.header)
+        mapping = self._use_header(layout.header, None if layout.has_header else layout.sample)
         mapping.source.update(
             encoding=layout.encoding,
             delimiter=layout.delimiter,
-            header_row=layout.header_index + 1,
             decimal="," if layout.decimal_comma else ".",
         )
+        if layout.has_header:
+            mapping.source["header_row"] = layout.header_index + 1
+        else:
+            mapping.source = as_positions(mapping.source, layout.header)
+            mapping.source["header"] = False
         yield from self._stream(path, layout)
 
     def _stream(self, path: Path, layout: CsvLayout) -> Iterator[RawRow]:
@@ -466,8 +527,11 @@ class XlsxBackend(_TabularBackend):
             values = sheet_rows(sheet, limits, path.name)
             head = list(itertools.islice(values, HEADER_SEARCH_ROWS))
             texts = [[_text(v) for v in row] for row in head]
-            index = find_sheet_header(texts)
-            if index is None:
+            with_header = given.get("header")
+            index = None if with_header is False else find_sheet_header(texts)
+            if index is None and with_header is None:  # no header-like row: data from row 1?
+                index = sheet_data_start(texts)
+            if index is None and with_header is not False:
                 raise SourceFileError(
                     _(
                         "%(file)s : en-tête introuvable dans la feuille « %(sheet)s » (aucune "
@@ -475,9 +539,16 @@ class XlsxBackend(_TabularBackend):
                     )
                     % {"file": path.name, "sheet": sheet.title}
                 )
-            header, notes = clean_header(texts[index][: trimmed_width(texts[index])])
+            self.notes = [_("feuille « %(sheet)s »") % {"sheet": sheet.title}]
+            row = texts[index][: trimmed_width(texts[index])] if index is not None else []
+            looks_like_data = data_cells(row) if with_header is None else []
+            if with_header is False or looks_like_data:
+                yield from self._headerless(path, head, texts, index, looks_like_data, values)
+                return
+            assert index is not None
+            header, notes = clean_header(row)
             check_header(path, header, limits)
-            self.notes = [_("feuille « %(sheet)s »") % {"sheet": sheet.title}, *notes]
+            self.notes.extend(notes)
             if index:
                 self.notes.append(
                     _("%(count)s ligne(s) avant l'en-tête ignorée(s)") % {"count": index}
@@ -491,6 +562,42 @@ class XlsxBackend(_TabularBackend):
             ) from exc
         finally:
             workbook.close()
+
+    def _headerless(
+        self,
+        path: Path,
+        head: list[tuple[Any, ...]],
+        texts: list[list[str]],
+        index: int | None,
+        looks_like_data: list[tuple[str, str]],
+        values: Iterable[tuple[Any, ...]],
+    ) -> Iterator[RawRow]:
+        """A sheet without header row: its columns named by position (« colonne 1 »…)."""
+        limits = import_limits()
+        width = max((trimmed_width(r) for r in texts), default=1) or 1
+        # Rows above the first data-like one are data too unless they are short titles.
+        start = next((i for i in range((index or 0) + 1) if trimmed_width(texts[i]) * 2 > width), 0)
+        header = [position_name(p) for p in range(1, width + 1)]
+        check_header(path, header, limits)
+        if looks_like_data:
+            self.notes.append(headerless_note(start + 1, looks_like_data, width))
+        else:
+            self.notes.append(
+                _(
+                    "pas de ligne d'en-tête (correspondance) : colonnes appelées « %(first)s » à "
+                    "« %(last)s »"
+                )
+                % {"first": position_name(1), "last": position_name(width)}
+            )
+        if start:
+            self.notes.append(
+                _("%(count)s ligne(s) de titre avant les données ignorée(s)") % {"count": start}
+            )
+        content = [r for r in texts[start:] if any(r)]
+        mapping = self._use_header(header, content)
+        mapping.source = as_positions(mapping.source, header)
+        mapping.source["header"] = False
+        yield from self._stream(header, itertools.chain(head[start:], values), limits)
 
     def _stream(
         self, header: list[str], values: Iterable[tuple[Any, ...]], limits: Limits

@@ -33,6 +33,7 @@ from .sniff import (
     head_problem,
     sniff,
 )
+from .tabular_mapping import cell_kind, position_name
 from .xlsx_bounded import open_bounded_workbook
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -55,6 +56,7 @@ HEADER_NAME_CHARS = 1000
 _NUMERIC = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _DECIMAL_DOT = re.compile(r"^[+-]?\d+\.\d+$")
+_YEAR = re.compile(r"^(19|20)\d\d$")
 
 
 @dataclass
@@ -63,10 +65,13 @@ class CsvLayout:
 
     encoding: str  # Python codec name
     delimiter: str
-    header_index: int  # 0-based record index of the header (records before it are titles)
+    header_index: int  # 0-based record index of the header (records before it are titles);
+    # without header, the index of the record before the first data record (-1: none)
     header: list[str]
     decimal_comma: bool
     notes: list[str] = field(default_factory=list)  # what detection found, in French
+    has_header: bool = True  # False: the columns are named « colonne 1 », « colonne 2 »…
+    sample: list[list[str]] = field(default_factory=list)  # first data records (proposal)
 
 
 def _file_error(path: Path, message: str) -> SourceFileError:
@@ -308,6 +313,58 @@ def check_header(path: Path, header: Sequence[str], limits: Limits) -> None:
         )
 
 
+CELL_KIND_LABELS = {
+    "email": gettext_noop("adresse e-mail"),
+    "url": gettext_noop("adresse web"),
+    "phone": gettext_noop("téléphone"),
+    "postcode": gettext_noop("code postal"),
+    "number": gettext_noop("nombre"),
+}
+
+
+def data_cells(cells: Sequence[str]) -> list[tuple[str, str]]:
+    """(cell, kind) of the cells that look like data, not like column names: an e-mail, a web
+    address, a phone number, a postcode, a number (a year is a column name of wide tables)."""
+    found = []
+    for cell in cells:
+        kind = cell_kind(cell)
+        if kind is not None and not _YEAR.match(cell.strip()):  # « 2019 »: a year column
+            found.append((cell.strip(), kind))
+    return found
+
+
+def sheet_data_start(rows: Sequence[Sequence[str]]) -> int | None:
+    """When no row looks like a header: the first non-blank row if it holds text and codes
+    (an e-mail, a web address, a phone, a postcode), a record of a file without header; None
+    for anything else (a grid of numbers is not a table of places)."""
+    first = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
+    if first is None:
+        return None
+    record = rows[first]
+    kinds = {kind for _cell, kind in data_cells(record)}
+    if kinds - {"number"} and any(c.strip() and not cell_kind(c) for c in record):
+        return first
+    return None
+
+
+def headerless_note(line: int, found: list[tuple[str, str]], width: int) -> str:
+    shown = ", ".join(
+        _("« %(cell)s » : %(kind)s") % {"cell": cell[:60], "kind": _(CELL_KIND_LABELS[kind])}
+        for cell, kind in found[:3]
+    )
+    return _(
+        "la ligne %(line)s ressemble à des données, pas à des noms de colonnes (%(cells)s) : "
+        "lue comme un enregistrement ; colonnes appelées « %(first)s » à « %(last)s », "
+        'désignées par leur numéro dans la correspondance ("header": false, '
+        '"fields": {"name": 1, …})'
+    ) % {
+        "line": line,
+        "cells": shown,
+        "first": position_name(1),
+        "last": position_name(width),
+    }
+
+
 def detect_decimal_comma(records: Sequence[Sequence[str]]) -> bool:
     comma = dot = 0
     for record in records:
@@ -324,8 +381,11 @@ def detect_csv(
     encoding: str | None = None,
     delimiter: str | None = None,
     header_row: int | None = None,
+    with_header: bool | None = None,
 ) -> CsvLayout:
-    """Detect the layout of a CSV file; the arguments force what the mapping pins down."""
+    """Detect the layout of a CSV file; the arguments force what the mapping pins down. A
+    first line that looks like data (e-mail, web address, phone, postcode, number in a
+    "column name") is read as a record, its columns named by position."""
     limits = import_limits()
     allow_long_fields(limits)
     detected_encoding, notes = check_text_file(path, limits)
@@ -347,7 +407,20 @@ def detect_csv(
             % {"label": _(DELIMITER_LABELS[delimiter]), "delimiter": delimiter}
         )
     records = sample_records(sample, delimiter, truncated)
-    if header_row:
+    has_header = True
+    if with_header is False:
+        has_header, header_index = False, -1
+        counts = Counter(len(r) for r in records if any(c.strip() for c in r))
+        width = counts.most_common(1)[0][0] if counts else 1
+        raw_header = [position_name(p) for p in range(1, width + 1)]
+        notes.append(
+            _(
+                "pas de ligne d'en-tête (correspondance) : colonnes appelées « %(first)s » à "
+                "« %(last)s »"
+            )
+            % {"first": position_name(1), "last": position_name(width)}
+        )
+    elif header_row:
         header_index = header_row - 1
         if header_index >= len(records):
             raise _file_error(
@@ -356,17 +429,34 @@ def detect_csv(
         raw_header = records[header_index]
     else:
         found = find_csv_header(records)
+        if found is None and with_header is None:  # no header-like line: data from line 1?
+            first = sheet_data_start(records)
+            if first is not None:
+                counts = Counter(len(r) for r in records if any(c.strip() for c in r))
+                found = first or 0, counts.most_common(1)[0][0]
         if found is None:
             raise _file_error(
                 path,
                 _(
                     "en-tête introuvable : aucune des premières lignes ne ressemble à des noms "
-                    "de colonnes (le fichier est-il un tableau CSV avec une ligne d'en-tête ?)"
+                    "de colonnes (le fichier est-il un tableau CSV avec une ligne d'en-tête ? "
+                    'sinon, déclarez "header": false dans la correspondance)'
                 ),
             )
         header_index, width = found
         raw_header = records[header_index][:width]
-        if header_index:
+        looks_like_data = data_cells(raw_header) if with_header is None else []
+        if looks_like_data:
+            has_header = False
+            # Data lines above it, taken for titles because of their codes, are data too.
+            header_index = next(
+                i for i in range(header_index + 1) if trimmed_width(records[i]) * 2 > width
+            )
+            looks_like_data = data_cells(records[header_index]) or looks_like_data
+            notes.append(headerless_note(header_index + 1, looks_like_data, width))
+            raw_header = [position_name(p) for p in range(1, width + 1)]
+            header_index -= 1
+        if header_index > 0 and has_header:
             notes.append(
                 _(
                     "%(count)s ligne(s) avant l'en-tête ignorée(s) (titre ou lignes vides) ; "
@@ -374,13 +464,28 @@ def detect_csv(
                 )
                 % {"count": header_index, "line": header_index + 1}
             )
+        elif header_index >= 0 and not has_header:
+            notes.append(
+                _("%(count)s ligne(s) de titre avant les données ignorée(s)")
+                % {"count": header_index + 1}
+            )
     header, header_notes = clean_header(raw_header)
     check_header(path, header, limits)
     notes.extend(header_notes)
-    decimal_comma = detect_decimal_comma(records[header_index + 1 :])
+    data = records[header_index + 1 :]
+    decimal_comma = detect_decimal_comma(data)
     if decimal_comma:
         notes.append(_("nombres à virgule décimale (48,11) détectés"))
-    return CsvLayout(encoding, delimiter, header_index, header, decimal_comma, notes)
+    return CsvLayout(
+        encoding,
+        delimiter,
+        header_index,
+        header,
+        decimal_comma,
+        notes,
+        has_header,
+        [r for r in data[:HEADER_SEARCH_ROWS] if any(c.strip() for c in r)],
+    )
 
 
 def open_workbook(path: Path, limits: Limits | None = None) -> Any:

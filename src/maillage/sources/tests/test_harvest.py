@@ -220,14 +220,19 @@ def test_a_file_that_is_not_what_it_claims_fails_the_job_and_changes_nothing(tmp
 
 @pytest.mark.django_db
 @pytest.mark.real_data
-def test_repeated_rows_inside_a_file_are_rejected_with_the_line(bnlc, tmp_path, parsing):
+def test_repeated_rows_inside_a_file_are_skipped_with_the_line(bnlc, tmp_path, parsing):
     header, rows = read_rows(bnlc)
-    job = _import(write_rows(tmp_path / "a.csv", header, [rows[0], rows[1], rows[0]]))
+    renamed = {**rows[0], "nom_lieu": "Une autre aire, même identifiant"}
+    job = _import(write_rows(tmp_path / "a.csv", header, [rows[0], rows[1], rows[0], renamed]))
     repeated = HarvestItem.objects.get(job=job, row_number=3)
-    assert repeated.outcome == "rejected"
-    assert "ligne répétée" in repeated.reasons[0]
-    assert "1" in repeated.reasons[0]
+    assert repeated.outcome == "skipped"
+    assert any("ligne répétée à l'identique" in r and "ligne 1" in r for r in repeated.reasons)
     assert repeated.raw == rows[0]  # the cells, as received
+    # Same id, other values: another place, known by its content.
+    other = HarvestItem.objects.get(job=job, row_number=4)
+    assert other.outcome == "new"
+    assert other.remote_id.startswith("auto:")
+    assert job.status == HarvestJob.Status.DONE
     assert job.columns == header
 
 
