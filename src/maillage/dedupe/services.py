@@ -17,7 +17,7 @@ from maillage.core.spreadsheets import SafeDictWriter
 from maillage.sources.models import SourceRecord
 
 from .loading import live_initiative_records
-from .matching import AUTO_MERGE, REVIEW, find_pairs, outcome
+from .matching import AUTO_MERGE, REVIEW, outcome, settle
 from .merges import MergeRefused, merge_pair
 from .models import DedupeRun, DuplicatePair, Merge
 from .scoring import Record, Scored
@@ -45,25 +45,35 @@ def run_dedupe(
     review: float = REVIEW,
     progress: Callable[[str], None] = lambda message: None,
 ) -> RunResult:
+    """One run reaches a fixed point: the sure pairs are merged round after round (in memory
+    first, matching.settle), each round scoring again the pairs around the merged initiatives
+    on the merged state, until no sure pair is left; the pairs still open then go to review.
+    A second run on unchanged data merges nothing and queues nothing new."""
     progress("chargement des initiatives")
     records = live_initiative_records()
     by_id = {r.id: r for r in records}
     progress(f"comparaison de {len(records)} initiatives")
-    scored = find_pairs(records)
     decided = _decisions()
+    settled = settle(records, auto, decided)
+    if settled.rounds > 1:
+        progress(f"{settled.rounds} tours de fusions jusqu'à l'état stable")
     run = DedupeRun(
-        dry_run=dry_run, initiatives=len(records), candidates=len(scored),
+        dry_run=dry_run, initiatives=len(records), candidates=settled.candidates,
         auto_threshold=auto, review_threshold=review,
     )  # fmt: skip
     result = RunResult(run)
-    kept = [s for s in scored if s.score >= review]
-    undecided: list[Scored] = []
-    for pair in kept:
+    for pair in settled.merges:
+        result.rows.append(_row(pair, "auto-merge", None, by_id))
+        run.cross_source_pairs += pair.components["cross_source"]
+    run.auto_merged = len(settled.merges)
+    undecided: list[Scored] = list(settled.merges)
+    for pair in settled.pairs:
+        if pair.score < review:
+            break  # best first
         status = decided.get((pair.left, pair.right))
         decision = "decided" if status is not None else outcome(pair.score, auto, review)
         result.rows.append(_row(pair, decision, status, by_id))
         run.cross_source_pairs += pair.components["cross_source"]
-        run.auto_merged += decision == "auto-merge"
         run.to_review += decision == "review"
         if status is None:
             undecided.append(pair)
@@ -74,15 +84,14 @@ def run_dedupe(
         run.save()
         progress(f"enregistrement de {len(undecided)} paires")
         stored = _store(run, undecided)
-        sure = [stored[(p.left, p.right)] for p in undecided if p.score >= auto]
+        sure = [stored[(p.left, p.right)] for p in settled.merges]
         progress(f"{len(sure)} fusions automatiques")
         ensure_baseline({i for p in sure for i in (p.left_id, p.right_id)})
         for sure_pair in sure:
             try:
                 merge_pair(sure_pair, automatic=True, baseline=False)
             except MergeRefused:
-                # One side was absorbed earlier in this run: the pair is stale. The next
-                # run scores the survivor against the other side afresh.
+                # Archived or merged by someone else since the initiatives were read.
                 sure_pair.delete()
                 run.auto_merged -= 1
         run.to_review = DuplicatePair.objects.filter(
