@@ -73,6 +73,7 @@ def _reward_mutual_best(scored: list[Scored], records: Sequence[Record]) -> None
         for end, other in ((pair.left, pair.right), (pair.right, pair.left)):
             for source in sources_of[other] - sources_of[end]:
                 ranked[(end, source)].append((weight, index))
+
     def rank(item: tuple[float, int]) -> tuple[float, float, int, int]:
         """Best weight first; between equal weights (distances come in bands), the nearest,
         then the smaller ids: the order the records were read in never decides."""
@@ -192,6 +193,26 @@ def _around(graph: dict[int, set[int]], ids: set[int]) -> set[int]:
     return ids.union(*(graph.get(i, set()) for i in ids))
 
 
+def _identifiers_counted_again(raw: dict[int, Record], live: dict[int, Record]) -> set[int]:
+    """Count the websites and phones again on the merged state, as the next run would: the
+    initiatives whose values are no longer blanked, or now are, with every holder of those
+    values (they now form, or no longer form, a block). `live` is updated."""
+    fresh = [dataclasses.replace(raw[i]) for i in live]
+    drop_common_identifiers(fresh)
+    changed: set[int] = set()
+    values: set[tuple[str, str]] = set()
+    for record in fresh:
+        current = live[record.id]
+        for key in ("website", "phone"):
+            if getattr(record, key) != getattr(current, key):
+                changed.add(record.id)
+                values.add((key, getattr(raw[record.id], key)))
+                setattr(current, key, getattr(record, key))
+    if values:
+        changed.update(r.id for r in raw.values() for k, v in values if getattr(r, k) == v)
+    return changed
+
+
 def settle(
     records: Sequence[Record],
     auto: float = AUTO_MERGE,
@@ -199,13 +220,16 @@ def settle(
 ) -> Settled:
     """Merge the sure pairs until none is left, as successive runs would, in memory.
 
-    Each round merges the sure pairs (score ≥ `auto`, no decision taken on them) best first,
-    each initiative in one merge at most (the older id survives, as merge_pair does); then
+    Each round merges the sure pairs (score ≥ `auto`, no decision taken on them), a source's
+    own duplicates first, then best first, each initiative in one merge at most (the older id survives, as merge_pair does); then
     the pairs around the merged ones are scored again on the merged state: the survivor holds
     both sources and the filled fields, the absorbed one is gone. A pair's score depends on
     its two ends and on their other pairs (mutual best, rivals), so the pairs with an end at
     most one pair away from a merged initiative are scored again, among the initiatives at
     most three pairs away. A second run on unchanged data then finds nothing to merge."""
+    # The records as read (find_pairs blanks common identifiers in place): a merge leaves
+    # one initiative where two held a network's website, and the next run counts again.
+    raw = {r.id: dataclasses.replace(r) for r in records}
     live = {r.id: r for r in records}
     pairs = find_pairs(list(live.values()))
     result = Settled(candidates=len(pairs))
@@ -213,9 +237,11 @@ def settle(
     while result.rounds < MAX_ROUNDS:
         busy: set[int] = set()
         merges: list[Scored] = []
-        for pair in pairs:  # best first
-            if pair.score < auto:
-                break
+        sure = [p for p in pairs if p.score >= auto]
+        # A source's own duplicates first (one box listed twice): the record they make is
+        # then compared with the other sources' as one, wherever its survivor stands.
+        sure.sort(key=lambda p: p.components["cross_source"])  # stable: best first in each
+        for pair in sure:
             if (pair.left, pair.right) in decided or {pair.left, pair.right} & busy:
                 continue
             busy.update((pair.left, pair.right))
@@ -226,8 +252,10 @@ def settle(
         result.merges.extend(merges)
         graph = _neighbours(pairs)
         for pair in merges:
+            raw[pair.left] = merged_record(raw[pair.left], raw.pop(pair.right))
             live[pair.left] = merged_record(live[pair.left], live.pop(pair.right))
-        near = _around(graph, busy)
+        changed = busy | _identifiers_counted_again(raw, live)
+        near = _around(graph, changed)
         context = _around(graph, _around(graph, near))
         rescored = find_pairs([live[i] for i in sorted(context) if i in live])
         pairs = [p for p in pairs if p.left not in near and p.right not in near]
