@@ -1,6 +1,7 @@
 """One dedupe run: find candidate pairs among the live initiatives, remember them, merge the
 sure ones, queue the doubtful ones for a person. Decisions already taken stand."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from maillage.sources.models import SourceRecord
 
 from .loading import live_initiative_records
 from .matching import AUTO_MERGE, REVIEW, outcome, settle
-from .merges import MergeRefused, merge_pair
+from .merges import MergeRefused, merge_pair, undo_merge
 from .models import DedupeRun, DuplicatePair, Merge
 from .scoring import Record, Scored
 
@@ -186,3 +187,37 @@ def decide(pair: DuplicatePair, decision: str, user: Any, survivor_id: int | Non
     pair.decided_by = user if getattr(user, "is_authenticated", False) else None
     pair.decided_at = timezone.now()
     pair.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+@dataclass
+class GroupOutcome:
+    batch: str
+    merged: int = 0
+    refused: int = 0  # a side was absorbed by an earlier merge of the group (or archived)
+
+
+@transaction.atomic
+def merge_group(pairs: list[DuplicatePair], user: Any) -> GroupOutcome:
+    """A person's decision on a group of pairs at once: each pair is merged (the older
+    initiative kept), all in one batch that undo_batch undoes."""
+    result = GroupOutcome(batch=uuid.uuid4().hex)
+    for pair in sorted(pairs, key=lambda p: (-p.score, p.pk)):
+        try:
+            with transaction.atomic():
+                merge_pair(pair, user=user, batch=result.batch)
+        except MergeRefused:
+            result.refused += 1
+        else:
+            result.merged += 1
+    return result
+
+
+@transaction.atomic
+def undo_batch(batch: str, user: Any) -> int:
+    """Undo every merge of a group decision still in place, the latest first."""
+    merges = Merge.objects.select_for_update().filter(batch=batch, undone_at__isnull=True)
+    undone = 0
+    for merge in merges.order_by("-merged_at", "-id"):
+        undo_merge(merge, user)
+        undone += 1
+    return undone
