@@ -137,12 +137,12 @@ def groups(max_distance: float = GROUP_DISTANCE_M) -> list[Group]:
     for pair in pairs.order_by("-score", "id"):
         if not _in_group(pair, max_distance):
             continue
-        key = normalize(pair.left.name)
-        group = found.get((pair.left.commune_id, key))
+        key, commune_id = normalize(pair.left.name), pair.left.commune_id or ""
+        group = found.get((commune_id, key))
         if group is None:
-            commune = str(pair.left.commune) if pair.left.commune else pair.left.commune_id
-            group = Group(pair.left.commune_id, commune, pair.left.name, key, [])
-            found[(pair.left.commune_id, key)] = group
+            commune = str(pair.left.commune) if pair.left.commune else commune_id
+            group = Group(commune_id, commune, pair.left.name, key, [])
+            found[(commune_id, key)] = group
         group.pairs.append(pair)
     kept = [g for g in found.values() if len(g.pairs) >= GROUP_MINIMUM]
     return sorted(kept, key=lambda g: (-len(g.pairs), g.commune, g.key))

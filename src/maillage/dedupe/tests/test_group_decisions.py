@@ -33,7 +33,7 @@ def queue(referential) -> dict[str, tuple[int, int]]:
         "other_name": (_box(0, 1000, "Boîte à livres du parc"), _box(20, 1000)),
     }
     run_dedupe()
-    pairs = {key: tuple(sorted((a.pk, b.pk))) for key, (a, b) in made.items()}
+    pairs = {key: (min(a.pk, b.pk), max(a.pk, b.pk)) for key, (a, b) in made.items()}
     for left, right in pairs.values():
         assert DuplicatePair.objects.get(left_id=left, right_id=right).status == "to-review"
     return pairs
