@@ -221,9 +221,10 @@ def settle(
     """Merge the sure pairs until none is left, as successive runs would, in memory.
 
     Each round merges the sure pairs (score ≥ `auto`, no decision taken on them), a source's
-    own duplicates first, then best first, each initiative in one merge at most (the older id survives, as merge_pair does); then
-    the pairs around the merged ones are scored again on the merged state: the survivor holds
-    both sources and the filled fields, the absorbed one is gone. A pair's score depends on
+    own duplicates first, then best first, each initiative in one merge at most (the older id
+    survives, as merge_pair does); then the pairs around the merged ones are scored again on
+    the merged state: the survivor holds both sources and the filled fields, the absorbed one
+    is gone, the websites and phones are counted again. A pair's score depends on
     its two ends and on their other pairs (mutual best, rivals), so the pairs with an end at
     most one pair away from a merged initiative are scored again, among the initiatives at
     most three pairs away. A second run on unchanged data then finds nothing to merge."""
