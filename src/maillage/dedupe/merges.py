@@ -63,8 +63,10 @@ def merge_pair(
     user: Any = None,
     automatic: bool = False,
     baseline: bool = True,
+    batch: str = "",
 ) -> Merge:
-    """`baseline=False` when the caller already wrote the history baselines (in bulk)."""
+    """`baseline=False` when the caller already wrote the history baselines (in bulk);
+    `batch` names the group decision the merge belongs to (undone together)."""
     announce_inventory_change(Merge, "fusion de doublons")
     ids = sorted([pair.left_id, pair.right_id])
     both = {i.pk: i for i in Initiative.objects.select_for_update().filter(pk__in=ids)}
@@ -111,7 +113,7 @@ def merge_pair(
     return Merge.objects.create(
         pair=pair, survivor=survivor, absorbed=absorbed, automatic=automatic,
         merged_by=pair.decided_by, filled=filled, moved_records=moved,
-        field_sources_before=sources_before,
+        field_sources_before=sources_before, batch=batch,
     )  # fmt: skip
 
 

@@ -88,6 +88,9 @@ class Merge(models.Model):
     moved_records = models.JSONField(_("fiches de source rattachées"), default=list)
     field_sources_before = models.JSONField(default=dict)
     undone_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    # The merges a person decided at once on the review page (a group of pairs) share a
+    # batch: they are undone together.
+    batch = models.CharField(_("lot"), max_length=32, blank=True, default="", db_index=True)
 
     class Meta:
         verbose_name = _("fusion")

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +14,7 @@ from maillage.catalog.models import Initiative
 from maillage.core.tasks import worker_active
 
 from .models import DedupeRun, DuplicatePair, Merge
+from .names import normalize
 from .tasks import find_duplicates
 
 PAIRS_PER_PAGE = 50
@@ -29,7 +30,14 @@ PART_LABELS = {
     "category": gettext_lazy("catégories"),
     "identifiers": gettext_lazy("identifiants (SIRET, RNA, OSM, site, téléphone)"),
     "mutual_best": gettext_lazy("chacune est la plus proche de l'autre (sources différentes)"),
+    "unrivalled": gettext_lazy(
+        "aucune autre fiche de l'autre source n'est aussi proche, dans la même commune"
+    ),
 }
+# A group decided at once: open pairs of one commune whose two names are the same once
+# normalised (the name an import builds, « Boîte à livres — <commune> »), this close.
+GROUP_DISTANCE_M = 50
+GROUP_MINIMUM = 2
 
 
 def queue(status: str = "") -> QuerySet[DuplicatePair]:
@@ -97,6 +105,72 @@ def pair_json(pair: DuplicatePair) -> dict[str, Any]:
         "status": pair.status,
         "components": pair.components,
     }
+
+
+@dataclass
+class Group:
+    commune_id: str
+    commune: str
+    name: str
+    key: str  # the normalised name
+    pairs: list[DuplicatePair]
+
+
+def _in_group(pair: DuplicatePair, max_distance: float) -> bool:
+    distance = pair.components.get("distance_m")
+    return (
+        distance is not None
+        and distance <= max_distance
+        and bool(pair.left.commune_id)
+        and pair.left.commune_id == pair.right.commune_id
+        and normalize(pair.left.name) == normalize(pair.right.name)
+    )
+
+
+def groups(max_distance: float = GROUP_DISTANCE_M) -> list[Group]:
+    """The pairs to review that a person may decide together: same commune, same name once
+    normalised, at most `max_distance` metres apart; the largest groups first."""
+    found: dict[tuple[str, str], Group] = {}
+    pairs = DuplicatePair.objects.filter(status=DuplicatePair.Status.TO_REVIEW).select_related(
+        "left", "right", "left__commune"
+    )
+    for pair in pairs.order_by("-score", "id"):
+        if not _in_group(pair, max_distance):
+            continue
+        key, commune_id = normalize(pair.left.name), pair.left.commune_id or ""
+        group = found.get((commune_id, key))
+        if group is None:
+            commune = str(pair.left.commune) if pair.left.commune else commune_id
+            group = Group(commune_id, commune, pair.left.name, key, [])
+            found[(commune_id, key)] = group
+        group.pairs.append(pair)
+    kept = [g for g in found.values() if len(g.pairs) >= GROUP_MINIMUM]
+    return sorted(kept, key=lambda g: (-len(g.pairs), g.commune, g.key))
+
+
+def group_pairs(commune_id: str, key: str, ids: list[int]) -> list[DuplicatePair]:
+    """The pairs of the group a person saw (their ids) that still belong to it."""
+    wanted = set(ids)
+    for group in groups():
+        if (group.commune_id, group.key) == (commune_id, key):
+            return [p for p in group.pairs if p.pk in wanted]
+    return []
+
+
+def recent_batches() -> list[dict[str, Any]]:
+    """Group decisions, latest first: how many merges, how many still in place."""
+    rows = (
+        Merge.objects.exclude(batch="")
+        .values("batch")
+        .annotate(
+            merges=Count("id"),
+            in_place=Count("id", filter=Q(undone_at__isnull=True)),
+            merged_at=Min("merged_at"),
+            by=Max("merged_by__username"),
+        )
+        .order_by("-merged_at")
+    )
+    return list(rows[:20])
 
 
 def recent_merges() -> QuerySet[Merge]:

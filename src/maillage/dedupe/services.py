@@ -1,6 +1,7 @@
 """One dedupe run: find candidate pairs among the live initiatives, remember them, merge the
 sure ones, queue the doubtful ones for a person. Decisions already taken stand."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,8 @@ from maillage.core.spreadsheets import SafeDictWriter
 from maillage.sources.models import SourceRecord
 
 from .loading import live_initiative_records
-from .matching import AUTO_MERGE, REVIEW, find_pairs, outcome
-from .merges import MergeRefused, merge_pair
+from .matching import AUTO_MERGE, REVIEW, outcome, settle
+from .merges import MergeRefused, merge_pair, undo_merge
 from .models import DedupeRun, DuplicatePair, Merge
 from .scoring import Record, Scored
 
@@ -45,25 +46,35 @@ def run_dedupe(
     review: float = REVIEW,
     progress: Callable[[str], None] = lambda message: None,
 ) -> RunResult:
+    """One run reaches a fixed point: the sure pairs are merged round after round (in memory
+    first, matching.settle), each round scoring again the pairs around the merged initiatives
+    on the merged state, until no sure pair is left; the pairs still open then go to review.
+    A second run on unchanged data merges nothing and queues nothing new."""
     progress("chargement des initiatives")
     records = live_initiative_records()
     by_id = {r.id: r for r in records}
     progress(f"comparaison de {len(records)} initiatives")
-    scored = find_pairs(records)
     decided = _decisions()
+    settled = settle(records, auto, decided)
+    if settled.rounds > 1:
+        progress(f"{settled.rounds} tours de fusions jusqu'à l'état stable")
     run = DedupeRun(
-        dry_run=dry_run, initiatives=len(records), candidates=len(scored),
+        dry_run=dry_run, initiatives=len(records), candidates=settled.candidates,
         auto_threshold=auto, review_threshold=review,
     )  # fmt: skip
     result = RunResult(run)
-    kept = [s for s in scored if s.score >= review]
-    undecided: list[Scored] = []
-    for pair in kept:
+    for pair in settled.merges:
+        result.rows.append(_row(pair, "auto-merge", None, by_id))
+        run.cross_source_pairs += pair.components["cross_source"]
+    run.auto_merged = len(settled.merges)
+    undecided: list[Scored] = list(settled.merges)
+    for pair in settled.pairs:
+        if pair.score < review:
+            break  # best first
         status = decided.get((pair.left, pair.right))
         decision = "decided" if status is not None else outcome(pair.score, auto, review)
         result.rows.append(_row(pair, decision, status, by_id))
         run.cross_source_pairs += pair.components["cross_source"]
-        run.auto_merged += decision == "auto-merge"
         run.to_review += decision == "review"
         if status is None:
             undecided.append(pair)
@@ -74,15 +85,14 @@ def run_dedupe(
         run.save()
         progress(f"enregistrement de {len(undecided)} paires")
         stored = _store(run, undecided)
-        sure = [stored[(p.left, p.right)] for p in undecided if p.score >= auto]
+        sure = [stored[(p.left, p.right)] for p in settled.merges]
         progress(f"{len(sure)} fusions automatiques")
         ensure_baseline({i for p in sure for i in (p.left_id, p.right_id)})
         for sure_pair in sure:
             try:
                 merge_pair(sure_pair, automatic=True, baseline=False)
             except MergeRefused:
-                # One side was absorbed earlier in this run: the pair is stale. The next
-                # run scores the survivor against the other side afresh.
+                # Archived or merged by someone else since the initiatives were read.
                 sure_pair.delete()
                 run.auto_merged -= 1
         run.to_review = DuplicatePair.objects.filter(
@@ -177,3 +187,37 @@ def decide(pair: DuplicatePair, decision: str, user: Any, survivor_id: int | Non
     pair.decided_by = user if getattr(user, "is_authenticated", False) else None
     pair.decided_at = timezone.now()
     pair.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+@dataclass
+class GroupOutcome:
+    batch: str
+    merged: int = 0
+    refused: int = 0  # a side was absorbed by an earlier merge of the group (or archived)
+
+
+@transaction.atomic
+def merge_group(pairs: list[DuplicatePair], user: Any) -> GroupOutcome:
+    """A person's decision on a group of pairs at once: each pair is merged (the older
+    initiative kept), all in one batch that undo_batch undoes."""
+    result = GroupOutcome(batch=uuid.uuid4().hex)
+    for pair in sorted(pairs, key=lambda p: (-p.score, p.pk)):
+        try:
+            with transaction.atomic():
+                merge_pair(pair, user=user, batch=result.batch)
+        except MergeRefused:
+            result.refused += 1
+        else:
+            result.merged += 1
+    return result
+
+
+@transaction.atomic
+def undo_batch(batch: str, user: Any) -> int:
+    """Undo every merge of a group decision still in place, the latest first."""
+    merges = Merge.objects.select_for_update().filter(batch=batch, undone_at__isnull=True)
+    undone = 0
+    for merge in merges.order_by("-merged_at", "-id"):
+        undo_merge(merge, user)
+        undone += 1
+    return undone

@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pair_id>/decider/", views.pair_decide, name="decide"),
     path("fusions/", views.merges, name="merges"),
     path("fusions/<int:merge_id>/annuler/", views.merge_undo, name="undo"),
+    path("groupe/fusionner/", views.group_merge, name="group-merge"),
+    path("fusions/lot/<slug:batch>/annuler/", views.batch_undo, name="batch-undo"),
 ]

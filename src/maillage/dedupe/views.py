@@ -15,7 +15,7 @@ from maillage.core.twins import render_page
 from . import presenters
 from .merges import MergeRefused, undo_merge
 from .models import DuplicatePair, Merge
-from .services import decide
+from .services import decide, merge_group, undo_batch
 from .tasks import queue_dedupe
 
 
@@ -31,8 +31,33 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": DuplicatePair.Status.choices,
         "search": presenters.search_state(),
+        "groups": presenters.groups(),
+        "group_distance": presenters.GROUP_DISTANCE_M,
     }
     return render(request, "dedupe/queue.html", context)
+
+
+@staff_member_required
+@require_POST
+def group_merge(request: HttpRequest) -> HttpResponse:
+    """Merge every pair of a group shown on the queue page (those still in it)."""
+    ids = [int(i) for i in request.POST.getlist("paire") if i.isdigit()]
+    pairs = presenters.group_pairs(
+        request.POST.get("commune", ""), request.POST.get("nom", ""), ids
+    )
+    if not pairs:
+        messages.error(request, _("Ce groupe n'a plus de paire à relire : rien n'a été fusionné."))
+        return redirect("dedupe:queue")
+    outcome = merge_group(pairs, request.user)
+    messages.success(
+        request,
+        _(
+            "%(merged)s paires fusionnées ensemble (%(refused)s déjà réglées par une autre "
+            "fusion du groupe). Le lot s'annule d'un coup depuis « Fusions récentes »."
+        )
+        % {"merged": outcome.merged, "refused": outcome.refused},
+    )
+    return redirect("dedupe:queue")
 
 
 @staff_member_required
@@ -88,7 +113,8 @@ def pair_decide(request: HttpRequest, pair_id: int) -> HttpResponse:
 @staff_member_required
 @require_GET
 def merges(request: HttpRequest) -> HttpResponse:
-    return render(request, "dedupe/merges.html", {"merges": presenters.recent_merges()})
+    context = {"merges": presenters.recent_merges(), "batches": presenters.recent_batches()}
+    return render(request, "dedupe/merges.html", context)
 
 
 @staff_member_required
@@ -101,4 +127,15 @@ def merge_undo(request: HttpRequest, merge_id: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Fusion annulée : les deux fiches sont de nouveau séparées."))
+    return redirect("dedupe:merges")
+
+
+@staff_member_required
+@require_POST
+def batch_undo(request: HttpRequest, batch: str) -> HttpResponse:
+    undone = undo_batch(batch, request.user)
+    if undone:
+        messages.success(request, _("Lot annulé : %(count)s fusions défaites.") % {"count": undone})
+    else:
+        messages.error(request, _("Ce lot n'a plus de fusion à annuler."))
     return redirect("dedupe:merges")
