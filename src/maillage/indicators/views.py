@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from maillage.core.handlers import error_response
 from maillage.core.twins import json_response, render_page
@@ -22,7 +22,7 @@ def _ids(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
 
 
-@require_GET
+@require_safe
 def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
     """Unknown territory (404), malformed id (400), figures not computed yet (503): the
     error goes up to maillage.core.handlers, which answers in HTML or JSON."""
@@ -62,7 +62,7 @@ def portrait(request: HttpRequest, territory_id: str) -> HttpResponse:
     return render_page(request, "indicators/portrait.html", context, data)
 
 
-@require_GET
+@require_safe
 def initiatives_geojson(request: HttpRequest, territory_id: str) -> HttpResponse:
     try:
         territory = resolve_territory(territory_id).territory
@@ -71,7 +71,7 @@ def initiatives_geojson(request: HttpRequest, territory_id: str) -> HttpResponse
     return json_response(selectors.points(territory), content_type="application/geo+json")
 
 
-@require_GET
+@require_safe
 def compare(request: HttpRequest) -> HttpResponse:
     asked = [tid for value in request.GET.getlist("t") for tid in _ids(value)]
     problems: list[str] = []

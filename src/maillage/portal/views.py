@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
@@ -77,13 +77,13 @@ def _moved(request: HttpRequest, resolved: Resolved, view_name: str) -> HttpResp
     return HttpResponsePermanentRedirect(url)
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     # A fresh install has the referential alone: the home page says how to load data.
     return render(request, "portal/home.html", {"inventory_empty": not Initiative.objects.exists()})
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def territory_search(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
@@ -108,7 +108,7 @@ def territory_search(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, template, context, data)
 
 
-@require_GET
+@require_safe
 def territory_detail(request: HttpRequest, territory_id: str) -> HttpResponse:
     try:
         resolved = resolve_territory(territory_id)
@@ -147,7 +147,7 @@ def _geojson_response(
     return response
 
 
-@require_GET
+@require_safe
 def territory_outline(request: HttpRequest, territory_id: str) -> HttpResponse:
     try:
         resolved = resolve_territory(territory_id)
@@ -167,7 +167,7 @@ def territory_outline(request: HttpRequest, territory_id: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def territory_children_outlines(request: HttpRequest, territory_id: str) -> HttpResponse:
     try:
         resolved = resolve_territory(territory_id)
@@ -182,7 +182,7 @@ def territory_children_outlines(request: HttpRequest, territory_id: str) -> Http
     )
 
 
-@require_GET
+@require_safe
 def data_sources(request: HttpRequest) -> HttpResponse:
     """Where the initiatives come from: every source with its licence and attribution."""
     sources = public_sources()

@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
 from django_htmx.middleware import HtmxDetails
 
@@ -52,7 +52,7 @@ def _csv_response(rows: Iterable[list[Any]], filename: str) -> StreamingHttpResp
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     sources = presenters.sources_overview()
     context = {"sources": sources, "jobs": presenters.recent_jobs()}
@@ -85,7 +85,7 @@ def new_import(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def job_detail(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     job = presenters.get_job(job_id)
     if request.htmx and request.GET.get("partial") == "status":
@@ -140,7 +140,7 @@ def job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def job_report(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     job = presenters.get_job(job_id)
     rows = (row for part in ([REPORT_COLUMNS], report_rows(job)) for row in part)
@@ -148,14 +148,14 @@ def job_report(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def job_rejected(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     job = presenters.get_job(job_id)
     return _csv_response(presenters.rejected_rows(job), f"import-{job.pk}-lignes-rejetees.csv")
 
 
 @staff_member_required
-@require_GET
+@require_safe
 def job_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
     job = presenters.get_job(job_id)
     response = HttpResponse(
