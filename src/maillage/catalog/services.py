@@ -67,8 +67,10 @@ def resolve_placement(lon: float | None, lat: float | None, insee_code: str = ""
 def place_initiative(initiative: Initiative) -> Initiative:
     """Set `commune` and `commune_method` from the initiative's point or INSEE code (no save)."""
     placement = resolve_placement(initiative.lon, initiative.lat, initiative.insee_code)
+    by_postcode = initiative.commune_method == CommuneMethod.POSTCODE
     initiative.commune = placement.commune
-    initiative.commune_method = placement.method
+    if not (by_postcode and placement.commune and placement.commune.pk == initiative.commune_id):
+        initiative.commune_method = placement.method
     return initiative
 
 

@@ -55,6 +55,8 @@ class CommuneMethod(models.TextChoices):
 
     POINT = "point", _("Calculée depuis les coordonnées")
     INSEE = "insee", _("Déduite du code INSEE déclaré")
+    # Placed at the commune's point: the point says nothing finer than the commune.
+    POSTCODE = "postcode", _("Déduite du code postal et du nom de la commune")
     NONE = "", _("Non déterminée")
 
 

@@ -53,6 +53,8 @@ class DuplicatePair(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    # A group decision « pas des doublons » taken at once: reopened at once (services).
+    batch = models.CharField(_("lot de décision"), max_length=32, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("paire de doublons possibles")

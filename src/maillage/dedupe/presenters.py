@@ -37,7 +37,14 @@ PART_LABELS = {
 # A group decided at once: open pairs of one commune whose two names are the same once
 # normalised (the name an import builds, « Boîte à livres — <commune> »), this close.
 GROUP_DISTANCE_M = 50
+# Distances a person may widen the groups to: boxes of one town are often 50–300 m apart.
+GROUP_DISTANCES_M = (50, 100, 200, 300)
 GROUP_MINIMUM = 2
+
+
+def group_distance(asked: str | None) -> int:
+    """The group distance asked for (`?distance=`), one of GROUP_DISTANCES_M, else 50 m."""
+    return int(asked) if asked in {str(d) for d in GROUP_DISTANCES_M} else GROUP_DISTANCE_M
 
 
 def queue(status: str = "") -> QuerySet[DuplicatePair]:
@@ -148,10 +155,12 @@ def groups(max_distance: float = GROUP_DISTANCE_M) -> list[Group]:
     return sorted(kept, key=lambda g: (-len(g.pairs), g.commune, g.key))
 
 
-def group_pairs(commune_id: str, key: str, ids: list[int]) -> list[DuplicatePair]:
+def group_pairs(
+    commune_id: str, key: str, ids: list[int], max_distance: float = GROUP_DISTANCE_M
+) -> list[DuplicatePair]:
     """The pairs of the group a person saw (their ids) that still belong to it."""
     wanted = set(ids)
-    for group in groups():
+    for group in groups(max_distance):
         if (group.commune_id, group.key) == (commune_id, key):
             return [p for p in group.pairs if p.pk in wanted]
     return []
@@ -171,6 +180,43 @@ def recent_batches() -> list[dict[str, Any]]:
         .order_by("-merged_at")
     )
     return list(rows[:20])
+
+
+def set_apart_batches() -> list[dict[str, Any]]:
+    """Group decisions « pas des doublons », latest first: how many pairs still so marked."""
+    rows = (
+        DuplicatePair.objects.filter(status=DuplicatePair.Status.NOT_DUPLICATE)
+        .exclude(batch="")
+        .values("batch")
+        .annotate(pairs=Count("id"), decided_at=Max("decided_at"), by=Max("decided_by__username"))
+        .order_by("-decided_at")
+    )
+    return list(rows[:20])
+
+
+def queue_json(page: Any, status: str, found: list[Group], distance: int) -> dict[str, Any]:
+    """The review queue page as data (its `?format=json` twin)."""
+    return {
+        "status": status or None,
+        "count": page.paginator.count,
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "pairs": [
+            {**pair_json(pair), "left_name": pair.left.name, "right_name": pair.right.name}
+            for pair in page.object_list
+        ],
+        "group_distance_m": distance,
+        "groups": [
+            {
+                "commune": group.commune_id,
+                "commune_name": group.commune,
+                "name": group.name,
+                "key": group.key,
+                "pairs": [pair.pk for pair in group.pairs],
+            }
+            for group in found
+        ],
+    }
 
 
 def recent_merges() -> QuerySet[Merge]:

@@ -171,6 +171,12 @@ DECISIONS = {
     "not-duplicate": DuplicatePair.Status.NOT_DUPLICATE,
     "later": DuplicatePair.Status.LATER,
 }
+# The pairs waiting for a person (the review queue).
+OPEN_STATUSES = [
+    DuplicatePair.Status.TO_REVIEW,
+    DuplicatePair.Status.LATER,
+    DuplicatePair.Status.UNDONE,
+]
 
 
 def decide(pair: DuplicatePair, decision: str, user: Any, survivor_id: int | None = None) -> None:
@@ -192,8 +198,8 @@ def decide(pair: DuplicatePair, decision: str, user: Any, survivor_id: int | Non
 @dataclass
 class GroupOutcome:
     batch: str
-    merged: int = 0
-    refused: int = 0  # a side was absorbed by an earlier merge of the group (or archived)
+    decided: int = 0  # pairs merged, or set apart
+    refused: int = 0  # decided meanwhile, or a side absorbed by an earlier merge of the group
 
 
 @transaction.atomic
@@ -208,8 +214,38 @@ def merge_group(pairs: list[DuplicatePair], user: Any) -> GroupOutcome:
         except MergeRefused:
             result.refused += 1
         else:
-            result.merged += 1
+            result.decided += 1
     return result
+
+
+@transaction.atomic
+def set_group_apart(pairs: list[DuplicatePair], user: Any) -> GroupOutcome:
+    """A person's decision that a group of pairs are not duplicates: each pair still open is
+    marked so (remembered across harvests), all in one batch that reopen_batch reopens."""
+    result = GroupOutcome(batch=uuid.uuid4().hex)
+    ids = [pair.pk for pair in pairs]
+    result.decided = DuplicatePair.objects.filter(pk__in=ids, status__in=OPEN_STATUSES).update(
+        status=DuplicatePair.Status.NOT_DUPLICATE,
+        decided_by=user if getattr(user, "is_authenticated", False) else None,
+        decided_at=timezone.now(),
+        batch=result.batch,
+    )
+    result.refused = len(ids) - result.decided
+    return result
+
+
+@transaction.atomic
+def reopen_batch(batch: str, user: Any) -> int:
+    """Undo a group decision « pas des doublons »: its pairs still so marked go back to the
+    queue."""
+    return DuplicatePair.objects.filter(
+        batch=batch, status=DuplicatePair.Status.NOT_DUPLICATE
+    ).update(
+        status=DuplicatePair.Status.TO_REVIEW,
+        decided_by=user if getattr(user, "is_authenticated", False) else None,
+        decided_at=timezone.now(),
+        batch="",
+    )
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,7 +16,7 @@ from maillage.core.twins import render_page
 from . import presenters
 from .merges import MergeRefused, undo_merge
 from .models import DuplicatePair, Merge
-from .services import decide, merge_group, undo_batch
+from .services import decide, merge_group, reopen_batch, set_group_apart, undo_batch
 from .tasks import queue_dedupe
 
 
@@ -26,37 +27,70 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(presenters.queue(status), presenters.PAIRS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    context = {
-        "page": page,
-        "status": status,
-        "statuses": DuplicatePair.Status.choices,
-        "search": presenters.search_state(),
-        "groups": presenters.groups(),
-        "group_distance": presenters.GROUP_DISTANCE_M,
-    }
-    return render(request, "dedupe/queue.html", context)
+    distance = presenters.group_distance(request.GET.get("distance"))
+    found = presenters.groups(distance)
+
+    def context() -> dict[str, object]:
+        return {
+            "page": page,
+            "status": status,
+            "statuses": DuplicatePair.Status.choices,
+            "search": presenters.search_state(),
+            "groups": found,
+            "group_distance": distance,
+            "group_distances": presenters.GROUP_DISTANCES_M,
+            "set_apart": presenters.set_apart_batches(),
+        }
+
+    return render_page(
+        request,
+        "dedupe/queue.html",
+        context,
+        lambda: presenters.queue_json(page, status, found, distance),
+    )
 
 
 @staff_member_required
 @require_POST
-def group_merge(request: HttpRequest) -> HttpResponse:
-    """Merge every pair of a group shown on the queue page (those still in it)."""
+def group_decide(request: HttpRequest) -> HttpResponse:
+    """Merge every pair of a group shown on the queue page (those still in it), or mark them
+    all « pas des doublons »."""
     ids = [int(i) for i in request.POST.getlist("paire") if i.isdigit()]
+    distance = presenters.group_distance(request.POST.get("distance"))
     pairs = presenters.group_pairs(
-        request.POST.get("commune", ""), request.POST.get("nom", ""), ids
+        request.POST.get("commune", ""), request.POST.get("nom", ""), ids, distance
     )
+    back = f"{reverse('dedupe:queue')}?distance={distance}"
     if not pairs:
-        messages.error(request, _("Ce groupe n'a plus de paire à relire : rien n'a été fusionné."))
-        return redirect("dedupe:queue")
-    outcome = merge_group(pairs, request.user)
-    messages.success(
-        request,
-        _(
-            "%(merged)s paires fusionnées ensemble (%(refused)s déjà réglées par une autre "
+        messages.error(request, _("Ce groupe n'a plus de paire à relire : rien n'a été décidé."))
+        return redirect(back)
+    if request.POST.get("decision") == "not-duplicate":
+        outcome = set_group_apart(pairs, request.user)
+        message = _(
+            "%(decided)s paires marquées « pas des doublons » (%(refused)s déjà décidées). "
+            "Le lot se rouvre d'un coup depuis cette page."
+        )
+    else:
+        outcome = merge_group(pairs, request.user)
+        message = _(
+            "%(decided)s paires fusionnées ensemble (%(refused)s déjà réglées par une autre "
             "fusion du groupe). Le lot s'annule d'un coup depuis « Fusions récentes »."
         )
-        % {"merged": outcome.merged, "refused": outcome.refused},
-    )
+    messages.success(request, message % {"decided": outcome.decided, "refused": outcome.refused})
+    return redirect(back)
+
+
+@staff_member_required
+@require_POST
+def batch_reopen(request: HttpRequest, batch: str) -> HttpResponse:
+    """Undo a group decision « pas des doublons »: its pairs go back to the queue."""
+    reopened = reopen_batch(batch, request.user)
+    if reopened:
+        messages.success(
+            request, _("Lot rouvert : %(count)s paires de nouveau à relire.") % {"count": reopened}
+        )
+    else:
+        messages.error(request, _("Ce lot n'a plus de paire à rouvrir."))
     return redirect("dedupe:queue")
 
 

@@ -19,6 +19,7 @@ from .backends import Backend
 from .errors import RowRejected
 from .personal import CellPath, redact, redact_unparsed
 from .quality import (
+    Placed,
     QualityContext,
     check_coordinates,
     check_dates,
@@ -319,7 +320,7 @@ def _finish(
     if built:
         reasons.append(built)
     values = _initiative_values(
-        candidate, placed.commune_id, code, rule, settings, categories, contacts.personal_kept
+        candidate, placed, code, rule, settings, categories, contacts.personal_kept
     )
     for name, limit, value in _too_long(values):
         values[name] = value[:limit]
@@ -362,14 +363,14 @@ def _classify(
 
 def _initiative_values(
     candidate: Candidate,
-    commune_id: str | None,
+    placed: Placed,
     code: str,
     rule: str,
     settings: PipelineSettings,
     categories: set[str],
     personal: bool = False,
 ) -> dict[str, Any]:
-    """Initiative field → JSON value, for a row placed in `commune_id` and classified in
+    """Initiative field → JSON value, for a row `placed` in its commune and classified in
     `code` ("" « à classer »); `personal`: its contact is a person's, kept with a legal
     basis."""
     values = dict(zip(_PLAIN_FIELDS, _plain_values(candidate), strict=True))
@@ -379,8 +380,8 @@ def _initiative_values(
         closed_on=_iso(candidate.closed_on),
         category_id=code or None,
         category_rule=rule,
-        commune_id=commune_id,
-        commune_method="point" if candidate.lon is not None else "insee",
+        commune_id=placed.commune_id,
+        commune_method=placed.method or ("point" if candidate.lon is not None else "insee"),
         source_name=settings.source_name,
         source_licence=settings.source_licence,
         source_url=settings.source_url,

@@ -28,6 +28,7 @@ DATE_FIELDS = ("created_on", "opened_on", "closed_on", "source_updated_on")
 class Placed:
     commune_id: str | None
     reasons: list[str] = field(default_factory=list)
+    method: str = ""  # "postcode" when placed by postcode and town; else read from the point
 
 
 class QualityContext:
@@ -205,7 +206,7 @@ def place(ctx: QualityContext, candidate: Candidate, located: str | None) -> Pla
             _("placée au point de la commune (%(commune)s) : précision « commune », pas l'adresse")
             % {"commune": ctx.name(commune)},
         ]
-        return Placed(commune, reasons)
+        return Placed(commune, reasons, method="postcode")
     if postcode and candidate.city.strip():
         raise RowRejected(
             _(

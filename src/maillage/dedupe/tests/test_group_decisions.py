@@ -93,11 +93,79 @@ def test_a_group_decided_elsewhere_merges_nothing(queue, admin_client):
         {"commune": group.commune_id, "nom": group.key, "paire": ids},
         follow=True,
     )
-    assert "rien n'a été fusionné" in html.unescape(answer.content.decode())
+    assert "rien n'a été décidé" in html.unescape(answer.content.decode())
     assert not Merge.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_group_is_set_apart_at_once_and_reopened_at_once(queue, admin_client):
+    (group,) = presenters.groups()
+    ids = [str(p.pk) for p in group.pairs]
+    page = admin_client.get("/doublons/").content.decode()
+    assert "Pas des doublons : les 2 paires de Rennes" in page
+    admin_client.post(
+        "/doublons/groupe/decider/",
+        {"commune": group.commune_id, "nom": group.key, "paire": ids, "decision": "not-duplicate"},
+    )
+    assert _pair(queue["near"]).status == _pair(queue["near_too"]).status == "not-duplicate"
+    assert not Merge.objects.exists()
+    assert presenters.groups() == []
+    # remembered: a new search does not bring them back
+    run_dedupe()
+    assert _pair(queue["near"]).status == "not-duplicate"
+
+    page = html.unescape(admin_client.get("/doublons/").content.decode())
+    assert "Groupes marqués « pas des doublons »" in page
+    batch = _pair(queue["near"]).batch
+    assert batch
+    assert batch == _pair(queue["near_too"]).batch
+    answer = admin_client.post(f"/doublons/groupe/lot/{batch}/rouvrir/", follow=True)
+    assert "2 paires de nouveau à relire" in html.unescape(answer.content.decode())
+    assert _pair(queue["near"]).status == _pair(queue["near_too"]).status == "to-review"
+    assert len(presenters.groups()) == 1
+    again = admin_client.post(f"/doublons/groupe/lot/{batch}/rouvrir/", follow=True)
+    assert "plus de paire à rouvrir" in html.unescape(again.content.decode())
+
+
+@pytest.mark.django_db
+def test_a_wider_distance_takes_in_farther_boxes(queue, admin_client):
+    assert [len(g.pairs) for g in presenters.groups(100)] == [3]
+    page = admin_client.get("/doublons/?distance=100").content.decode()
+    assert "Fusionner les 3 paires de Rennes" in page
+    assert '<option value="100" selected>' in page
+    # a distance not offered falls back to 50 m rather than failing
+    assert (
+        "Fusionner les 2 paires de Rennes"
+        in admin_client.get("/doublons/?distance=9e9").content.decode()
+    )
+    (group,) = presenters.groups(100)
+    ids = [str(p.pk) for p in group.pairs]
+    admin_client.post(
+        "/doublons/groupe/decider/",
+        {"commune": group.commune_id, "nom": group.key, "paire": ids, "distance": "100"},
+    )
+    assert _pair(queue["far"]).status == "merged"
+    assert _pair(queue["other_name"]).status == "to-review"
+
+
+@pytest.mark.django_db
+def test_the_queue_has_a_json_twin(queue, admin_client):
+    answer = admin_client.get("/doublons/?format=json")
+    assert answer["Content-Type"].startswith("application/json")
+    data = answer.json()
+    assert data["count"] == 4
+    assert {(p["left"], p["right"]) for p in data["pairs"]} == set(queue.values())
+    assert data["group_distance_m"] == 50
+    (group,) = data["groups"]
+    assert group["commune"] == "com:35238"
+    assert sorted(group["pairs"]) == sorted(_pair(queue[k]).pk for k in ("near", "near_too"))
+    assert data["pairs"][0]["left_name"].startswith("Boîte à livres")
 
 
 @pytest.mark.django_db
 def test_group_pages_are_for_staff_only(client):
     assert client.post("/doublons/groupe/fusionner/").status_code == 302
+    assert client.post("/doublons/groupe/decider/").status_code == 302
+    assert "/admin/login/" in client.post("/doublons/groupe/lot/abc/rouvrir/")["Location"]
+    assert "/admin/login/" in client.get("/doublons/?format=json")["Location"]
     assert "/admin/login/" in client.post("/doublons/fusions/lot/abc/annuler/")["Location"]

@@ -38,7 +38,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ..coords import parse_number
-from ..errors import SourceFileError
+from ..errors import RowRejected, SourceFileError
 from ..records import Candidate, RawRow
 from ._common import (
     attribute_codes,
@@ -59,10 +59,11 @@ from .base import Backend
 from .tabular_mapping import (
     DATE_FIELDS,
     TEXT_FIELDS,
+    Proposal,
     ValueTable,
     check_mapping,
     normalize,
-    propose_mapping,
+    propose,
 )
 
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -149,14 +150,15 @@ def resolve(mapping: dict[str, Any], names: list[str]) -> Resolved:
     return resolved
 
 
-def proposal(names: list[str]) -> dict[str, Any]:
-    """The csv/xlsx proposal, without what the geometry already gives."""
-    mapping = propose_mapping(names)
+def proposal(names: list[str]) -> Proposal:
+    """The csv/xlsx proposal (its notes and its reason for unnamed rows included), without
+    what the geometry already gives."""
+    proposed = propose(names)
     for key in _SPREADSHEET_ONLY:
-        mapping.pop(key, None)
+        proposed.mapping.pop(key, None)
     for key in ("lat", "lon"):
-        mapping["fields"].pop(key, None)
-    return mapping
+        proposed.mapping["fields"].pop(key, None)
+    return proposed
 
 
 class GeoJsonBackend(Backend):
@@ -166,6 +168,8 @@ class GeoJsonBackend(Backend):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.resolved: Resolved | None = None
+        # Rows without a name are rejected with this reason (the proposal found no safe name).
+        self.unnamed_reason: str | None = None
 
     def rows(self, path: Path) -> Iterator[RawRow]:
         features = load_features(path)
@@ -179,7 +183,15 @@ class GeoJsonBackend(Backend):
 
     def _resolve(self, names: list[str]) -> Resolved:
         given = {k: v for k, v in self.options.mapping.items() if k not in _SPREADSHEET_ONLY}
-        return resolve(given if given else proposal(names), names)
+        if given:
+            return resolve(given, names)
+        proposed = proposal(names)
+        self.notes.append(
+            _("aucune correspondance fournie : correspondance proposée d'après les propriétés")
+        )
+        self.notes.extend(proposed.notes)
+        self.unnamed_reason = proposed.unnamed_reason
+        return resolve(proposed.mapping, names)
 
     def remote_id(self, feature: dict[str, Any]) -> str | None:
         value = self._get(feature_properties(feature), "remote_id")
@@ -250,6 +262,8 @@ class GeoJsonBackend(Backend):
         for name in self.resolved.extra:
             if properties.get(name) not in (None, ""):
                 candidate.extra[name] = properties[name]
+        if not candidate.name and self.unnamed_reason:
+            raise RowRejected(self.unnamed_reason)
         return candidate
 
     def _table_values(self, table: ValueTable, properties: dict[str, Any]) -> list[str]:

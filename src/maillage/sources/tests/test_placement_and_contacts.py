@@ -4,11 +4,14 @@ facilitators; a regional list of tiers-lieux with the places' own phones and rol
 addresses."""
 
 import csv
+import importlib
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 
 from maillage.catalog.models import Initiative
+from maillage.catalog.services import place_initiative
 from maillage.sources.harvest import ImportRequest, run_import
 from maillage.sources.models import HarvestItem, HarvestJob, Outcome
 from maillage.sources.personal import REDACTED, email_rule, phone_rule
@@ -80,8 +83,34 @@ def test_rows_without_coordinates_are_placed_by_postcode_and_town_together(refer
     initiative = Initiative.objects.get(name="Désaccord")
     assert initiative.commune_id == "com:32213"
     assert initiative.location_precision == "commune"
+    assert initiative.commune_method == "postcode"
     assert initiative.lon is not None
     assert initiative.lat is not None
+    # an officer's later edit that leaves the point alone keeps the origin…
+    initiative.description = "Ressourcerie"
+    place_initiative(initiative)
+    assert initiative.commune_method == "postcode"
+    # …one that moves the point to the address makes it a point's commune
+    initiative.lon, initiative.lat = 0.9105, 43.4745  # Lombez, on its church square
+    place_initiative(initiative)
+    assert (initiative.commune_id, initiative.commune_method) == ("com:32213", "point")
+
+
+def test_places_by_postcode_stored_before_are_marked_by_the_migration(referential, tmp_path):
+    migration = importlib.import_module("maillage.catalog.migrations.0011_commune_method_postcode")
+    path = _csv(
+        tmp_path / "lieux.csv",
+        ["Nom", "Code postal", "Ville", "lat", "lon"],
+        [
+            ["Par code postal", "32000", "Auch", "", ""],
+            ["Par point", "32000", "Auch", "43.6465", "0.5855"],
+        ],
+    )
+    _run(path, category="tiers-lieu")
+    Initiative.objects.update(commune_method="point")  # as stored before the value existed
+    migration.mark_postcode_placements(django_apps, None)
+    methods = dict(Initiative.objects.values_list("name", "commune_method"))
+    assert methods == {"Par code postal": "postcode", "Par point": "point"}
 
 
 def test_town_key_reads_towns_as_addresses_write_them():

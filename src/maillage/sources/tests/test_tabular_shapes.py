@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from maillage.catalog.models import Initiative
 from maillage.sources.backends.base import BackendOptions
+from maillage.sources.backends.geojson import GeoJsonBackend
 from maillage.sources.backends.json_records import JsonBackend
 from maillage.sources.backends.tabular import CsvBackend, XlsxBackend
 from maillage.sources.backends.tabular_mapping import (
@@ -35,7 +37,9 @@ def _options(mapping: dict[str, Any]) -> BackendOptions:
     return BackendOptions(mapping=mapping)
 
 
-def _parse_all(backend: CsvBackend | XlsxBackend | JsonBackend, path: Path) -> list[Any]:
+def _parse_all(
+    backend: CsvBackend | XlsxBackend | JsonBackend | GeoJsonBackend, path: Path
+) -> list[Any]:
     """Each row's Candidate, or the RowRejected it raised."""
     results: list[Any] = []
     for row in backend.rows(path):
@@ -173,6 +177,48 @@ def test_no_person_published_as_a_place(referential: Any, tmp_path: Path) -> Non
     reasons = HarvestItem.objects.filter(job=job).values_list("reasons", flat=True)
     assert all(any("sans nom de lieu" in r for r in item) for item in reasons)
     assert any("aucune colonne sûre pour le nom du lieu" in n for n in job.notes)
+
+
+def _spaces_geojson(path: Path, columns: list[str]) -> Path:
+    """The spaces as GeoJSON points, with only the given properties."""
+    features = []
+    for row in SPACES:
+        record = dict(zip(SPACES_HEADER, row, strict=True))
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [float(record["lon"]), float(record["lat"])],
+                },
+                "properties": {column: record[column] for column in columns},
+            }
+        )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return path
+
+
+def test_geojson_names_the_space_not_the_facilitator(tmp_path: Path) -> None:
+    path = _spaces_geojson(tmp_path / "espaces.geojson", SPACES_HEADER[:6])
+    backend = GeoJsonBackend()
+    results = _parse_all(backend, path)
+    assert [c.name for c in results] == [row[0] for row in SPACES]
+    assert any("correspondance proposée" in note for note in backend.notes)
+
+
+def test_geojson_without_a_safe_name_says_so_and_rejects_its_rows(tmp_path: Path) -> None:
+    path = _spaces_geojson(tmp_path / "animateurs.geojson", ["Commune", "Nom animateur"])
+    backend = GeoJsonBackend()
+    results = _parse_all(backend, path)
+    assert any(
+        "aucune colonne sûre pour le nom du lieu : « Nom animateur » désigne une personne" in note
+        for note in backend.notes
+    )
+    assert all(isinstance(r, RowRejected) for r in results), results
+    assert "sans nom de lieu" in str(results[0])
+    # with a mapping naming the place's property, nothing is refused
+    given = GeoJsonBackend(_options({"fields": {"name": "Commune"}}))
+    assert [c.name for c in _parse_all(given, path)] == ["Vitré", "Fougères", "Redon"]
 
 
 # --- 4. two entities in one table ------------------------------------------------------------
@@ -434,18 +480,25 @@ def test_a_header_with_numbers_in_names_is_still_a_header(tmp_path: Path) -> Non
 
 
 @pytest.mark.django_db
-def test_headerless_csv_imports_every_record(referential: Any, tmp_path: Path) -> None:
+def test_headerless_csv_with_postcode_and_town_places_every_record(
+    referential: Any, tmp_path: Path
+) -> None:
+    """The issue's file end to end: no header, no coordinates, no INSEE code, a postcode
+    that lost its 0. Every record is read, and placed by its postcode and town."""
     path = _write(tmp_path / "lieux.csv", HEADERLESS, ";")
-    job = run_import(
-        ImportRequest(backend="csv", path=path, source="t", category="tiers-lieu", dry_run=True)
-    )
-    assert job.status != HarvestJob.Status.FAILED, job.error
+    job = run_import(ImportRequest(backend="csv", path=path, source="t", category="tiers-lieu"))
+    assert job.status == HarvestJob.Status.DONE, (job.error, job.notes)
     assert job.rows == 5
+    assert job.outcomes["new"] == 5
     assert any("ressemble à des données" in n for n in job.notes)
-    # Every record is read as a row (placing by postcode and town is another fix of issue 13:
-    # without coordinates nor INSEE code these rows may still be « impossible à placer »).
-    assert HarvestItem.objects.filter(job=job).count() == 5
-    assert HarvestItem.objects.get(job=job, row_number=1).raw["colonne 1"] == HEADERLESS[0][0]
+    items = {i.row_number: i for i in HarvestItem.objects.filter(job=job)}
+    assert items[1].raw["colonne 1"] == HEADERLESS[0][0]
+    communes = [items[n].commune_id for n in range(1, 6)]
+    # Mirepoix (its « 9500 » read as 09500), Toulouse, Auch, Pamiers, Toulouse
+    assert communes == ["com:09194", "com:31555", "com:32013", "com:09225", "com:31555"]
+    assert {i.commune_method for i in Initiative.objects.all()} == {"postcode"}
+    assert {i.location_precision for i in Initiative.objects.all()} == {"commune"}
+    assert Initiative.objects.get(name=HEADERLESS[0][0]).postcode == "09500"
 
 
 def test_year_columns_are_a_header(tmp_path: Path) -> None:
