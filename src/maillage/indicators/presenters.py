@@ -55,6 +55,7 @@ class PortraitPage:
     strengths: list[str]
     choropleth: dict[str, Any] = field(default_factory=dict)
     series: list[dict[str, Any]] = field(default_factory=list)
+    coverage_sources: list[dict[str, Any]] = field(default_factory=list)
 
 
 def labels() -> dict[str, str]:
@@ -81,8 +82,12 @@ def _rows(data: dict[str, Any], names: dict[str, str]) -> list[Row]:
             Row(f"fam:{family}", names[f"fam:{family}"], figures, compared.get(f"fam:{family}", {}))
         )
         for code, category_figures in data["categories"].items():
+            # A category is listed when something is known of it here: initiatives, people
+            # within reach, or a source that looked (its 0 is a real zero).
             if family_of.get(code) == family and (
-                category_figures["count"] or category_figures["reach_share"]
+                category_figures["count"]
+                or category_figures["reach_share"]
+                or category_figures.get("covered") == "full"
             ):
                 key = f"cat:{code}"
                 rows.append(Row(key, names[key], category_figures, compared.get(key, {}), True))
@@ -122,7 +127,7 @@ def portrait_page(
 ) -> PortraitPage:
     """`names`: labels() of the request (read once per page)."""
     families = [
-        (names[f"fam:{code}"], float(figures["count"]))
+        (names[f"fam:{code}"], float(figures["count"] or 0))
         for code, figures in data["families"].items()
     ]
     creations = data["emergence"]["creations_per_year"].get("all", {})
@@ -154,6 +159,16 @@ def portrait_page(
                 "bars": _bars([(day, float(count)) for day, count in entry["points"]]),
             }
             for entry in data["time_series"]
+        ],
+        coverage_sources=[
+            {
+                **source,
+                "labels": [
+                    names.get(f"cat:{code}", names.get(f"fam:{code}", code))
+                    for code in source["categories"]
+                ],
+            }
+            for source in data["coverage"]["sources"]
         ],
     )
 
