@@ -40,7 +40,7 @@ class Row:
 @dataclass
 class Bar:
     label: str
-    value: float
+    value: float | None  # None: no source looks at it here (« non couvert »)
     width: float
 
 
@@ -68,9 +68,11 @@ def labels() -> dict[str, str]:
     return result
 
 
-def _bars(pairs: list[tuple[str, float]]) -> list[Bar]:
-    top = max((v for _l, v in pairs), default=0) or 1
-    return [Bar(label, value, round(CHART_WIDTH * value / top, 2)) for label, value in pairs]
+def _bars(pairs: list[tuple[str, float | None]]) -> list[Bar]:
+    top = max((v for _l, v in pairs if v is not None), default=0) or 1
+    return [
+        Bar(label, value, round(CHART_WIDTH * (value or 0) / top, 2)) for label, value in pairs
+    ]
 
 
 def _rows(data: dict[str, Any], names: dict[str, str]) -> list[Row]:
@@ -126,8 +128,11 @@ def portrait_page(
     data: dict[str, Any], territory: Territory, scope: str, indicator: str, names: dict[str, str]
 ) -> PortraitPage:
     """`names`: labels() of the request (read once per page)."""
-    families = [
-        (names[f"fam:{code}"], float(figures["count"] or 0))
+    families: list[tuple[str, float | None]] = [
+        (
+            names[f"fam:{code}"],
+            None if figures.get("covered") == "none" else float(figures["count"] or 0),
+        )
         for code, figures in data["families"].items()
     ]
     creations = data["emergence"]["creations_per_year"].get("all", {})
