@@ -70,9 +70,7 @@ def labels() -> dict[str, str]:
 
 def _bars(pairs: list[tuple[str, float | None]]) -> list[Bar]:
     top = max((v for _l, v in pairs if v is not None), default=0) or 1
-    return [
-        Bar(label, value, round(CHART_WIDTH * (value or 0) / top, 2)) for label, value in pairs
-    ]
+    return [Bar(label, value, round(CHART_WIDTH * (value or 0) / top, 2)) for label, value in pairs]
 
 
 def _rows(data: dict[str, Any], names: dict[str, str]) -> list[Row]:
