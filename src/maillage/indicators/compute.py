@@ -202,7 +202,8 @@ def shannon(counts: np.ndarray) -> float:
     if total <= 0:
         return 0.0
     shares = counts[counts > 0] / total
-    return float(-(shares * np.log(shares)).sum())
+    # + 0.0: one category gives -0.0, which the portrait would print « -0,00 »
+    return float(-(shares * np.log(shares)).sum()) + 0.0
 
 
 def _creations(

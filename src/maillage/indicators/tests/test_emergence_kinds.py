@@ -100,5 +100,6 @@ def test_the_portrait_names_the_three_kinds(referential, tmp_path, client):
     recompute()
     page = client.get(f"/territoires/{RENNES}/portrait/").content.decode()
     assert "Apparues depuis un an" in page
-    assert "Venues avec le premier import de leur source" in page
+    assert "+ 3 venues avec le premier import de leur source" in page
+    assert "« venues avec le premier import »" in page  # the Emergence section says what it is
     assert "Repérées depuis moins d'un an" not in page

@@ -142,12 +142,13 @@ def _visit(page, watch: Watch, url: str) -> None:  # noqa: F811
 def _hover_points(page) -> set[str]:  # noqa: F811
     """Hover each hostile point of the map; the names read in their tooltips."""
     page.wait_for_selector("#carte[data-loaded='true']")
-    box = page.locator("#carte").bounding_box()
-    assert box is not None
     seen = set()
     for name in HOSTILE_NAMES:
         point = page.evaluate(SHOW_POINT, name)
         assert point is not None, name
+        # Measured once the map shows the point: the page may have scrolled meanwhile.
+        box = page.locator("#carte").bounding_box()
+        assert box is not None
         x, y = box["x"] + point["x"], box["y"] + point["y"]
         page.mouse.move(x + 40, y + 40)
         page.mouse.move(x, y)
