@@ -115,20 +115,25 @@ def _summed(level: str, territory_ids: list[str]) -> dict[str, list[Group]]:
     parent = _PARENT.get(level)  # None for France: every commune
     additive = [code for code, metric in m.METRICS.items() if metric.additive]
     rows = PlatformFootprint.objects.filter(territory__level=Level.COMMUNE, metric__in=additive)
+    if parent is not None:
+        rows = rows.filter(**{f"{parent}__in": territory_ids})
+    values = list(
+        rows.values(*_COLUMNS, "territory__population", parent=F(parent or "territory_id"))
+    )
+    if not values:  # most territories: no query on their communes
+        return {}
     communes = Territory.objects.filter(level=Level.COMMUNE)
     if parent is not None:
         field_name = parent.removeprefix("territory__")
-        rows = rows.filter(**{f"{parent}__in": territory_ids})
-        communes = communes.filter(**{f"{field_name}__in": territory_ids})
         totals = dict(
-            communes.order_by()
+            communes.filter(**{f"{field_name}__in": territory_ids})
+            .order_by()
             .values(field_name)
             .annotate(n=Count("id"))
             .values_list(field_name, "n")
         )
     else:
         totals = {"fr": communes.count()}
-    values = rows.values(*_COLUMNS, "territory__population", parent=F(parent or "territory_id"))
     groups: dict[str, dict[tuple[str, datetime.date], Group]] = defaultdict(dict)
     for row in values:
         tid = row["parent"] if parent else "fr"

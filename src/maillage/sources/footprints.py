@@ -260,7 +260,8 @@ def run_footprint(job: HarvestJob, source: Source, backend: FootprintBackend, re
     writes.archived = [pk for pk, _item in archived]
     job.mapping = backend.effective_mapping or {}
     job.columns = list(columns)
-    job.notes = list(dict.fromkeys([str(n) for n in backend.notes] + _plan_notes(plan)))
+    notes = [*backend.notes, *backend.final_notes(), *_plan_notes(plan)]
+    job.notes = list(dict.fromkeys(str(n) for n in notes))
     with transaction.atomic():  # the last transaction: records and figures at once
         if not request.dry_run:
             _write_records(job, source, writes)

@@ -88,8 +88,6 @@ class AirbnbListingsBackend(FootprintBackend):
         rows = reader.rows(path)
         first = next(rows, None)
         self.notes = list(reader.notes)
-        if first is None:
-            return
         missing = [c for c in REQUIRED if c not in reader.header]
         if missing:
             raise SourceFileError(
@@ -110,8 +108,9 @@ class AirbnbListingsBackend(FootprintBackend):
             )
             % {"mark": REDACTED}
         )
-        yield first
-        yield from rows
+        if first is not None:
+            yield first
+            yield from rows
 
     def read(self, rows: list[RawRow]) -> list[FootprintRow]:
         parsed = [self._parse(row) for row in rows]
@@ -234,6 +233,10 @@ class AirbnbListingsBackend(FootprintBackend):
 
     def date_described(self) -> datetime.date | None:
         return self.given_date or self.latest_review
+
+    def final_notes(self) -> list[str]:
+        note = self.date_note()
+        return [note] if note else []
 
     def date_note(self) -> str:
         if self.given_date is not None:

@@ -49,7 +49,8 @@ class Resolution:
 class FootprintContext(Protocol):
     """What a footprint backend may ask of the referential (built by the engine)."""
 
-    subdivisions: SubdivisionLocator
+    @property
+    def subdivisions(self) -> SubdivisionLocator: ...
 
     def locate(self, lons: Sequence[float], lats: Sequence[float]) -> list[str | None]: ...
 
@@ -102,6 +103,10 @@ class FootprintBackend(Backend):
     def date_described(self) -> datetime.date | None:
         """The date the figures describe, when there is one for the whole file."""
         return None
+
+    def final_notes(self) -> list[str]:
+        """What the whole file taught, said once the last row is read (French)."""
+        return []
 
     def parse(self, row: RawRow) -> Candidate:  # never called: the rows are not initiatives
         raise RowRejected(_("ligne d'empreinte : elle ne décrit pas une initiative"))
