@@ -35,7 +35,7 @@ from .models import TerritoryFigures
 
 PEER_DAYS = 366  # a peer's figure at most a year away from this one's date
 TERRITORY, COMMUNES = "territory", "communes"
-_PARENT = {
+_PARENT: dict[str, str] = {
     Level.EPCI: "territory__epci_id",
     Level.DEPARTEMENT: "territory__departement_id",
     Level.REGION: "territory__region_id",

@@ -30,7 +30,7 @@ from maillage.catalog.models import Category, PlatformFootprint
 from maillage.catalog.services import FootprintPlan, apply_footprints, plan_footprints
 from maillage.core import fastwrite
 from maillage.core.fastwrite import WriterTurns
-from maillage.territories.locator import Locator, get_locator
+from maillage.territories.area import AreaLocator
 from maillage.territories.models import Territory, TerritoryAlias
 from maillage.territories.selectors import ID_PATTERN
 from maillage.territories.subdivisions import SubdivisionLocator, get_subdivisions
@@ -59,7 +59,7 @@ class Referential:
             )
         }
         self.categories = set(Category.objects.filter(retired=False).values_list("code", flat=True))
-        self._locator: Locator | None = None
+        self._area = AreaLocator()
         self._subdivisions: SubdivisionLocator | None = None
 
     @property
@@ -69,11 +69,10 @@ class Referential:
         return self._subdivisions
 
     def locate(self, lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
+        """Communes of the points (the index covers the file's area only: see area.py)."""
         if not lons:
             return []
-        if self._locator is None:
-            self._locator = get_locator()
-        return list(self._locator.locate(np.asarray(lons, float), np.asarray(lats, float)))
+        return list(self._area.locate(np.asarray(lons, float), np.asarray(lats, float)))
 
     def name(self, territory_id: str) -> str:
         found = self.territories.get(territory_id)
