@@ -46,6 +46,7 @@ ENTIRE_HOMES = "logements-entiers"
 ENTIRE_OVER_90 = "logements-entiers-plus-90-nuits"
 ENTIRE_OVER_120 = "logements-entiers-plus-120-nuits"
 WITH_NUMBER = "annonces-avec-numero"
+INVALID_NUMBER = "annonces-numero-invalide"
 WITH_MENTION = "annonces-mention-sans-numero"
 MULTI_HOST = "annonces-hotes-multiples"
 
@@ -72,6 +73,12 @@ METRICS: dict[str, Metric] = {
     ),
     WITH_NUMBER: Metric(
         _("Annonces avec un numéro d'enregistrement"), _("annonces"), True, _("Avec numéro")
+    ),
+    INVALID_NUMBER: Metric(
+        _("Annonces avec un numéro invalide (ses 5 premiers chiffres ne sont pas un code commune)"),
+        _("annonces"),
+        True,
+        _("Numéro invalide"),
     ),
     WITH_MENTION: Metric(
         _("Annonces avec une mention sans numéro (exemption, bail mobilité…)"),
@@ -124,6 +131,7 @@ ORDER = [
     ENTIRE_OVER_90,
     WITH_NUMBER,
     "part-avec-numero",
+    INVALID_NUMBER,
     WITH_MENTION,
     MULTI_HOST,
     "part-hotes-multiples",

@@ -4,8 +4,10 @@ Paris, Lyon and Marseille) into footprint figures. Pure: no database.
 A listing counts once in its commune: every listing; the entire homes (`Entire home/apt`);
 those available more than 90 and more than 120 nights in the next 365 days (the caps of a
 main residence: 120 nights, which the loi Le Meur of 19 November 2024 lets a commune lower
-to 90); those with a registration number, and apart those whose registration field holds a
-mention without a number (exemption, mobility lease…); those of hosts who have several
+to 90); those with a registration number (13 characters whose first 5 are a commune's
+INSEE code), and apart those with a number of that shape whose first 5 digits are no
+commune's code (`1234567890123`, `0693861900057`), and those whose registration field holds
+a mention without a number (exemption, mobility lease…); those of hosts who have several
 listings in the file's area (`calculated_host_listings_count` > 1).
 """
 
@@ -23,7 +25,8 @@ ROOM_TYPES = (ENTIRE_HOME, "Private room", "Shared room", "Hotel room")
 CAPS = ((90, m.ENTIRE_OVER_90), (120, m.ENTIRE_OVER_120))
 
 STORED_UNIT = "annonces"  # stored as data, in French (pages translate the measure's unit)
-NUMBER = "numero"  # a registration number (13 characters, INSEE code first)
+NUMBER = "numero"  # a registration number (13 characters, an INSEE code first)
+INVALID = "numero-invalide"  # the same shape, but its first 5 digits are no commune's code
 MENTION = "mention"  # text without a number (« Exempt - hotel-type listing », « bail mobilité »)
 
 # 5 characters of an INSEE code, 6 digits, a 2-character key (6938113058353, 33063001366CB).
@@ -76,6 +79,8 @@ class ListingCounts:
                         c[metric] += 1
             if listing.registration == NUMBER:
                 c[m.WITH_NUMBER] += 1
+            elif listing.registration == INVALID:
+                c[m.INVALID_NUMBER] += 1
             elif listing.registration == MENTION:
                 c[m.WITH_MENTION] += 1
             if listing.multi_host:

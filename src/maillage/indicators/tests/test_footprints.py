@@ -3,7 +3,6 @@ commune's own figures with shares and arrondissements, sums over the communes of
 territory (with how many they cover), never a sum across platforms, peers with data."""
 
 import datetime
-import io
 import json
 
 import pytest
@@ -146,7 +145,9 @@ def test_peers_with_data_are_compared_at_the_closest_date(listings):
     assert _figures(group)["part-avec-numero"]["peers"]["peers_with_data"] == 1  # Bordeaux
 
 
-def test_portrait_shows_lyon_listings_by_arrondissement_and_escapes_names(listings, client, tmp_path):
+def test_portrait_shows_lyon_listings_by_arrondissement_and_escapes_names(
+    listings, client, tmp_path, capsys
+):
     hostile = "<script>alert(1)</script>"
     path = tmp_path / "chiffres.csv"
     path.write_text(
@@ -168,9 +169,8 @@ def test_portrait_shows_lyon_listings_by_arrondissement_and_escapes_names(listin
     assert accessibility_problems(html) == []
     data = client.get("/territoires/com:69123/portrait/", {"format": "json"}).json()
     assert sorted(g["platform"] for g in data["footprints"]) == sorted(["Airbnb", hostile])
-    out = io.StringIO()
-    call_command("indicators", "com:69123", stdout=out)
-    assert json.loads(out.getvalue())["footprints"] == data["footprints"]
+    call_command("indicators", "com:69123")
+    assert json.loads(capsys.readouterr().out)["footprints"] == data["footprints"]
     # The old code of an arrondissement opens Lyon's portrait, where its figure is.
     assert client.get("/territoires/com:69384/portrait/").url == "/territoires/com:69123/portrait/"
 

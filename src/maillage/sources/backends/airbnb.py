@@ -21,7 +21,15 @@ from maillage.catalog import footprint_metrics as m
 from maillage.catalog.services import FootprintFigure
 
 from ..errors import SourceFileError
-from ..listings import ENTIRE_HOME, NUMBER, ROOM_TYPES, Listing, ListingCounts, registration
+from ..listings import (
+    ENTIRE_HOME,
+    INVALID,
+    NUMBER,
+    ROOM_TYPES,
+    Listing,
+    ListingCounts,
+    registration,
+)
 from ..personal import REDACTED
 from ..records import RawRow
 from .footprint_base import FootprintBackend, FootprintRow
@@ -211,8 +219,12 @@ class AirbnbListingsBackend(FootprintBackend):
         if insee:
             declared = self.ctx.commune_of(insee)
             if declared is None:
+                state["license"] = INVALID
                 row.reasons.append(
-                    _("numéro d'enregistrement dont le code commune %(code)s est inconnu : compté comme numéro")
+                    _(
+                        "numéro d'enregistrement invalide : %(code)s, ses 5 premiers chiffres, "
+                        "n'est le code d'aucune commune ; compté à part"
+                    )
                     % {"code": insee}
                 )
             elif declared != commune:

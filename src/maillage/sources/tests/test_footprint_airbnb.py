@@ -69,6 +69,7 @@ def test_listings_counted_per_commune_and_arrondissement(referential, tmp_path):
         "logements-entiers-plus-90-nuits": 3,  # 300, 100, 95 (the private room is not)
         "logements-entiers-plus-120-nuits": 1,  # 300
         "annonces-avec-numero": 2,  # 6938413058353 and the spaced 69383…AB
+        "annonces-numero-invalide": 0,
         "annonces-mention-sans-numero": 2,
         "annonces-hotes-multiples": 2,
     }

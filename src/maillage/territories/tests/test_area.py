@@ -15,15 +15,18 @@ def test_same_communes_as_the_national_locator(referential):
     national = get_locator()
     area = AreaLocator()
     # Lyon's box, then Bordeaux's (the area grows), then a Lyon batch again.
+    indexed = []
     for west, south, east, north in (
         (4.77, 45.70, 4.90, 45.81),
-        (-0.83, 44.75, -0.46, 45.02),
-        (4.80, 45.72, 4.88, 45.79),
+        (4.80, 45.72, 4.88, 45.79),  # inside the area: the same index
+        (4.60, 45.60, 4.95, 45.90),  # beyond it: the area grows
+        (-0.83, 44.75, -0.46, 45.02),  # Bordeaux too: half of France, the national index
     ):
         lons = rng.uniform(west, east, 20000)
         lats = rng.uniform(south, north, 20000)
         assert list(area.locate(lons, lats)) == list(national.locate(lons, lats))
-    assert 50 < area.communes < 3000  # the two cities' surroundings, not all of France
+        indexed.append(area.communes)
+    assert 20 < indexed[0] == indexed[1] < indexed[2] < 600 < 3000 < indexed[3]
     # Points on a vertex of a commune outline: the lowest code wins in both.
     outline = national.geoms[list(national.ids).index("com:69123")]
     vertices = np.asarray(outline.exterior.coords if outline.geom_type == "Polygon" else
