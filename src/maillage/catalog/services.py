@@ -365,6 +365,4 @@ def apply_footprints(origin: str, plan: FootprintPlan) -> None:
         for name in _FIGURE_FIELDS:
             setattr(row, name, getattr(f, name))
         changed.append(row)
-    PlatformFootprint.objects.bulk_update(
-        changed, [*_FIGURE_FIELDS, "updated_at"], batch_size=1000
-    )
+    PlatformFootprint.objects.bulk_update(changed, [*_FIGURE_FIELDS, "updated_at"], batch_size=1000)

@@ -168,7 +168,9 @@ def load(level: str, territory_ids: list[str]) -> dict[str, list[Group]]:
         groups = list(own)
         for group in summed.get(tid, []):
             group.values = {
-                k: v for k, v in group.values.items() if (group.platform, group.date, k) not in given
+                k: v
+                for k, v in group.values.items()
+                if (group.platform, group.date, k) not in given
             }
             if group.values:
                 groups.append(group)
@@ -210,16 +212,17 @@ def _compared(
 ) -> dict[str, Any] | None:
     if not group.complete or not peers:
         return None
-    members = []
+    members: list[dict[str, Any]] = []
+    others: list[float] = []
     for peer_id, name, theirs in peers:
         found = _peer_value(group, metric, theirs)
         if found is not None:
+            others.append(found[0])
             members.append(
                 {"id": peer_id, "name": name, "value": found[0], "date": found[1].isoformat()}
             )
     if not members:
         return None
-    others = [p["value"] for p in members]
     median = statistics.median(others)
     return {
         "peers_with_data": len(members),
@@ -279,7 +282,11 @@ def _breakdown(group: Group, parts: dict[str, tuple[str, int | None]]) -> list[d
     rows = []
     for code in codes:
         name, population = parts.get(code, (code, None))
-        values = {metric: group.breakdown[metric][code] for metric in group.breakdown if code in group.breakdown[metric]}
+        values = {
+            metric: group.breakdown[metric][code]
+            for metric in group.breakdown
+            if code in group.breakdown[metric]
+        }
         part = Group(group.platform, group.date, TERRITORY, values=values, population=population)
         figures = {
             metric: part.value(metric)
@@ -287,7 +294,13 @@ def _breakdown(group: Group, parts: dict[str, tuple[str, int | None]]) -> list[d
             if part.value(metric) is not None
         }
         rows.append(
-            {"code": code, "id": f"com:{code}", "name": name, "population": population, "figures": figures}
+            {
+                "code": code,
+                "id": f"com:{code}",
+                "name": name,
+                "population": population,
+                "figures": figures,
+            }
         )
     return rows
 
@@ -297,16 +310,14 @@ def _kind_labels(groups: list[Group]) -> dict[str, str]:
     return {c.code: c.label for c in Category.objects.filter(code__in=codes)}
 
 
-def as_json(
-    groups: list[Group], peers: list[tuple[str, str, list[Group]]]
-) -> list[dict[str, Any]]:
+def as_json(groups: list[Group], peers: list[tuple[str, str, list[Group]]]) -> list[dict[str, Any]]:
     kinds = _kind_labels(groups)
     part_codes = {code for g in groups for values in g.breakdown.values() for code in values}
     parts = {
         code: (name, population)
-        for code, name, population in TerritoryAlias.objects.filter(code__in=part_codes).values_list(
-            "code", "name", "population"
-        )
+        for code, name, population in TerritoryAlias.objects.filter(
+            code__in=part_codes
+        ).values_list("code", "name", "population")
     }
     result = []
     for group in groups:
@@ -347,9 +358,7 @@ def as_json(
 
 def footprints(territory_id: str, peer_ids: list[str]) -> list[dict[str, Any]]:
     """The `footprints` of a territory's indicators (see the module's docstring)."""
-    level = (
-        Territory.objects.filter(id=territory_id).values_list("level", flat=True).first()
-    )
+    level = Territory.objects.filter(id=territory_id).values_list("level", flat=True).first()
     if level is None:
         return []
     own = load(level, [territory_id]).get(territory_id, [])

@@ -222,7 +222,9 @@ def decide(
     return items
 
 
-def run_footprint(job: HarvestJob, source: Source, backend: FootprintBackend, request: Any) -> Counter:
+def run_footprint(
+    job: HarvestJob, source: Source, backend: FootprintBackend, request: Any
+) -> Counter:
     """Read, decide and report the file batch by batch, then write records and figures in
     the job's last transaction. Returns the outcomes."""
     from .harvest import Tally  # the engine's own counts (harvest imports this module)

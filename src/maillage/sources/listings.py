@@ -105,7 +105,9 @@ class ListingCounts:
             counts = self.communes[commune_id]
             parts = subdivisions_of(commune_id)
             for metric in m.METRICS:
-                breakdown = {code: self.subdivisions[code][metric] for code in parts}
+                breakdown: dict[str, float] = {
+                    code: self.subdivisions[code][metric] for code in parts
+                }
                 figures.append(
                     FootprintFigure(
                         platform=platform,

@@ -12,6 +12,8 @@ it (the index is rebuilt for the union); past `MAX_COMMUNES`, the national index
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 
@@ -27,7 +29,10 @@ Box = tuple[float, float, float, float]
 
 def _inside(inner: Box, outer: Box) -> bool:
     return (
-        inner[0] >= outer[0] and inner[1] >= outer[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+        inner[0] >= outer[0]
+        and inner[1] >= outer[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
     )
 
 
@@ -38,7 +43,7 @@ class AreaLocator:
         self.box: Box | None = None
         self.communes = 0  # indexed by the current area's locator
         self._locator: Locator | None = None
-        self._boxes: list[tuple[str, str, list[float]]] | None = None
+        self._boxes: list[tuple[str, str, Any]] | None = None
 
     def locate(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         """Commune id per point (`"com:69123"`), None at sea, abroad or for NaN/inf input."""
@@ -72,7 +77,11 @@ class AreaLocator:
         chosen = sorted(
             (code, tid)
             for code, tid, b in self._boxes
-            if b and b[0] - s <= box[2] and b[2] + s >= box[0] and b[1] - s <= box[3] and b[3] + s >= box[1]
+            if b
+            and b[0] - s <= box[2]
+            and b[2] + s >= box[0]
+            and b[1] - s <= box[3]
+            and b[3] + s >= box[1]
         )
         self.communes = len(chosen)
         if not chosen or len(chosen) > MAX_COMMUNES:  # at sea, or the whole country
@@ -82,5 +91,5 @@ class AreaLocator:
                 "id", "geometry"
             )
         )
-        geoms = shapely.from_wkb([bytes(wkb[tid]) for _code, tid in chosen])
+        geoms = shapely.from_wkb([bytes(wkb[tid] or b"") for _code, tid in chosen])
         return Locator([tid for _code, tid in chosen], geoms, build_index(geoms))

@@ -29,9 +29,7 @@ class SubdivisionLocator:
 
     def __init__(self, parts: list[Subdivision], geometries: list[bytes | None]) -> None:
         self.parts = {p.code: p for p in parts}
-        with_outline = [
-            (p, g) for p, g in zip(parts, geometries, strict=True) if g is not None
-        ]
+        with_outline = [(p, g) for p, g in zip(parts, geometries, strict=True) if g is not None]
         with_outline.sort(key=lambda pair: pair[0].code)
         self._codes = np.array([p.code for p, _g in with_outline], dtype=object)
         self._communes = np.array([p.commune_id for p, _g in with_outline], dtype=object)
@@ -55,7 +53,8 @@ class SubdivisionLocator:
         if not wanted or not len(self._geoms):
             return found
         points = shapely.points(
-            np.asarray([lons[i] for i in wanted], float), np.asarray([lats[i] for i in wanted], float)
+            np.asarray([lons[i] for i in wanted], float),
+            np.asarray([lats[i] for i in wanted], float),
         )
         point_index, geom_index = self._tree.query(points, predicate="intersects")
         # Lowest code first: the geometries are sorted by code, so the smallest index wins.

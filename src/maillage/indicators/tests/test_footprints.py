@@ -47,7 +47,11 @@ def _figures(group: dict) -> dict:
 
 def test_a_commune_has_its_counts_shares_and_arrondissements(listings):
     [group] = footprints("com:69123", [])
-    assert (group["platform"], group["scope"], group["date"]) == ("Airbnb", "territory", "2024-03-23")
+    assert (group["platform"], group["scope"], group["date"]) == (
+        "Airbnb",
+        "territory",
+        "2024-03-23",
+    )
     assert group["kind"] == "hebergement-entre-particuliers"
     figures = _figures(group)
     population = Territory.objects.get(id="com:69123").population
@@ -69,7 +73,11 @@ def test_a_commune_has_its_counts_shares_and_arrondissements(listings):
     assert len(group["breakdown"]) == 9
     assert group["breakdown_unplaced"] == {}
     assert group["sources"] == [
-        {"name": "inside-airbnb", "licence": "CC BY 4.0 — Inside Airbnb (insideairbnb.com)", "url": None}
+        {
+            "name": "inside-airbnb",
+            "licence": "CC BY 4.0 — Inside Airbnb (insideairbnb.com)",
+            "url": None,
+        }
     ]
 
 
@@ -83,7 +91,7 @@ def test_a_larger_territory_sums_its_communes_and_says_how_many(listings):
     assert figures["annonces"]["value"] == 2
     assert figures["annonces-hotes-multiples"]["value"] == 1
     populations = Territory.objects.filter(id__in=["com:33063", "com:33281"])
-    covered = sum(t.population for t in populations)
+    covered = sum(t.population or 0 for t in populations)
     assert group["population"] == covered
     assert figures["annonces-pour-1000-habitants"]["value"] == round(2000 / covered, 4)
     assert group["breakdown"] == []
@@ -161,10 +169,12 @@ def test_portrait_shows_lyon_listings_by_arrondissement_and_escapes_names(
     html = client.get("/territoires/com:69123/portrait/").content.decode()
     assert "Empreinte des plateformes" in html
     assert "Airbnb par arrondissement" in html
-    assert 'id="arrondissement-69384"' in html and "Lyon 4e Arrondissement" in html
+    assert 'id="arrondissement-69384"' in html
+    assert "Lyon 4e Arrondissement" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert hostile not in html
-    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
     assert "<b>source</b>" not in html
     assert accessibility_problems(html) == []
     data = client.get("/territoires/com:69123/portrait/", {"format": "json"}).json()

@@ -29,8 +29,10 @@ pytestmark = [
 def test_lyon_footprint_fits_a_laptop_and_a_phone(referential, live_server, tmp_path: Path):
     from playwright.sync_api import expect, sync_playwright
 
-    rows = [listing(n, point, license="6938413058353" if n % 2 else "") for n, point in
-            enumerate([LYON_4E, LYON_4E, LYON_3E, LYON_8E, BORDEAUX], start=1)]
+    rows = [
+        listing(n, point, license="6938413058353" if n % 2 else "")
+        for n, point in enumerate([LYON_4E, LYON_4E, LYON_3E, LYON_8E, BORDEAUX], start=1)
+    ]
     path = write_listings(tmp_path / "listings.csv", rows)
     run_import(ImportRequest(backend="footprint-airbnb", path=path, source="inside-airbnb"))
     recompute(today=datetime.date(2026, 11, 26))

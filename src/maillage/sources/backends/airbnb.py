@@ -133,7 +133,9 @@ class AirbnbListingsBackend(FootprintBackend):
 
     def _parse(self, row: RawRow) -> FootprintRow:
         data = row.data
-        kept = {k: (REDACTED if k in NOT_KEPT and v not in (None, "") else v) for k, v in data.items()}
+        kept = {
+            k: (REDACTED if k in NOT_KEPT and v not in (None, "") else v) for k, v in data.items()
+        }
         result = FootprintRow(row=row, kept=kept, category=m.SHORT_TERM_LETTING)
         problem = broken_row(data)
         listing_id = str(data.get("id") or "").strip()
@@ -141,16 +143,22 @@ class AirbnbListingsBackend(FootprintBackend):
         if problem is None and not listing_id:
             problem = _("identifiant d'annonce absent (colonne id)")
         if problem is None and (lon is None or lat is None):
-            problem = _("coordonnées absentes ou illisibles : latitude « %(lat)s », longitude « %(lon)s »") % {
+            problem = _(
+                "coordonnées absentes ou illisibles : latitude « %(lat)s », longitude « %(lon)s »"
+            ) % {
                 "lat": str(data.get("latitude") or "")[:40],
                 "lon": str(data.get("longitude") or "")[:40],
             }
-        if problem is None and lon is not None and lat is not None:
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                problem = _("coordonnées impossibles : latitude %(lat)s, longitude %(lon)s") % {
-                    "lat": lat,
-                    "lon": lon,
-                }
+        if (
+            problem is None
+            and lon is not None
+            and lat is not None
+            and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+        ):
+            problem = _("coordonnées impossibles : latitude %(lat)s, longitude %(lon)s") % {
+                "lat": lat,
+                "lon": lon,
+            }
         if problem is None and listing_id in self.seen:
             result.skipped = result.rejected = True
             result.reasons.append(
@@ -167,7 +175,9 @@ class AirbnbListingsBackend(FootprintBackend):
         room_type = str(data.get("room_type") or "").strip()
         if room_type not in ROOM_TYPES:
             result.reasons.append(
-                _("type de logement inconnu « %(type)s » : annonce comptée, pas comme logement entier")
+                _(
+                    "type de logement inconnu « %(type)s » : annonce comptée, pas comme logement entier"
+                )
                 % {"type": room_type[:60]}
             )
         availability = _int(str(data.get("availability_365") or ""))
@@ -181,7 +191,9 @@ class AirbnbListingsBackend(FootprintBackend):
         hosted = _int(str(data.get("calculated_host_listings_count") or ""))
         if hosted is None or hosted < 1:
             result.reasons.append(
-                _("nombre d'annonces de l'hôte illisible « %(value)s » : hôte compté comme ayant une seule annonce")
+                _(
+                    "nombre d'annonces de l'hôte illisible « %(value)s » : hôte compté comme ayant une seule annonce"
+                )
                 % {"value": str(data.get("calculated_host_listings_count") or "")[:40]}
             )
             hosted = 1
@@ -212,7 +224,9 @@ class AirbnbListingsBackend(FootprintBackend):
         state["arrondissement"] = part or ""
         if part is None and commune in self.ctx.subdivisions.communes:
             row.reasons.append(
-                _("point hors des arrondissements de %(commune)s : compté pour la commune seulement")
+                _(
+                    "point hors des arrondissements de %(commune)s : compté pour la commune seulement"
+                )
                 % {"commune": self.ctx.name(commune)}
             )
         insee = state.pop("license_insee", "")
@@ -229,7 +243,9 @@ class AirbnbListingsBackend(FootprintBackend):
                 )
             elif declared != commune:
                 row.reasons.append(
-                    _("numéro d'enregistrement d'une autre commune (%(code)s, %(name)s) : compté comme numéro")
+                    _(
+                        "numéro d'enregistrement d'une autre commune (%(code)s, %(name)s) : compté comme numéro"
+                    )
                     % {"code": insee, "name": self.ctx.name(declared)}
                 )
         self.counts.add(
@@ -304,6 +320,8 @@ def check_date(value: object) -> datetime.date | None:
         except ValueError:
             pass
     raise SourceFileError(
-        _("date du relevé invalide : « %(value)s » (forme attendue : AAAA-MM-JJ, par exemple 2024-03-23)")
+        _(
+            "date du relevé invalide : « %(value)s » (forme attendue : AAAA-MM-JJ, par exemple 2024-03-23)"
+        )
         % {"value": str(value)[:40]}
     )

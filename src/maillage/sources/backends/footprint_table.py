@@ -159,7 +159,9 @@ class FootprintTableBackend(FootprintBackend):
                 found = given if given in header else by_key.get(normalize(given))
                 if found is None:
                     raise SourceFileError(
-                        _("%(file)s : colonne « %(column)s » absente (colonnes présentes : %(present)s)")
+                        _(
+                            "%(file)s : colonne « %(column)s » absente (colonnes présentes : %(present)s)"
+                        )
                         % {"file": path.name, "column": given, "present": ", ".join(header[:30])}
                     )
             else:
@@ -235,19 +237,25 @@ class FootprintTableBackend(FootprintBackend):
             if value == figure.value:
                 result.skipped = True
                 result.reasons.append(
-                    _("ligne répétée : même plateforme, territoire, indicateur, date et valeur que la ligne %(row)s")
+                    _(
+                        "ligne répétée : même plateforme, territoire, indicateur, date et valeur que la ligne %(row)s"
+                    )
                     % {"row": first_row}
                 )
             else:
                 result.reasons.append(
-                    _("valeur contradictoire avec la ligne %(row)s (même plateforme, territoire, indicateur et date)")
+                    _(
+                        "valeur contradictoire avec la ligne %(row)s (même plateforme, territoire, indicateur et date)"
+                    )
                     % {"row": first_row}
                 )
             return result
         self.keys[figure.key] = (row.number, figure.value)
         self.accepted.append(figure)
         self._pending.append((result, figure))
-        key = "|".join([figure.platform, figure.territory_id, figure.metric, figure.date.isoformat()])
+        key = "|".join(
+            [figure.platform, figure.territory_id, figure.metric, figure.date.isoformat()]
+        )
         if len(key) > MAX_KEY:
             key = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
         result.key = key
@@ -279,7 +287,8 @@ class FootprintTableBackend(FootprintBackend):
             )
         if metric != metric_text:
             notes.append(
-                _("indicateur « %(text)s » écrit « %(code)s »") % {"text": metric_text[:60], "code": metric}
+                _("indicateur « %(text)s » écrit « %(code)s »")
+                % {"text": metric_text[:60], "code": metric}
             )
         date, note = parse_date(self._cell(data, "date"), self.today)
         if note:
@@ -292,7 +301,8 @@ class FootprintTableBackend(FootprintBackend):
         category = self._cell(data, "category")
         if category and not self.ctx.category_exists(category):
             notes.append(
-                _("catégorie inconnue « %(code)s » : ignorée (voir /typologie/)") % {"code": category[:60]}
+                _("catégorie inconnue « %(code)s » : ignorée (voir /typologie/)")
+                % {"code": category[:60]}
             )
             category = ""
         category = category or platform_kind(platform) or ""

@@ -34,9 +34,7 @@ HOST = "Zoé-Hôtesse"
 
 
 def _import(path: Path, source: str = "airbnb-test", **kwargs) -> HarvestJob:
-    return run_import(
-        ImportRequest(backend="footprint-airbnb", path=path, source=source, **kwargs)
-    )
+    return run_import(ImportRequest(backend="footprint-airbnb", path=path, source=source, **kwargs))
 
 
 def _figures(territory: str = "com:69123", date: str | None = None) -> dict[str, PlatformFootprint]:
@@ -48,11 +46,25 @@ def _figures(territory: str = "com:69123", date: str | None = None) -> dict[str,
 
 def _lyon_rows() -> list[dict[str, str]]:
     return [
-        listing(1, LYON_4E, availability="300", license="6938413058353", host_listings="3", host_name=HOST),
-        listing(2, LYON_4E, availability="100", license="Exempt - hotel-type listing", host_name=HOST),
+        listing(
+            1,
+            LYON_4E,
+            availability="300",
+            license="6938413058353",
+            host_listings="3",
+            host_name=HOST,
+        ),
+        listing(
+            2, LYON_4E, availability="100", license="Exempt - hotel-type listing", host_name=HOST
+        ),
         listing(3, LYON_4E, room_type="Private room", availability="365", host_name=HOST),
         listing(4, LYON_3E, availability="95", license="69 383 130 583 AB", host_listings="2"),
-        listing(5, LYON_8E, availability="0", license='Available with a mobility lease only ("bail mobilité")'),
+        listing(
+            5,
+            LYON_8E,
+            availability="0",
+            license='Available with a mobility lease only ("bail mobilité")',
+        ),
         listing(6, MERIGNAC, availability="150", last_review="2024-03-23"),
     ]
 
@@ -60,7 +72,8 @@ def _lyon_rows() -> list[dict[str, str]]:
 def test_listings_counted_per_commune_and_arrondissement(referential, tmp_path):
     job = _import(write_listings(tmp_path / "listings.csv", _lyon_rows()))
     assert job.status == HarvestJob.Status.DONE
-    assert job.outcomes["new"] == 6 and job.rows == 6
+    assert job.outcomes["new"] == 6
+    assert job.rows == 6
     lyon = _figures()
     # Derived from the six rows above, by hand.
     expected = {
@@ -134,16 +147,21 @@ def test_bad_rows_are_rejected_with_their_reason(referential, tmp_path):
     job = _import(path)
     assert job.status == HarvestJob.Status.DONE_WITH_ERRORS
     reasons = {i.row_number: (i.outcome, " | ".join(i.reasons)) for i in all_items(job)}
-    assert reasons[2][0] == "skipped" and "annonce répétée" in reasons[2][1]
+    assert reasons[2][0] == "skipped"
+    assert "annonce répétée" in reasons[2][1]
     assert reasons[3] == ("rejected", "hors de France : le point n'est dans aucune commune")
-    assert reasons[4][0] == "rejected" and "coordonnées absentes ou illisibles" in reasons[4][1]
-    assert reasons[5][0] == "rejected" and "coordonnées impossibles" in reasons[5][1]
-    assert reasons[6][0] == "rejected" and "identifiant d'annonce absent" in reasons[6][1]
+    assert reasons[4][0] == "rejected"
+    assert "coordonnées absentes ou illisibles" in reasons[4][1]
+    assert reasons[5][0] == "rejected"
+    assert "coordonnées impossibles" in reasons[5][1]
+    assert reasons[6][0] == "rejected"
+    assert "identifiant d'annonce absent" in reasons[6][1]
     assert reasons[7][0] == "new"
     assert "type de logement inconnu « Castle »" in reasons[7][1]
     assert "disponibilité illisible" in reasons[7][1]
     assert "nombre d'annonces de l'hôte illisible" in reasons[7][1]
-    assert reasons[8][0] == "rejected" and "cellule(s) au lieu de 18" in reasons[8][1]
+    assert reasons[8][0] == "rejected"
+    assert "cellule(s) au lieu de 18" in reasons[8][1]
     assert job.outcomes == {
         "new": 2, "updated": 0, "unchanged": 0, "skipped": 1, "rejected": 5, "archived": 0
     }  # fmt: skip
@@ -157,14 +175,16 @@ def test_second_run_changes_nothing_and_a_new_snapshot_adds_a_date(referential, 
     first = _import(path)
     before = {(f.pk, f.updated_at, f.value) for f in PlatformFootprint.objects.all()}
     again = _import(path)
-    assert again.outcomes["unchanged"] == 6 and again.outcomes["new"] == 0
+    assert again.outcomes["unchanged"] == 6
+    assert again.outcomes["new"] == 0
     assert again.figures["unchanged"] == again.figures["figures"] == first.figures["new"]
     assert {(f.pk, f.updated_at, f.value) for f in PlatformFootprint.objects.all()} == before
     # Three weeks later: listing 2 is gone, listing 1 became a private room.
     later = [r for r in _lyon_rows() if r["id"] != "2"]
     later[0] = {**later[0], "room_type": "Private room", "last_review": "2024-04-12"}
     third = _import(write_listings(tmp_path / "later.csv", later))
-    assert third.outcomes["updated"] == 1 and third.outcomes["archived"] == 1
+    assert third.outcomes["updated"] == 1
+    assert third.outcomes["archived"] == 1
     updated = HarvestItem.objects.get(job=third, outcome="updated")
     assert updated.diff == {"room_type": ["Entire home/apt", "Private room"]}
     assert _figures(date="2024-03-23")["annonces"].value == 5  # the first snapshot stays

@@ -145,7 +145,9 @@ def test_lyon_entire_homes_over_the_caps_and_the_4th_arrondissement(folder, refe
     over = dict(zip(["over_120", "over_90", "multi", "all"], row, strict=True))
     figures = {
         f.metric: f
-        for f in PlatformFootprint.objects.filter(origin="inside-airbnb-lyon", territory_id="com:69123")
+        for f in PlatformFootprint.objects.filter(
+            origin="inside-airbnb-lyon", territory_id="com:69123"
+        )
     }
     assert figures["logements-entiers-plus-120-nuits"].value == over["over_120"]
     assert figures["logements-entiers-plus-90-nuits"].value == over["over_90"]

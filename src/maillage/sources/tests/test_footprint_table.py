@@ -61,35 +61,53 @@ def test_good_and_bad_rows(referential, tmp_path):
     ]  # fmt: skip
     job = _import(_write(tmp_path / "chiffres.csv", rows))
     r = _reasons(job)
-    assert r[1][0] == "new" and "année seule « 2025 »" in r[1][1]
-    assert r[2][0] == "new" and "indicateur « Trajets départ » écrit « trajets-depart »" in r[2][1]
+    assert r[1][0] == "new"
+    assert "année seule « 2025 »" in r[1][1]
+    assert r[2][0] == "new"
+    assert "indicateur « Trajets départ » écrit « trajets-depart »" in r[2][1]
     assert r[3] == ("new", "")
     assert r[4][0] == "new"
     assert r[5][0] == "new"
-    assert r[6] == ("rejected", r[6][1]) and "territoire inconnu : « com:99999 »" in r[6][1]
-    assert r[7][0] == "rejected" and "arrondissement municipal" in r[7][1]
+    assert r[6] == ("rejected", r[6][1])
+    assert "territoire inconnu : « com:99999 »" in r[6][1]
+    assert r[7][0] == "rejected"
+    assert "arrondissement municipal" in r[7][1]
     assert "com:69123" in r[7][1]
     assert r[8] == ("rejected", "date impossible : « 2024-02-30 »")
-    assert r[9][0] == "rejected" and "dans le futur" in r[9][1]
-    assert r[10][0] == "rejected" and "date illisible" in r[10][1]
+    assert r[9][0] == "rejected"
+    assert "dans le futur" in r[9][1]
+    assert r[10][0] == "rejected"
+    assert "date illisible" in r[10][1]
     assert r[11] == ("rejected", "valeur non numérique : « beaucoup »")
-    assert r[12][0] == "rejected" and "valeur négative" in r[12][1]
+    assert r[12][0] == "rejected"
+    assert "valeur négative" in r[12][1]
     assert r[13] == ("rejected", "plateforme absente")
     assert r[14][0] == "new"
-    assert r[15][0] == "skipped" and "ligne répétée" in r[15][1]
-    assert r[16][0] == "rejected" and "valeur contradictoire avec la ligne 14" in r[16][1]
+    assert r[15][0] == "skipped"
+    assert "ligne répétée" in r[15][1]
+    assert r[16][0] == "rejected"
+    assert "valeur contradictoire avec la ligne 14" in r[16][1]
     carpool = PlatformFootprint.objects.get(metric="trajets-depart", territory_id="epci:243500139")
-    assert (carpool.value, carpool.unit, carpool.date) == (12345, "trajets", datetime.date(2025, 1, 1))
+    assert (carpool.value, carpool.unit, carpool.date) == (
+        12345,
+        "trajets",
+        datetime.date(2025, 1, 1),
+    )
     assert carpool.source_name == "RPC"
     blablacar = PlatformFootprint.objects.get(platform="BlaBlaCar")
     assert (blablacar.territory_id, blablacar.value, blablacar.date) == (
-        "com:35238", 4321.5, datetime.date(2025, 6, 1)
+        "com:35238",
+        4321.5,
+        datetime.date(2025, 6, 1),
     )
     assert blablacar.category_id == "covoiturage"  # a known platform's kind
     assert blablacar.source_name == "rpc-35"  # the source's label when the row names none
     share = PlatformFootprint.objects.get(territory_id="dep:35", metric="annonces")
     assert (share.value, share.unit) == (12.5, "%")
-    assert PlatformFootprint.objects.get(territory_id="com:35238", metric="taxe-de-sejour").value == 1_250_000
+    assert (
+        PlatformFootprint.objects.get(territory_id="com:35238", metric="taxe-de-sejour").value
+        == 1_250_000
+    )
 
 
 def test_old_codes_designate_the_current_commune(referential, tmp_path):
@@ -97,7 +115,9 @@ def test_old_codes_designate_the_current_commune(referential, tmp_path):
 
     alias = TerritoryAlias.objects.filter(kind="ancienne").order_by("code").first()
     assert alias is not None
-    job = _import(_write(tmp_path / "t.csv", [["Vinted", alias.code, "ventes", "2024", "10", "", ""]]))
+    job = _import(
+        _write(tmp_path / "t.csv", [["Vinted", alias.code, "ventes", "2024", "10", "", ""]])
+    )
     item = next(iter(all_items(job)))
     assert item.outcome == "new"
     assert "correspond aujourd'hui à" in item.reasons[0]
@@ -117,9 +137,14 @@ def test_rerun_changes_nothing_and_a_corrected_file_replaces_its_figures(referen
     assert again.outcomes["unchanged"] == 2
     assert again.figures == {**first.figures, "new": 0, "unchanged": 2}
     assert sorted(PlatformFootprint.objects.values_list("pk", "updated_at")) == stamps
-    corrected = _import(_write(tmp_path / "t2.csv", [["BlaBlaCar", "com:35238", "trajets", "2024", "120", "", ""]]))
-    assert corrected.figures["updated"] == 1 and corrected.figures["removed"] == 1
-    assert list(PlatformFootprint.objects.values_list("territory_id", "value")) == [("com:35238", 120)]
+    corrected = _import(
+        _write(tmp_path / "t2.csv", [["BlaBlaCar", "com:35238", "trajets", "2024", "120", "", ""]])
+    )
+    assert corrected.figures["updated"] == 1
+    assert corrected.figures["removed"] == 1
+    assert list(PlatformFootprint.objects.values_list("territory_id", "value")) == [
+        ("com:35238", 120)
+    ]
 
 
 def test_a_figure_from_another_source_is_never_replaced(referential, tmp_path):
@@ -127,9 +152,14 @@ def test_a_figure_from_another_source_is_never_replaced(referential, tmp_path):
         platform="Airbnb", territory="com:35238", metric="annonces",
         date=datetime.date(2024, 3, 23), value=900, source_name="saisie",
     )  # fmt: skip
-    job = _import(_write(tmp_path / "t.csv", [["Airbnb", "com:35238", "annonces", "2024-03-23", "1000", "", ""]]))
+    job = _import(
+        _write(
+            tmp_path / "t.csv", [["Airbnb", "com:35238", "annonces", "2024-03-23", "1000", "", ""]]
+        )
+    )
     outcome, reasons = _reasons(job)[1]
-    assert outcome == "rejected" and "déjà donnée par une autre source" in reasons
+    assert outcome == "rejected"
+    assert "déjà donnée par une autre source" in reasons
     assert PlatformFootprint.objects.get().value == 900
 
 
@@ -138,17 +168,27 @@ def test_xlsx_and_english_headers(referential, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["platform", "territory", "metric", "date", "value", "unit"])
-    sheet.append(["Getaround", "dep:35", "vehicules", datetime.datetime(2024, 5, 1), 320, "véhicules"])
+    sheet.append(["Getaround", "dep:35", "vehicules", datetime.date(2024, 5, 1), 320, "véhicules"])
     book.save(path)
     job = _import(path, source="getaround")
     assert job.outcomes["new"] == 1, _reasons(job)
     figure = PlatformFootprint.objects.get()
-    assert (figure.platform, figure.date, figure.value) == ("Getaround", datetime.date(2024, 5, 1), 320)
+    assert (figure.platform, figure.date, figure.value) == (
+        "Getaround",
+        datetime.date(2024, 5, 1),
+        320,
+    )
 
 
 def test_missing_columns_refuse_the_file_in_french(referential, tmp_path):
-    path = _write(tmp_path / "t.csv", [["Airbnb", "dep:35", "3"]], header=["plateforme", "territoire", "valeur"])
-    with pytest.raises(SourceFileError, match="colonne\\(s\\) absente\\(s\\) « indicateur », « date »"):
+    path = _write(
+        tmp_path / "t.csv",
+        [["Airbnb", "dep:35", "3"]],
+        header=["plateforme", "territoire", "valeur"],
+    )
+    with pytest.raises(
+        SourceFileError, match="colonne\\(s\\) absente\\(s\\) « indicateur », « date »"
+    ):
         _import(path)
     out = io.StringIO()
     call_command(

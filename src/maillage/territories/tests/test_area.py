@@ -29,8 +29,11 @@ def test_same_communes_as_the_national_locator(referential):
     assert 20 < indexed[0] == indexed[1] < indexed[2] < 600 < 3000 < indexed[3]
     # Points on a vertex of a commune outline: the lowest code wins in both.
     outline = national.geoms[list(national.ids).index("com:69123")]
-    vertices = np.asarray(outline.exterior.coords if outline.geom_type == "Polygon" else
-                          outline.geoms[0].exterior.coords)[:200]
+    vertices = np.asarray(
+        outline.exterior.coords
+        if outline.geom_type == "Polygon"
+        else outline.geoms[0].exterior.coords
+    )[:200]
     assert list(area.locate(vertices[:, 0], vertices[:, 1])) == list(
         national.locate(vertices[:, 0], vertices[:, 1])
     )

@@ -55,7 +55,9 @@ class Command(BaseCommand):
         mapping = None
         if options["date"] and options["backend"] != "footprint-airbnb":
             raise CommandError(
-                _("--date ne sert qu'au format footprint-airbnb (les tableaux datent chaque ligne)."),
+                _(
+                    "--date ne sert qu'au format footprint-airbnb (les tableaux datent chaque ligne)."
+                ),
                 returncode=2,
             )
         try:
