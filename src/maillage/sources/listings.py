@@ -124,3 +124,38 @@ class ListingCounts:
                     )
                 )
         return figures
+
+
+class ListingArea:
+    """The communes a file covers, told by its own points, never by spelling.
+
+    Inside Airbnb files one city's listings, each with its neighbourhood (`neighbourhood_group`
+    when the file has it — Bordeaux's communes, their accents lost — else `neighbourhood`:
+    Lyon's arrondissements). A neighbourhood belongs to the commune (and arrondissement) where
+    most of its points fall; the file's area is those communes. Airbnb blurs points by up to
+    ~150 m, so a few listings of the city fall just across its limit: counting them in the
+    neighbouring commune would give that commune a tiny, false figure (it is not in the file's
+    area). Such a listing is counted in its neighbourhood's commune instead, and said.
+    """
+
+    def __init__(self) -> None:
+        self.commune_votes: dict[str, Counter[str]] = defaultdict(Counter)
+        self.part_votes: dict[str, Counter[str]] = defaultdict(Counter)
+        self.commune_of_label: dict[str, str] = {}
+        self.part_of_label: dict[str, str] = {}
+        self.communes: set[str] = set()
+
+    def add(self, label: str, part_label: str, commune: str | None, part: str | None) -> None:
+        if label and commune:
+            self.commune_votes[label][commune] += 1
+        if part_label and part:
+            self.part_votes[part_label][part] += 1
+
+    def finish(self) -> None:
+        self.commune_of_label = {
+            label: votes.most_common(1)[0][0] for label, votes in self.commune_votes.items()
+        }
+        self.part_of_label = {
+            label: votes.most_common(1)[0][0] for label, votes in self.part_votes.items()
+        }
+        self.communes = set(self.commune_of_label.values())

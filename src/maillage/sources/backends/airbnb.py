@@ -10,12 +10,14 @@ mark. The figures are dated by the mapping's `date` (`--date`), else by the most
 """
 
 import datetime
+import itertools
 import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from maillage.catalog import footprint_metrics as m
 from maillage.catalog.services import FootprintFigure
@@ -27,6 +29,7 @@ from ..listings import (
     NUMBER,
     ROOM_TYPES,
     Listing,
+    ListingArea,
     ListingCounts,
     registration,
 )
@@ -37,6 +40,7 @@ from .plain_tables import PlainCsv, broken_row
 
 PLATFORM = "Airbnb"
 REQUIRED = ("id", "latitude", "longitude", "room_type")
+SURVEY_CHUNK = 20000
 # Cells never kept: personal data (the host), and the title, which often names the host.
 NOT_KEPT = ("host_name", "host_id", "name")
 
@@ -60,6 +64,17 @@ def _float(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _labels(data: dict[str, Any]) -> tuple[str, str]:
+    """(neighbourhood of the commune, neighbourhood of the arrondissement) of a row."""
+    part = str(data.get("neighbourhood") or "").strip()
+    return str(data.get("neighbourhood_group") or "").strip() or part, part
+
+
+def _chunks(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
 def _date(text: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(text.strip()[:10])
@@ -79,6 +94,8 @@ class AirbnbListingsBackend(FootprintBackend):
         self.counts = ListingCounts()
         self.latest_review: datetime.date | None = None
         self.seen: dict[str, int] = {}  # listing id → first row
+        self.area = ListingArea()
+        self.moved = 0  # listings counted in their neighbourhood's commune, not their point's
         unknown = sorted(set(self.options.mapping) - {"date"})
         if unknown:
             raise SourceFileError(
@@ -117,8 +134,29 @@ class AirbnbListingsBackend(FootprintBackend):
             % {"mark": REDACTED}
         )
         if first is not None:
+            self._survey(path)
             yield first
             yield from rows
+
+    def _survey(self, path: Path) -> None:
+        """A first pass over the points and neighbourhoods only: the file's area (see
+        listings.ListingArea)."""
+        for batch in _chunks(PlainCsv().rows(path), SURVEY_CHUNK):
+            points = [
+                (lon, lat, _labels(row.data))
+                for row in batch
+                if (lon := _float(str(row.data.get("longitude") or ""))) is not None
+                and (lat := _float(str(row.data.get("latitude") or ""))) is not None
+            ]
+            lons = [p[0] for p in points]
+            lats = [p[1] for p in points]
+            communes = self.ctx.locate(lons, lats)
+            parts = self.ctx.subdivisions.locate(communes, lons, lats)
+            for (_lon, _lat, (label, part_label)), commune, part in zip(
+                points, communes, parts, strict=True
+            ):
+                self.area.add(label, part_label, commune, part)
+        self.area.finish()
 
     def read(self, rows: list[RawRow]) -> list[FootprintRow]:
         parsed = [self._parse(row) for row in rows]
@@ -128,7 +166,7 @@ class AirbnbListingsBackend(FootprintBackend):
         communes = self.ctx.locate(lons, lats)
         parts = self.ctx.subdivisions.locate(communes, lons, lats)
         for p, commune, part in zip(placed, communes, parts, strict=True):
-            self._place(p, commune, part)
+            self._place(p, commune, part, _labels(p.row.data))
         return parsed
 
     def _parse(self, row: RawRow) -> FootprintRow:
@@ -212,23 +250,49 @@ class AirbnbListingsBackend(FootprintBackend):
             result.state["license_insee"] = number[:5]
         return result
 
-    def _place(self, row: FootprintRow, commune: str | None, part: str | None) -> None:
+    def _place(
+        self, row: FootprintRow, commune: str | None, part: str | None, labels: tuple[str, str]
+    ) -> None:
         if commune is None:
             row.rejected = True
             row.key = ""
             row.reasons.append(_("hors de France : le point n'est dans aucune commune"))
             return
+        label, part_label = labels
+        home = self.area.commune_of_label.get(label)
+        if home is not None and commune not in self.area.communes:
+            row.reasons.append(
+                _(
+                    "point hors de la zone du fichier (dans %(point)s, point flouté par Airbnb) : "
+                    "compté à %(home)s, la commune de son quartier « %(label)s »"
+                )
+                % {"point": self.ctx.name(commune), "home": self.ctx.name(home), "label": label}
+            )
+            self.moved += 1
+            commune, part = home, None
+        if part is None and commune in self.ctx.subdivisions.communes:
+            guess = self.area.part_of_label.get(part_label)
+            if guess is not None and guess in self._parts_of(commune):
+                part = guess
+                row.reasons.append(
+                    _(
+                        "point hors des contours des arrondissements : compté dans %(part)s, "
+                        "l'arrondissement de son quartier « %(label)s »"
+                    )
+                    % {"part": self.ctx.subdivisions.parts[guess].name, "label": part_label}
+                )
+            else:
+                row.reasons.append(
+                    _(
+                        "point hors des arrondissements de %(commune)s : compté pour la commune "
+                        "seulement"
+                    )
+                    % {"commune": self.ctx.name(commune)}
+                )
         row.commune_id = commune
         state = row.state
         state["commune"] = commune
         state["arrondissement"] = part or ""
-        if part is None and commune in self.ctx.subdivisions.communes:
-            row.reasons.append(
-                _(
-                    "point hors des arrondissements de %(commune)s : compté pour la commune seulement"
-                )
-                % {"commune": self.ctx.name(commune)}
-            )
         insee = state.pop("license_insee", "")
         if insee:
             declared = self.ctx.commune_of(insee)
@@ -262,9 +326,27 @@ class AirbnbListingsBackend(FootprintBackend):
     def date_described(self) -> datetime.date | None:
         return self.given_date or self.latest_review
 
+    def _parts_of(self, commune: str) -> set[str]:
+        return {p.code for p in self.ctx.subdivisions.of_commune(commune)}
+
     def final_notes(self) -> list[str]:
-        note = self.date_note()
-        return [note] if note else []
+        notes = [self.date_note()]
+        if self.area.communes:
+            notes.append(
+                ngettext(
+                    "zone du fichier : %(count)s commune (celle où tombent la plupart des "
+                    "annonces de chaque quartier du fichier) ; %(moved)s annonce(s) dont le "
+                    "point flouté tombe hors de cette zone comptée(s) dans la commune de leur "
+                    "quartier",
+                    "zone du fichier : %(count)s communes (celle où tombent la plupart des "
+                    "annonces de chaque quartier du fichier) ; %(moved)s annonce(s) dont le "
+                    "point flouté tombe hors de cette zone comptée(s) dans la commune de leur "
+                    "quartier",
+                    len(self.area.communes),
+                )
+                % {"count": len(self.area.communes), "moved": self.moved}
+            )
+        return [n for n in notes if n]
 
     def date_note(self) -> str:
         if self.given_date is not None:

@@ -261,3 +261,53 @@ def test_a_file_that_is_not_a_listings_file_is_refused(referential, tmp_path):
     with pytest.raises(SourceFileError, match="ce n'est pas un fichier listings.csv"):
         _import(path)
     assert not PlatformFootprint.objects.exists()
+
+
+VILLEURBANNE = (45.7700, 4.8800)
+
+
+def test_a_blurred_point_across_the_city_limit_counts_in_its_neighbourhoods_commune(
+    referential, tmp_path
+):
+    rows = [
+        listing(1, LYON_4E, neighbourhood="4e Arrondissement"),
+        listing(2, LYON_4E, neighbourhood="4e Arrondissement"),
+        listing(3, LYON_3E, neighbourhood="3e Arrondissement"),
+        # Airbnb blurred this 3rd-arrondissement listing into Villeurbanne.
+        listing(4, VILLEURBANNE, neighbourhood="3e Arrondissement"),
+    ]
+    job = _import(write_listings(tmp_path / "listings.csv", rows))
+    lyon = _figures()
+    assert lyon["annonces"].value == 4
+    assert lyon["annonces"].breakdown["69384"] == 2
+    assert lyon["annonces"].breakdown["69383"] == 2
+    assert not PlatformFootprint.objects.filter(territory_id="com:69266").exists()
+    moved = HarvestItem.objects.get(job=job, remote_id="4")
+    assert moved.commune_id == "com:69123"
+    assert moved.reasons == [
+        "point hors de la zone du fichier (dans Villeurbanne, point flouté par Airbnb) : "
+        "compté à Lyon, la commune de son quartier « 3e Arrondissement »",
+        "point hors des contours des arrondissements : compté dans Lyon 3e Arrondissement, "
+        "l'arrondissement de son quartier « 3e Arrondissement »",
+    ]
+    assert any("zone du fichier : 1 commune" in n and "1 annonce(s)" in n for n in job.notes)
+
+
+def test_neighbourhood_names_without_accents_do_not_matter(referential, tmp_path):
+    rows = [
+        {**listing(1, MERIGNAC), "neighbourhood_group": "Mrignac", "neighbourhood": "Mrignac"},
+        {
+            **listing(2, BORDEAUX),
+            "neighbourhood_group": "Bordeaux",
+            "neighbourhood": "Bordeaux Sud",
+        },
+        {
+            **listing(3, MERIGNAC),
+            "neighbourhood_group": "Bordeaux",
+            "neighbourhood": "Bordeaux Sud",
+        },
+    ]
+    _import(write_listings(tmp_path / "listings.csv", rows))
+    # The point decides: listing 3 is labelled Bordeaux but lies in Mérignac, in the area.
+    assert _figures("com:33281")["annonces"].value == 2
+    assert _figures("com:33063")["annonces"].value == 1
