@@ -12,13 +12,15 @@ it (the index is rebuilt for the union); past `MAX_COMMUNES`, the national index
 
 from __future__ import annotations
 
-from typing import Any
+import threading
 
 import numpy as np
+import orjson
 import shapely
+from django.db import connection
 
 from .locator import Locator, build_index, get_locator
-from .models import Level, Territory
+from .models import Level, ReferentialLoad, Territory
 
 MAX_COMMUNES = 3000
 MARGIN = 0.01  # degrees added around the points' box (≈ 1 km): the next batches fit in it
@@ -36,6 +38,39 @@ def _inside(inner: Box, outer: Box) -> bool:
     )
 
 
+class _Boxes:
+    """Bounding boxes of every commune with an outline, as arrays (read once per process and
+    referential load: parsing 35,000 JSON boxes costs more than the rest of a city's index)."""
+
+    def __init__(self) -> None:
+        table = connection.ops.quote_name(Territory._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT code, id, bbox FROM {table} "
+                "WHERE level = %s AND geometry IS NOT NULL AND bbox IS NOT NULL",
+                [Level.COMMUNE],
+            )
+            rows = cursor.fetchall()
+        self.codes = [code for code, _tid, _box in rows]
+        self.ids = [tid for _code, tid, _box in rows]
+        boxes = [orjson.loads(box) if isinstance(box, str | bytes) else box for _c, _t, box in rows]
+        self.boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+
+
+_cache: dict[str, tuple[int | None, _Boxes]] = {}
+_lock = threading.Lock()
+
+
+def _boxes() -> _Boxes:
+    latest = ReferentialLoad.objects.order_by("-id").values_list("id", flat=True).first()
+    with _lock:
+        cached = _cache.get("boxes")
+        if cached is None or cached[0] != latest:
+            cached = (latest, _Boxes())
+            _cache["boxes"] = cached
+    return cached[1]
+
+
 class AreaLocator:
     """One per job: not shared between threads."""
 
@@ -43,7 +78,6 @@ class AreaLocator:
         self.box: Box | None = None
         self.communes = 0  # indexed by the current area's locator
         self._locator: Locator | None = None
-        self._boxes: list[tuple[str, str, Any]] | None = None
 
     def locate(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         """Commune id per point (`"com:69123"`), None at sea, abroad or for NaN/inf input."""
@@ -67,22 +101,15 @@ class AreaLocator:
         return self._locator.locate(x, y)
 
     def _build(self, box: Box) -> Locator:
-        if self._boxes is None:
-            self._boxes = list(
-                Territory.objects.filter(level=Level.COMMUNE, geometry__isnull=False).values_list(
-                    "code", "id", "bbox"
-                )
-            )
-        s = BBOX_SLACK
-        chosen = sorted(
-            (code, tid)
-            for code, tid, b in self._boxes
-            if b
-            and b[0] - s <= box[2]
-            and b[2] + s >= box[0]
-            and b[1] - s <= box[3]
-            and b[3] + s >= box[1]
+        every = _boxes()
+        b, s = every.boxes, BBOX_SLACK
+        meets = (
+            (b[:, 0] - s <= box[2])
+            & (b[:, 2] + s >= box[0])
+            & (b[:, 1] - s <= box[3])
+            & (b[:, 3] + s >= box[1])
         )
+        chosen = sorted((every.codes[i], every.ids[i]) for i in np.flatnonzero(meets))
         self.communes = len(chosen)
         if not chosen or len(chosen) > MAX_COMMUNES:  # at sea, or the whole country
             return get_locator()

@@ -9,6 +9,7 @@ mark. The figures are dated by the mapping's `date` (`--date`), else by the most
 `last_review` of the file — the job's notes say which.
 """
 
+import csv
 import datetime
 import itertools
 import math
@@ -37,10 +38,12 @@ from ..personal import REDACTED
 from ..records import RawRow
 from .footprint_base import FootprintBackend, FootprintRow
 from .plain_tables import PlainCsv, broken_row
+from .tabular_detect import CsvLayout
 
 PLATFORM = "Airbnb"
 REQUIRED = ("id", "latitude", "longitude", "room_type")
 SURVEY_CHUNK = 20000
+SURVEY_COLUMNS = ("longitude", "latitude", "neighbourhood_group", "neighbourhood")
 # Cells never kept: personal data (the host), and the title, which often names the host.
 NOT_KEPT = ("host_name", "host_id", "name")
 
@@ -68,11 +71,6 @@ def _labels(data: dict[str, Any]) -> tuple[str, str]:
     """(neighbourhood of the commune, neighbourhood of the arrondissement) of a row."""
     part = str(data.get("neighbourhood") or "").strip()
     return str(data.get("neighbourhood_group") or "").strip() or part, part
-
-
-def _chunks(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
-    while batch := list(itertools.islice(rows, size)):
-        yield batch
 
 
 def _date(text: str) -> datetime.date | None:
@@ -134,29 +132,48 @@ class AirbnbListingsBackend(FootprintBackend):
             % {"mark": REDACTED}
         )
         if first is not None:
-            self._survey(path)
+            assert reader.layout is not None  # known once the first row is read
+            self._survey(path, reader.layout)
             yield first
             yield from rows
 
-    def _survey(self, path: Path) -> None:
-        """A first pass over the points and neighbourhoods only: the file's area (see
-        listings.ListingArea)."""
-        for batch in _chunks(PlainCsv().rows(path), SURVEY_CHUNK):
-            points = [
-                (lon, lat, _labels(row.data))
-                for row in batch
-                if (lon := _float(str(row.data.get("longitude") or ""))) is not None
-                and (lat := _float(str(row.data.get("latitude") or ""))) is not None
-            ]
-            lons = [p[0] for p in points]
-            lats = [p[1] for p in points]
-            communes = self.ctx.locate(lons, lats)
-            parts = self.ctx.subdivisions.locate(communes, lons, lats)
-            for (_lon, _lat, (label, part_label)), commune, part in zip(
-                points, communes, parts, strict=True
-            ):
-                self.area.add(label, part_label, commune, part)
+    def _survey(self, path: Path, layout: CsvLayout) -> None:
+        """A first pass over the points and neighbourhoods only (plain CSV records, read as
+        the main pass reads them): the file's area (see listings.ListingArea)."""
+        header = layout.header
+        at = {name: header.index(name) for name in SURVEY_COLUMNS if name in header}
+        width = max(at.values()) + 1
+        lon_at, lat_at = at["longitude"], at["latitude"]
+        group_at, part_at = at.get("neighbourhood_group"), at.get("neighbourhood")
+        points: list[tuple[float, float, str, str]] = []
+        with path.open(encoding=layout.encoding, newline="") as handle:
+            records = csv.reader(handle, delimiter=layout.delimiter)
+            for _title in itertools.islice(records, layout.header_index + 1):
+                pass
+            for record in records:
+                if len(record) < width:
+                    continue
+                lon, lat = _float(record[lon_at]), _float(record[lat_at])
+                if lon is None or lat is None:
+                    continue
+                part = record[part_at].strip() if part_at is not None else ""
+                group = record[group_at].strip() if group_at is not None else ""
+                points.append((lon, lat, group or part, part))
+                if len(points) == SURVEY_CHUNK:
+                    self._vote(points)
+                    points = []
+        self._vote(points)
         self.area.finish()
+
+    def _vote(self, points: list[tuple[float, float, str, str]]) -> None:
+        lons = [p[0] for p in points]
+        lats = [p[1] for p in points]
+        communes = self.ctx.locate(lons, lats)
+        parts = self.ctx.subdivisions.locate(communes, lons, lats)
+        for (_lon, _lat, label, part_label), commune, part in zip(
+            points, communes, parts, strict=True
+        ):
+            self.area.add(label, part_label, commune, part)
 
     def read(self, rows: list[RawRow]) -> list[FootprintRow]:
         parsed = [self._parse(row) for row in rows]
