@@ -23,7 +23,7 @@ initiatives, on SQLite and PostgreSQL, against the same core figures computed by
    file with sqlite3 into Arrow tables (DuckDB's sqlite extension needs the network), then
    in SQL, for every territory of every level and every scope (all, each family, each
    category): count, per 10,000 inhabitants, share of the population living in a commune
-   with one, projects, recent, dated, verified. Timed (load + SQL); ratio = Maillage's job
+   with one, projects, appeared, dated, verified. Timed (load + SQL); ratio = Maillage's job
    seconds / DuckDB's seconds. Agreement: DuckDB's figures against Maillage's stored
    `TerritoryFigures.figures` of every territory, on SQLite and on PostgreSQL (mismatches
    counted per figure, should be 0).
@@ -105,14 +105,16 @@ CONSTANTS = [
     ("closed_on", None),
 ]  # fmt: skip
 VARYING = [
-    "name", "status", "created_on", "first_seen_on", "last_verified_on", "lon", "lat",
+    "name", "status", "created_on", "first_seen_on", "appeared_on", "last_verified_on", "lon",
+    "lat",
     "insee_code", "commune_id", "category_id", "source_name", "source_licence",
     "created_at", "updated_at",
 ]  # fmt: skip
 COLUMNS = VARYING + [c for c, _v in CONSTANTS]
+APPEARED_SHARE = 0.3
 # The figures of a TerritoryFigures scope compared with DuckDB's (named as in
 # maillage.indicators.compute.ScopeFigures, whose order the stored lists follow).
-COMPARED = ("count", "per_10k", "commune_share", "projects", "recent", "dated", "verified")
+COMPARED = ("count", "per_10k", "commune_share", "projects", "appeared", "dated", "verified")
 TOLERANCE = {"per_10k": 1.01e-3, "commune_share": 1.01e-4}  # one unit of the stored rounding
 
 
@@ -124,10 +126,29 @@ def _maillage() -> str:
     return str(Path(sys.executable).with_name("maillage"))
 
 
-def _prepare(env: dict[str, str]) -> None:
+def _prepare(env: dict[str, str], work: Path) -> None:
     subprocess.run([_maillage(), "migrate", "--no-input", "-v", "0"], env=env, check=True)
     subprocess.run(
         [_maillage(), "load-referential"],
+        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _declare_coverage(env, work)
+
+
+def _declare_coverage(env: dict[str, str], work: Path) -> None:
+    """A source declaring every family over France (imported through the real command, one
+    row), so that the figures are computed and compared as with real, covering sources: with
+    no coverage every scope would be « non couvert » and the portrait would skip its peers."""
+    import maillage
+
+    typology = Path(maillage.__file__).parent / "catalog" / "data" / "typology.json"
+    families = [f["code"] for f in json.loads(typology.read_text("utf-8"))["families"]]
+    path = work / "couverture.csv"
+    path.write_text("Nom,lat,lon\nRecensement national,48.1113,-1.68\n", encoding="utf-8")
+    subprocess.run(
+        [_maillage(), "import", "csv", str(path), "--source", "couverture-bench",
+         "--category", "amap", "--covers", ",".join(families), "--area", "fr",
+         "--licence", "Licence Ouverte 2.0"],
         env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
@@ -192,6 +213,9 @@ def generate(n: int, ref: dict[str, Any], today: datetime.date) -> dict[str, Any
     created = _iso_days(rng.integers(first, last_year_end + 1, size=n)).astype(object)
     created[rng.random(n) >= DATED_SHARE] = None
     seen = _iso_days(now - rng.integers(0, 3 * 365 + 1, size=n))
+    # Brought by a later harvest of their source (the others came with its first one).
+    appeared = seen.astype(object)
+    appeared[rng.random(n) >= APPEARED_SHARE] = None
     verified = _iso_days(now - rng.integers(0, 2 * 365 + 1, size=n)).astype(object)
     verified[rng.random(n) >= VERIFIED_SHARE] = None
     source = rng.choice(len(SOURCES), size=n, p=[w for _n, _l, w in SOURCES])
@@ -205,6 +229,7 @@ def generate(n: int, ref: dict[str, Any], today: datetime.date) -> dict[str, Any
         "status": status.tolist(),
         "created_on": created.tolist(),
         "first_seen_on": seen.tolist(),
+        "appeared_on": appeared.tolist(),
         "last_verified_on": verified.tolist(),
         "lon": np.round(lon, 6).tolist(),
         "lat": np.round(lat, 6).tolist(),
@@ -445,7 +470,7 @@ WITH inv AS (
     SELECT i.commune_id, c.code AS cat, c.family_id AS fam,
            i.status = 'actif' AS active,
            i.status = 'projet' AS projet,
-           i.first_seen_on >= $year_ago AS recent,
+           i.appeared_on >= $year_ago AS appeared,
            i.last_verified_on >= $year_ago AS verified,
            coalesce(i.created_on, i.opened_on) IS NOT NULL AS dated
     FROM initiatives i
@@ -454,18 +479,18 @@ WITH inv AS (
       AND i.commune_id IS NOT NULL
 ),
 scoped AS (
-    SELECT commune_id, 'all' AS scope, active, projet, recent, verified, dated FROM inv
+    SELECT commune_id, 'all' AS scope, active, projet, appeared, verified, dated FROM inv
     UNION ALL
-    SELECT commune_id, 'fam:' || fam, active, projet, recent, verified, dated FROM inv
+    SELECT commune_id, 'fam:' || fam, active, projet, appeared, verified, dated FROM inv
     WHERE fam IS NOT NULL
     UNION ALL
-    SELECT commune_id, 'cat:' || cat, active, projet, recent, verified, dated FROM inv
+    SELECT commune_id, 'cat:' || cat, active, projet, appeared, verified, dated FROM inv
     WHERE cat IS NOT NULL
 ),
 per_commune AS (
     SELECT commune_id, scope, count(*) FILTER (WHERE active) AS n,
            count(*) FILTER (WHERE projet) AS projects,
-           count(*) FILTER (WHERE active AND recent) AS recent,
+           count(*) FILTER (WHERE active AND appeared) AS appeared,
            count(*) FILTER (WHERE active AND dated) AS dated,
            count(*) FILTER (WHERE active AND verified) AS verified
     FROM scoped GROUP BY ALL
@@ -488,7 +513,7 @@ pop AS (
 summed AS (
     SELECT l.territory_id, p.scope, sum(p.n) AS n,
            coalesce(sum(l.population) FILTER (WHERE p.n > 0), 0) AS commune_pop,
-           sum(p.projects) AS projects, sum(p.recent) AS recent, sum(p.dated) AS dated,
+           sum(p.projects) AS projects, sum(p.appeared) AS appeared, sum(p.dated) AS dated,
            sum(p.verified) AS verified
     FROM per_commune p JOIN links l USING (commune_id)
     GROUP BY ALL
@@ -496,7 +521,7 @@ summed AS (
 SELECT s.territory_id, s.scope, s.n::BIGINT AS count,
        round(s.n / nullif(pop.population, 0) * 10000, 3) AS per_10k,
        round(s.commune_pop / nullif(pop.population, 0), 4) AS commune_share,
-       s.projects::BIGINT AS projects, s.recent::BIGINT AS recent, s.dated::BIGINT AS dated,
+       s.projects::BIGINT AS projects, s.appeared::BIGINT AS appeared, s.dated::BIGINT AS dated,
        s.verified::BIGINT AS verified
 FROM summed s JOIN pop USING (territory_id)
 WHERE s.n > 0 OR s.projects > 0
@@ -512,7 +537,7 @@ def duckdb_reference(db: Path, reference_date: str) -> dict[str, Any]:
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     tables = {
         "initiatives": (
-            "SELECT commune_id, category_id, status, created_on, opened_on, first_seen_on, "
+            "SELECT commune_id, category_id, status, created_on, opened_on, appeared_on, "
             "last_verified_on, published, archived_at, merged_into_id FROM catalog_initiative"
         ),
         "communes": (
@@ -547,7 +572,7 @@ def duckdb_reference(db: Path, reference_date: str) -> dict[str, Any]:
     duck.execute(
         "CREATE TABLE initiatives AS SELECT commune_id, category_id, status, "
         "created_on::DATE AS created_on, opened_on::DATE AS opened_on, "
-        "first_seen_on::DATE AS first_seen_on, last_verified_on::DATE AS last_verified_on, "
+        "appeared_on::DATE AS appeared_on, last_verified_on::DATE AS last_verified_on, "
         "published, archived_at, merged_into_id FROM initiatives_arrow"
     )
     for name in ("communes", "territories", "categories"):
@@ -784,7 +809,7 @@ def _postgres(data: dict[str, Any], work: Path) -> dict[str, Any]:
             return {"skipped": server.description}
         env = {**os.environ, "DATABASE_URL": url}
         log("indicators : PostgreSQL — migrate + load-referential…")
-        _prepare(env)
+        _prepare(env, work)
         log(f"indicators : PostgreSQL — COPY de {len(data['name']):,} initiatives…")
         copy_seconds = copy_postgres(url, data)
         timed = time_recompute(env, work, "postgresql")
@@ -812,7 +837,7 @@ def bench_indicators() -> dict[str, Any]:
         db = work / "bench.sqlite3"
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
         log("indicators : migrate + load-referential dans une base SQLite temporaire…")
-        _prepare(env)
+        _prepare(env, work)
         log(f"indicators : génération de {n:,} initiatives…")
         t0 = time.perf_counter()
         data = generate(n, _communes(db), today)
@@ -877,7 +902,7 @@ def bench_indicators() -> dict[str, Any]:
             "seconds": round(duck_seconds, 2),
             "result_rows": duck["rows"],
             "threads": duck["threads"],
-            "figures": "count, per_10k, commune_share, projects, recent, dated, verified for "
+            "figures": "count, per_10k, commune_share, projects, appeared, dated, verified for "
             "every territory × scope (no reach, growth, creations, sources, peers)",
             "load": "sqlite3 fetchall → Arrow → DuckDB tables (sqlite extension needs network)",
             "ratio_sqlite": round(sqlite_seconds / duck_seconds, 2),

@@ -219,6 +219,18 @@ class Initiative(models.Model):
         blank=True,
         help_text=_("Date à laquelle Maillage a vu l'initiative pour la première fois."),
     )
+    # Emergence that means something: a record that came with the first harvest of its
+    # source says nothing of the world; one absent from an earlier harvest does.
+    appeared_on = models.DateField(
+        _("apparition"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Date de la moisson où l'initiative est apparue dans une source déjà moissonnée "
+            "(absente de la moisson précédente). Vide : venue avec le premier import de sa "
+            "source, ou saisie à la main."
+        ),
+    )
     last_verified_on = models.DateField(_("dernière vérification"), null=True, blank=True)
 
     # Location: the commune is derived from the point, never typed by hand.

@@ -68,9 +68,15 @@ def resolve_placement(lon: float | None, lat: float | None, insee_code: str = ""
 def place_initiative(initiative: Initiative) -> Initiative:
     """Set `commune` and `commune_method` from the initiative's point or INSEE code (no save)."""
     placement = resolve_placement(initiative.lon, initiative.lat, initiative.insee_code)
-    by_postcode = initiative.commune_method == CommuneMethod.POSTCODE
-    initiative.commune = placement.commune
-    if not (by_postcode and placement.commune and placement.commune.pk == initiative.commune_id):
+    commune = placement.commune
+    # Placed by postcode and town, still at its commune's point: its origin stays the same.
+    kept = (
+        initiative.commune_method == CommuneMethod.POSTCODE
+        and commune is not None
+        and (initiative.lon, initiative.lat) == (commune.point_lon, commune.point_lat)
+    )
+    initiative.commune = commune
+    if not kept:
         initiative.commune_method = placement.method
     return initiative
 

@@ -1,8 +1,10 @@
 """Every indicator of every territory, from the arrays of inputs.py, with numpy only.
 
 What is counted: published, live initiatives placed in a commune. `count`, the shares of the
-population, reach, diversity and completeness (`recent`, `dated`, `verified`, `with_activity`:
-activity reported for this year or the last) concern the
+population, reach, diversity and completeness (`appeared`: brought in the last 12 months by a
+harvest of a source that had been harvested before, `dated`, `verified`, `with_activity`:
+activity reported for this year or the last, `first_imported`: came with the first harvest
+of its source — which says nothing of when it was created) concern the
 **active** ones (status « actif »); `projects` counts status « projet »; creations
 (`created_3y`, `growth_3y`, `creations`) count every initiative with a known year of creation
 or opening except projects — a closed one was created too.
@@ -13,8 +15,10 @@ adds up exactly. A territory's figures are one compact document (`TerritoryFigur
 
     {"population": int | None, "area_km2": float | None, "initiatives": int,
      "scopes": {"all" | "fam:<code>" | "cat:<code>": [count, per_10k, commune_share,
-                reach_share, projects, created_3y, growth_3y, recent, dated, verified,
-                with_activity]},   (see ScopeFigures)
+                reach_share, projects, created_3y, growth_3y, appeared, dated, verified,
+                with_activity, first_imported]},   (see ScopeFigures)
+     "coverage": {scope: share of the population where a source inventories it (0–1)},
+                 (a scope absent: no source looked; see coverage_shares)
      "reach_only": {scope: reach_share},
      "diversity": [categories present, Shannon index],   (see Diversity)
      "creations": {"all" | "<family>": {year: count}},
@@ -52,10 +56,11 @@ class ScopeFigures(NamedTuple):
     projects: int
     created_3y: int
     growth_3y: float | None
-    recent: int
+    appeared: int
     dated: int
     verified: int
     with_activity: int
+    first_imported: int
 
 
 class Diversity(NamedTuple):
@@ -80,7 +85,8 @@ class Matrices:
     projects: np.ndarray
     created_3y: np.ndarray
     dated_before: np.ndarray  # with a known creation year before the three-year window
-    recent: np.ndarray
+    appeared: np.ndarray
+    first_imported: np.ndarray
     dated: np.ndarray
     verified: np.ndarray
     with_activity: np.ndarray
@@ -162,7 +168,8 @@ def matrices(
         projects=summed(inv.projet.astype(float)),
         created_3y=summed(in_window.astype(float)),
         dated_before=summed(before.astype(float)),
-        recent=summed((active & inv.recent).astype(float)),
+        appeared=summed((active & inv.appeared).astype(float)),
+        first_imported=summed((active & inv.first_imported).astype(float)),
         dated=summed((active & (inv.created_year > 0)).astype(float)),
         verified=summed((active & inv.verified).astype(float)),
         with_activity=summed((active & inv.with_activity).astype(float)),
@@ -182,7 +189,8 @@ def _subset(inventory: Inventory, keep: np.ndarray) -> Inventory:
         commune=inventory.commune[keep], category=inventory.category[keep],
         lon=inventory.lon[keep], lat=inventory.lat[keep], active=inventory.active[keep],
         projet=inventory.projet[keep],
-        created_year=inventory.created_year[keep], recent=inventory.recent[keep],
+        created_year=inventory.created_year[keep], appeared=inventory.appeared[keep],
+        first_imported=inventory.first_imported[keep],
         verified=inventory.verified[keep], source=inventory.source[keep],
         with_activity=inventory.with_activity[keep],
         sources=inventory.sources,
@@ -222,6 +230,36 @@ def _creations(
     return years, _up(per_commune, referential).reshape(referential.size, n_scopes, n_years)
 
 
+# A scope is « covered » on a territory from this share of its population up (rounding).
+FULL_COVERAGE = 0.995
+
+
+def coverage_shares(
+    referential: Referential, typology: Typology, covered: np.ndarray
+) -> np.ndarray:
+    """territories × scopes (all, families, categories): the share of the territory's
+    population living where some source inventories the scope (the share of its communes
+    when it has no population). A family's or « all »'s share is the mean of its categories':
+    half of its categories covered everywhere is 0.5."""
+    pop = np.nan_to_num(referential.population[referential.communes])
+    as_float = covered.astype(float)
+    covered_pop = _up(as_float * pop[:, None], referential)
+    covered_n = _up(as_float, referential)
+    totals = _up(np.column_stack([pop, np.ones(len(pop))]), referential)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_pop = covered_pop / totals[:, :1]
+        by_communes = covered_n / totals[:, 1:]
+    categories = np.where(totals[:, :1] > 0, by_pop, np.where(totals[:, 1:] > 0, by_communes, 0.0))
+    families = np.zeros((referential.size, len(typology.families)))
+    for f in range(len(typology.families)):
+        members = typology.family_of == f
+        if members.any():
+            families[:, f] = categories[:, members].mean(axis=1)
+    everything = categories.mean(axis=1) if categories.shape[1] else np.zeros(referential.size)
+    shares = np.column_stack([everything, families, categories])
+    return np.where(shares >= FULL_COVERAGE, 1.0, np.round(shares, 3))
+
+
 def _sources(referential: Referential, inventory: Inventory) -> np.ndarray:
     inv = _subset(inventory, inventory.commune >= 0)
     per_commune = np.zeros((len(referential.communes), max(len(inv.sources), 1)))
@@ -234,9 +272,13 @@ def documents(
     inventory: Inventory,
     typology: Typology,
     today: datetime.date,
+    covered: np.ndarray,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(territory id, figures document) for every territory."""
+    """(territory id, figures document) for every territory; `covered`: communes ×
+    categories, where some source inventories the category (inputs.load_coverage)."""
     m = matrices(referential, inventory, typology, today.year)
+    coverage = coverage_shares(referential, typology, covered)
+    covered_any = coverage > 0
     years, creations = _creations(referential, inventory, typology)
     sources = _sources(referential, inventory)
     # Population of a territory: the sum of its communes', so that shares never exceed 1.
@@ -255,7 +297,16 @@ def documents(
             axis=2,
         )
     counts = np.stack(
-        [m.count, m.projects, m.created_3y, m.recent, m.dated, m.verified, m.with_activity],
+        [
+            m.count,
+            m.projects,
+            m.created_3y,
+            m.appeared,
+            m.dated,
+            m.verified,
+            m.with_activity,
+            m.first_imported,
+        ],
         axis=2,
     ).astype(np.int64)
     # A scope is stored in full when it has something to say: active initiatives, projects,
@@ -276,16 +327,21 @@ def documents(
         for s, integers, floats in zip(
             columns.tolist(), counts[t, columns].tolist(), shares[t, columns].tolist(), strict=True
         ):
-            count, projects, created_3y, recent, dated, verified, with_activity = integers
+            (count, projects, created_3y, appeared, dated, verified, with_activity,
+             first_imported) = integers  # fmt: skip
             per_10k, commune_share, reach_share, growth_3y = floats
             # In the order of ScopeFigures (a plain list: the JSON writer takes no other).
             scopes[m.scopes[s]] = [
                 count, per_10k, commune_share, reach_share, projects, created_3y, growth_3y,
-                recent, dated, verified, with_activity,
+                appeared, dated, verified, with_activity, first_imported,
             ]  # fmt: skip
         nearby = np.flatnonzero(reach_only[t])
         reach = dict(
             zip([m.scopes[s] for s in nearby.tolist()], shares[t, nearby, 2].tolist(), strict=True)
+        )
+        looked = np.flatnonzero(covered_any[t])
+        scope_coverage = dict(
+            zip([m.scopes[s] for s in looked.tolist()], coverage[t, looked].tolist(), strict=True)
         )
         yield (
             territory_id,
@@ -295,6 +351,7 @@ def documents(
                 "initiatives": int(m.count[t, 0]),
                 "scopes": scopes,
                 "reach_only": reach,
+                "coverage": scope_coverage,
                 "diversity": [int(diversity[t]), round(shannon(per_category[t]), 4)],  # Diversity
                 "creations": _creation_series(creations[t], years, creation_keys),
                 "sources": [

@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
 
 from maillage.catalog.models import ActivityReport, Category, Family, Initiative
+from maillage.sources.models import HarvestJob, Source
 from maillage.territories.models import Level, Territory
 
 from .reach import METROPOLE
@@ -66,7 +67,8 @@ class Inventory:
     active: np.ndarray  # bool: status « actif » (what the counts count)
     projet: np.ndarray  # bool: status « projet »
     created_year: np.ndarray  # int16: year of creation or opening, 0 when unknown
-    recent: np.ndarray  # bool: first seen in the last 12 months
+    appeared: np.ndarray  # bool: appeared in a source's later harvest, in the last 12 months
+    first_imported: np.ndarray  # bool: came with the first harvest of its source
     verified: np.ndarray  # bool: verified in the last 12 months
     with_activity: np.ndarray  # bool: activity reported for this year or the last
     source: np.ndarray  # index into sources
@@ -153,7 +155,11 @@ def _public_rows(today: datetime.date) -> tuple[str, tuple]:
                 Cast(Substr(Cast("opened_on", text), 1, 4), number),
                 Value(0),
             ),
-            recent=ExpressionWrapper(Q(first_seen_on__gte=year_ago), output_field=BooleanField()),
+            appeared=ExpressionWrapper(Q(appeared_on__gte=year_ago), output_field=BooleanField()),
+            # From a source (its name is kept), and not brought by a later harvest of it.
+            first_imported=ExpressionWrapper(
+                Q(appeared_on__isnull=True) & ~Q(source_name=""), output_field=BooleanField()
+            ),
             verified=ExpressionWrapper(
                 Q(last_verified_on__gte=year_ago), output_field=BooleanField()
             ),
@@ -164,8 +170,8 @@ def _public_rows(today: datetime.date) -> tuple[str, tuple]:
         )
         .order_by()
         .values_list(
-            "commune_id", "category_id", "lon", "lat", "active", "projet", "year", "recent",
-            "verified", "source", "with_activity",
+            "commune_id", "category_id", "lon", "lat", "active", "projet", "year", "appeared",
+            "verified", "source", "with_activity", "first_imported",
         )
     )  # fmt: skip
     sql, params = query.query.sql_with_params()
@@ -182,12 +188,13 @@ def load_inventory(referential: Referential, typology: Typology, today: datetime
         return Inventory(
             commune=empty.astype(np.int64), category=empty.astype(np.int64), lon=empty,
             lat=empty, active=empty.astype(bool), projet=empty.astype(bool), created_year=empty.astype(np.int16),
-            recent=empty.astype(bool), verified=empty.astype(bool),
+            appeared=empty.astype(bool), first_imported=empty.astype(bool),
+            verified=empty.astype(bool),
             with_activity=empty.astype(bool),
             source=empty.astype(np.int64), sources=[],
         )  # fmt: skip
-    (commune, category, lon, lat, active, projet, year, recent, verified, source,
-     with_activity) = zip(*rows, strict=True)  # fmt: skip
+    (commune, category, lon, lat, active, projet, year, appeared, verified, source,
+     with_activity, first_imported) = zip(*rows, strict=True)  # fmt: skip
     n = len(rows)
     category_index = {code: i for i, code in enumerate(typology.categories)}
     sources: dict[str, int] = {}
@@ -205,9 +212,67 @@ def load_inventory(referential: Referential, typology: Typology, today: datetime
         active=np.array(active, dtype=bool),
         projet=np.array(projet, dtype=bool),
         created_year=np.array(year, dtype=np.int16),
-        recent=np.array(recent, dtype=bool),  # None (no date) is False
+        appeared=np.array(appeared, dtype=bool),  # None (no date) is False
+        first_imported=np.array(first_imported, dtype=bool),
         verified=np.array(verified, dtype=bool),
         source=indexes(source, sources),
         with_activity=np.array(with_activity, dtype=bool),
         sources=[tuple(key.split(SOURCE_SEPARATOR, 1)) for key in sources],  # type: ignore[misc]
     )
+
+
+@dataclass
+class CoveringSource:
+    name: str
+    categories: list[str]
+    area: list[str]
+    vintage: datetime.date | None = None
+    proposed: bool = False
+    licence: str = ""
+
+
+def covering_sources() -> list[CoveringSource]:
+    """The sources that looked: a declared (or proposed) coverage and one real import done at
+    least (a source declared but never read covers nothing)."""
+    done = HarvestJob.objects.filter(
+        dry_run=False, status__in=[HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS]
+    )
+    sources = Source.objects.filter(pk__in=done.values("source_id")).order_by("name")
+    return [
+        CoveringSource(
+            s.label or s.name,
+            list(s.coverage_categories),
+            list(s.coverage_area),
+            s.data_vintage,
+            s.coverage_proposed,
+            s.licence,
+        )
+        for s in sources
+        if s.coverage_categories and s.coverage_area
+    ]
+
+
+def load_coverage(
+    referential: Referential, typology: Typology, sources: list[CoveringSource] | None = None
+) -> np.ndarray:
+    """communes × categories, True where some source inventories the category in the
+    commune. A family code in a source's categories stands for each of its categories; an
+    area is any territory id (France, a région, a commune…); unknown codes are ignored."""
+    n_communes, n_cat = len(referential.communes), len(typology.categories)
+    covered = np.zeros((n_communes, n_cat), dtype=bool)
+    category_index = {code: i for i, code in enumerate(typology.categories)}
+    family_index = {code: f for f, code in enumerate(typology.families)}
+    territory_index = {tid: i for i, tid in enumerate(referential.ids)}
+    for source in covering_sources() if sources is None else sources:
+        categories = np.zeros(n_cat, dtype=bool)
+        for code in source.categories:
+            if code in category_index:
+                categories[category_index[code]] = True
+            elif code in family_index:
+                categories |= typology.family_of == family_index[code]
+        area = np.zeros(n_communes, dtype=bool)
+        for tid in source.area:
+            if tid in territory_index:
+                area |= (referential.ancestors == territory_index[tid]).any(axis=1)
+        covered |= area[:, None] & categories[None, :]
+    return covered

@@ -40,7 +40,7 @@ class Row:
 @dataclass
 class Bar:
     label: str
-    value: float
+    value: float | None  # None: no source looks at it here (« non couvert »)
     width: float
 
 
@@ -55,6 +55,7 @@ class PortraitPage:
     strengths: list[str]
     choropleth: dict[str, Any] = field(default_factory=dict)
     series: list[dict[str, Any]] = field(default_factory=list)
+    coverage_sources: list[dict[str, Any]] = field(default_factory=list)
 
 
 def labels() -> dict[str, str]:
@@ -67,9 +68,9 @@ def labels() -> dict[str, str]:
     return result
 
 
-def _bars(pairs: list[tuple[str, float]]) -> list[Bar]:
-    top = max((v for _l, v in pairs), default=0) or 1
-    return [Bar(label, value, round(CHART_WIDTH * value / top, 2)) for label, value in pairs]
+def _bars(pairs: list[tuple[str, float | None]]) -> list[Bar]:
+    top = max((v for _l, v in pairs if v is not None), default=0) or 1
+    return [Bar(label, value, round(CHART_WIDTH * (value or 0) / top, 2)) for label, value in pairs]
 
 
 def _rows(data: dict[str, Any], names: dict[str, str]) -> list[Row]:
@@ -81,8 +82,12 @@ def _rows(data: dict[str, Any], names: dict[str, str]) -> list[Row]:
             Row(f"fam:{family}", names[f"fam:{family}"], figures, compared.get(f"fam:{family}", {}))
         )
         for code, category_figures in data["categories"].items():
+            # A category is listed when something is known of it here: initiatives, people
+            # within reach, or a source that looked (its 0 is a real zero).
             if family_of.get(code) == family and (
-                category_figures["count"] or category_figures["reach_share"]
+                category_figures["count"]
+                or category_figures["reach_share"]
+                or category_figures.get("covered") == "full"
             ):
                 key = f"cat:{code}"
                 rows.append(Row(key, names[key], category_figures, compared.get(key, {}), True))
@@ -121,8 +126,11 @@ def portrait_page(
     data: dict[str, Any], territory: Territory, scope: str, indicator: str, names: dict[str, str]
 ) -> PortraitPage:
     """`names`: labels() of the request (read once per page)."""
-    families = [
-        (names[f"fam:{code}"], float(figures["count"]))
+    families: list[tuple[str, float | None]] = [
+        (
+            names[f"fam:{code}"],
+            None if figures.get("covered") == "none" else float(figures["count"] or 0),
+        )
         for code, figures in data["families"].items()
     ]
     creations = data["emergence"]["creations_per_year"].get("all", {})
@@ -137,7 +145,7 @@ def portrait_page(
                     for code, figures in data["categories"].items()
                     if figures["count"]
                 ),
-                key=lambda pair: -pair[1],
+                key=lambda pair: -(pair[1] or 0),
             )
         ),
         creation_bars=_bars([(year, float(n)) for year, n in sorted(creations.items())]),
@@ -154,6 +162,16 @@ def portrait_page(
                 "bars": _bars([(day, float(count)) for day, count in entry["points"]]),
             }
             for entry in data["time_series"]
+        ],
+        coverage_sources=[
+            {
+                **source,
+                "labels": [
+                    names.get(f"cat:{code}", names.get(f"fam:{code}", code))
+                    for code in source["categories"]
+                ],
+            }
+            for source in data["coverage"]["sources"]
         ],
     )
 

@@ -15,7 +15,7 @@ from maillage.territories.models import Level, Territory
 
 from .compute import FIELDS, Diversity, ScopeFigures
 from .footprints import footprints as footprint_groups
-from .inputs import load_typology
+from .inputs import covering_sources, load_typology
 from .models import CountSnapshot, DataChange, IndicatorRun, TerritoryFigures
 from .peers import PEERS_BY_LEVEL
 
@@ -70,15 +70,54 @@ def stored(territory_ids: list[str]) -> dict[str, Stored]:
     return {r.territory_id: Stored(r.territory, r.figures) for r in rows}
 
 
+# How far a scope of a territory is covered by the sources (see sources/coverage.py).
+FULL, PARTIAL, NONE = "full", "partial", "none"
+# Figures that mean nothing where no source looked: a 0 there is not a zero.
+UNCOVERED_MEANINGLESS = ("per_10k", "commune_share", "growth_3y")
+
+
+def coverage_share(figures: dict[str, Any], key: str) -> float:
+    """The share of the territory's population where some source inventories the scope;
+    figures computed before coverage existed count as covered until recomputed."""
+    coverage = figures.get("coverage")
+    return 1.0 if coverage is None else float(coverage.get(key, 0.0))
+
+
+def covered(share: float) -> str:
+    return FULL if share >= 1.0 else PARTIAL if share > 0 else NONE
+
+
+# Two coverage shares this close are the same sources looking (rounding of populations).
+SAME_COVERAGE = 0.005
+
+
+def same_coverage(mine: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    return bool(theirs["coverage"]) and abs(theirs["coverage"] - mine["coverage"]) <= SAME_COVERAGE
+
+
 def scope_figures(figures: dict[str, Any], key: str) -> dict[str, Any]:
+    """One scope's figures by name, with its coverage: `coverage` (share, 0–1) and `covered`
+    (« full », « partial », « none »). Where no source looked the count is the initiatives
+    known anyway (a lower bound, None when there are none) and the shares are None."""
     values = figures["scopes"].get(key)
+    scope: dict[str, Any]
     if values is None:
         scope = {name: (None if name == "growth_3y" else 0) for name in FIELDS}
         scope["reach_share"] = figures.get("reach_only", {}).get(key, 0)
-        return scope
-    # Figures computed by an older version may lack the newest fields: zero until recomputed.
-    padded = [*values, *[0] * (len(FIELDS) - len(values))]
-    return ScopeFigures(*padded)._asdict()
+    else:
+        # Figures computed by an older version may lack the newest fields: zero until then.
+        padded = [*values, *[0] * (len(FIELDS) - len(values))]
+        scope = ScopeFigures(*padded)._asdict()
+    if "coverage" not in figures:  # computed before: its 8th figure counted first imports
+        scope["appeared"] = None
+    share = coverage_share(figures, key)
+    scope["coverage"], scope["covered"] = share, covered(share)
+    if scope["covered"] == NONE:
+        for name in UNCOVERED_MEANINGLESS:
+            scope[name] = None
+        if not scope["count"]:
+            scope["count"] = None
+    return scope
 
 
 def _percentile(value: float, others: list[float]) -> float | None:
@@ -94,12 +133,17 @@ def compare(
     own: dict[str, Any], peers: list[dict[str, Any]], scopes: list[str]
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """For each scope and compared figure: value, peer median, percentile, ratio to the
-    median. A figure without population (shares, per 10,000) is left out."""
+    median. A figure without population (shares, per 10,000) is left out. A scope is compared
+    only with the peers its sources cover as they cover it here (the same share: a national
+    source covers every peer alike, a regional one only its own): a peer whose sources did
+    not look is no evidence, and nothing is compared where no source looked."""
     result: dict[str, dict[str, dict[str, Any]]] = {}
     for key in scopes:
         mine = scope_figures(own, key)
-        theirs = [scope_figures(p, key) for p in peers]
         result[key] = {}
+        if mine["covered"] == NONE:
+            continue
+        theirs = [t for p in peers if same_coverage(mine, t := scope_figures(p, key))]
         for name in COMPARED:
             value = mine[name]
             others = [t[name] for t in theirs if t[name] is not None]
@@ -118,14 +162,18 @@ def compare(
 def gaps_and_strengths(
     own: dict[str, Any], peers: list[dict[str, Any]], categories: list[str], compared: dict
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Gaps: categories absent here but present at most peers; strengths: top-decile
+    figures. Both need the sources to cover the category here and at the peers counted."""
     gaps = []
     for code in categories:
         key = f"cat:{code}"
-        if scope_figures(own, key)["count"]:
+        mine = scope_figures(own, key)
+        if mine["covered"] != FULL or mine["count"]:
             continue
-        present = sum(1 for p in peers if scope_figures(p, key)["count"])
-        if peers and present / len(peers) >= GAP_SHARE:
-            gaps.append({"category": code, "peers_with_it": present, "peers": len(peers)})
+        theirs = [t for p in peers if (t := scope_figures(p, key))["covered"] == FULL]
+        present = sum(1 for t in theirs if t["count"])
+        if theirs and present / len(theirs) >= GAP_SHARE:
+            gaps.append({"category": code, "peers_with_it": present, "peers": len(theirs)})
     strengths = [
         {"scope": key, "per_10k": figure["value"], "percentile": figure["percentile"]}
         for key, figures in compared.items()
@@ -134,6 +182,49 @@ def gaps_and_strengths(
         and (figure["percentile"] or 0) >= STRENGTH_PERCENTILE
     ]
     return gaps, strengths
+
+
+def sources_looking_at(territory: Territory) -> list[dict[str, Any]]:
+    """The sources whose declared area holds this territory (« whole ») or lies in it
+    (« part »), with what they inventory and the date their data describe."""
+    sources = covering_sources()
+    area_ids = {tid for source in sources for tid in source.area}
+    areas = {
+        t.id: {t.id, t.epci_id, t.departement_id, t.region_id, "fr"}
+        for t in Territory.objects.filter(id__in=area_ids).only(
+            "id", "epci_id", "departement_id", "region_id"
+        )
+    }
+    own = {territory.id, territory.epci_id, territory.departement_id, territory.region_id, "fr"}
+    if territory.level == Level.EPCI:  # its départements and régions are its communes'
+        for row in (
+            Territory.objects.filter(epci_id=territory.id)
+            .values_list("departement_id", "region_id")
+            .distinct()
+        ):
+            own.update(row)
+    found = []
+    for source in sources:
+        holds = any(tid in own for tid in source.area)
+        inside = any(territory.id in areas.get(tid, ()) for tid in source.area)
+        if holds or inside:
+            found.append(
+                {
+                    "name": source.name,
+                    "licence": source.licence,
+                    "categories": source.categories,
+                    "area": source.area,
+                    "extent": "whole" if holds else "part",
+                    "vintage": source.vintage.isoformat() if source.vintage else None,
+                    "proposed": source.proposed,
+                }
+            )
+    return found
+
+
+def _coverage_summary(figures: dict[str, Any], categories: list[str]) -> dict[str, int]:
+    states = [covered(coverage_share(figures, f"cat:{code}")) for code in categories]
+    return {state: states.count(state) for state in (FULL, PARTIAL, NONE)}
 
 
 def _readable(figures: dict[str, Any], families: list[str], categories: list[str]) -> dict:
@@ -269,6 +360,10 @@ def _compared(
             {"name": name, "licence": licence, "count": count}
             for name, licence, count in figures.get("sources", [])
         ],
+        "coverage": {
+            "categories": _coverage_summary(figures, categories),
+            "sources": sources_looking_at(territory),
+        },
     }
     peer_part = {
         "chosen_by": "user" if chosen else "rule",

@@ -45,6 +45,7 @@ def recompute(today: datetime.date | None = None, progress: Progress | None = No
     referential = inputs.load_referential()
     typology = inputs.load_typology()
     inventory = inputs.load_inventory(referential, typology, today)
+    covered = inputs.load_coverage(referential, typology)
     say(f"{inventory.size} initiatives, {referential.size} territoires : calcul…")
     run = IndicatorRun.objects.create(
         computed_at=timezone.now(),
@@ -56,7 +57,9 @@ def recompute(today: datetime.date | None = None, progress: Progress | None = No
     # orjson writes NaN as null (see compute.documents); both databases take the JSON text.
     rows = [
         (territory_id, run.pk, orjson.dumps(document).decode())
-        for territory_id, document in compute.documents(referential, inventory, typology, today)
+        for territory_id, document in compute.documents(
+            referential, inventory, typology, today, covered
+        )
     ]
     say("écriture…")
     fastwrite.insert(TerritoryFigures, ["territory_id", "run_id", "figures"], rows)

@@ -95,6 +95,10 @@ class DemoSource:
     file: DemoFile
     licence: str
     attribution: str
+    # What the source inventories (see sources/coverage.py), and the date its data describe.
+    covers: tuple[str, ...] = ()
+    area: tuple[str, ...] = ("fr",)
+    vintage: datetime.date | None = None
 
 
 DEMO_SOURCES = [
@@ -105,6 +109,8 @@ DEMO_SOURCES = [
         file=BNLC,
         licence="ODbL 1.0",
         attribution="Base nationale des lieux de covoiturage, transport.data.gouv.fr, ODbL",
+        covers=("covoiturage",),
+        vintage=datetime.date(2023, 11, 6),  # its latest date_maj (see the raw PROVENANCE)
     ),
     DemoSource(
         name="tiers-lieux-cget-2019",
@@ -113,6 +119,8 @@ DEMO_SOURCES = [
         file=CGET,
         licence="Licence Ouverte 2.0",
         attribution="CGET / ANCT, Mission Coworking : Territoires, Travail, Numérique, 2019",
+        covers=("coworking", "fablab", "tiers-lieu"),
+        vintage=datetime.date(2019, 1, 1),
     ),
     DemoSource(
         name="inside-airbnb-lyon",
@@ -220,6 +228,10 @@ def load_demo_sources(progress: Progress = lambda m: None) -> list[dict[str, Any
                 "attribution": demo.attribution,
             },
         )
+        if not source.coverage_categories and not source.coverage_area:  # staff may change it
+            source.coverage_categories, source.coverage_area = list(demo.covers), list(demo.area)
+            source.data_vintage = demo.vintage
+            source.save(update_fields=["coverage_categories", "coverage_area", "data_vintage"])
         if source.harvest_every_days is None:  # the demo shows scheduled harvests; staff may
             source.harvest_every_days = DEMO_HARVEST_EVERY_DAYS  # change or clear it later
             source.next_harvest_at = timezone.now() + datetime.timedelta(

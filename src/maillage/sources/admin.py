@@ -1,22 +1,59 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from maillage.catalog.signals import announce_inventory_change
+
+from . import coverage
 from .models import HarvestItem, HarvestJob, Source, SourceRecord
+
+# What changes the figures when it changes (coverage decides « non couvert »).
+COVERAGE_FIELDS = ("coverage_categories", "coverage_area", "data_vintage", "licence")
+
+
+class SourceForm(forms.ModelForm):
+    """The admin's form (its fields come from the admin) checking the declared coverage."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        categories, area = cleaned.get("coverage_categories"), cleaned.get("coverage_area")
+        for name, value in (("coverage_categories", categories), ("coverage_area", area)):
+            if value is not None and not (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            ):
+                self.add_error(name, _('Une liste de codes entre crochets, par exemple ["fr"].'))
+                return cleaned
+        for problem in coverage.problems(categories or [], area or []):
+            self.add_error(None, problem)
+        return cleaned
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    form = SourceForm
     list_display = [
         "name",
         "label",
         "backend",
         "licence",
-        "default_category",
+        "coverage_categories",
+        "coverage_area",
+        "coverage_proposed",
+        "data_vintage",
         "moderation",
         "harvest_every_days",
         "next_harvest_at",
     ]
+    list_filter = ["coverage_proposed"]
     search_fields = ["name", "label"]
+
+    def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if set(COVERAGE_FIELDS) & set(form.changed_data):
+            announce_inventory_change(Source, f"couverture de la source {obj.name}")
 
 
 @admin.register(HarvestJob)

@@ -83,8 +83,9 @@ class NewImportForm(forms.Form):
         max_length=100,
         required=False,
         help_text=gettext_lazy(
-            "Par exemple « ODbL 1.0 » ou « Licence Ouverte 2.0 » ; vide, la licence actuelle "
-            "de la source est gardée."
+            "Par exemple « ODbL 1.0 » ou « Licence Ouverte 2.0 » (« inconnue » si la source "
+            "n'en donne pas) ; obligatoire pour une source qui n'en a pas encore, sinon vide "
+            "garde la licence actuelle."
         ),
     )
     attribution = forms.CharField(
@@ -208,6 +209,15 @@ class NewImportForm(forms.Form):
             except SourceFileError as exc:
                 field = "mapping_file" if cleaned.get("mapping_file") else "mapping_text"
                 self.add_error(field, str(exc))
+        stored_licence = Source.objects.filter(name=name).values_list("licence", flat=True).first()
+        if name and not cleaned.get("licence", "").strip() and not stored_licence:
+            self.add_error(
+                "licence",
+                _(
+                    "Indiquez la licence des données : elle accompagne chaque chiffre tiré de "
+                    "cette source (« inconnue » si la source n'en donne pas)."
+                ),
+            )
         if name and backend:
             existing = Source.objects.filter(name=name).values_list("backend", flat=True).first()
             if existing and existing != backend:

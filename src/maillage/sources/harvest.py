@@ -24,9 +24,10 @@ from django.utils.translation import gettext_lazy
 from maillage.catalog.models import Category, Initiative
 from maillage.catalog.signals import announce_inventory_change
 from maillage.core.errors import MaillageError
-from maillage.core.fastwrite import WriterTurns, refresh_statistics
+from maillage.core.fastwrite import DeferredCheckpoints, WriterTurns, refresh_statistics
 from maillage.core.tasks import process_alive
 
+from . import coverage
 from .backends import Backend, BackendOptions, get_backend
 from .backends.footprint_base import FootprintBackend
 from .collector import collect_between_batches
@@ -81,6 +82,10 @@ class ImportRequest:
     user: Any = None
     licence: str = ""
     moderation: str = ""  # "" keeps the source's
+    # What the source inventories (see coverage.py); None keeps the source's.
+    coverage_categories: list[str] | None = None
+    coverage_area: list[str] | None = None
+    data_vintage: datetime.date | None = None
     progress: Progress = field(default=lambda rows: None)
 
 
@@ -174,6 +179,9 @@ RUN_SETTINGS = (
     ("category", "default_category", gettext_lazy("catégorie de toute la source")),
     ("licence", "licence", gettext_lazy("licence")),
     ("moderation", "moderation", gettext_lazy("modération")),
+    ("coverage_categories", "coverage_categories", gettext_lazy("catégories recensées")),
+    ("coverage_area", "coverage_area", gettext_lazy("territoire recensé")),
+    ("data_vintage", "data_vintage", gettext_lazy("millésime des données")),
 )
 
 
@@ -191,6 +199,9 @@ def get_or_create_source(request: ImportRequest) -> Source:
         if value not in (None, "") and value != getattr(source, stored):
             setattr(source, stored, value)
             changed.append(stored)
+    if {"coverage_categories", "coverage_area"} & set(changed) and source.coverage_proposed:
+        source.coverage_proposed = False  # a person said it
+        changed.append("coverage_proposed")
     if str(request.path) != source.location:
         source.location = str(request.path)  # where scheduled harvests read it again
         changed.append("location")
@@ -207,7 +218,8 @@ def reused_settings(request: ImportRequest, source: Source) -> list[str]:
         for given, stored, label in RUN_SETTINGS
         if getattr(request, given) in (None, "")
         and getattr(source, stored)
-        and given != "moderation"  # always shown on the source's pages
+        # shown on the source's pages, and not how the file is read
+        and given not in ("moderation", "coverage_categories", "coverage_area", "data_vintage")
     ]
     if not reused:
         return []
@@ -234,7 +246,8 @@ def run_import(request: ImportRequest, job: HarvestJob | None = None) -> Harvest
         if isinstance(backend, FootprintBackend):  # figures, not initiatives
             run_footprint(job, source, backend, request)
             return job
-        counts = _run(job, source, backend, request)
+        with DeferredCheckpoints():
+            counts = _run(job, source, backend, request)
     except BaseException as exc:  # includes KeyboardInterrupt: the job must not stay running
         _fail(job, exc)
         raise
@@ -320,6 +333,8 @@ def _run(job: HarvestJob, source: Source, backend: Backend, request: ImportReque
             if source.moderation != Source.Moderation.REVIEW:
                 publish_new(job)
             job.live_records = live_records(source)
+            job.notes = [*job.notes, *coverage.propose_if_unset(source, timezone.localdate())]
+        job.notes = list(dict.fromkeys([*job.notes, *coverage.licence_note(source)]))
         tally.save_to(job)
         job.status = (
             HarvestJob.Status.DONE_WITH_ERRORS

@@ -62,6 +62,43 @@ class Source(models.Model):
             "différentes, vérifiées le même jour, celle de la source la plus sûre l'emporte."
         ),
     )
+    # What the source inventories, and where: a category with no covering source is « non
+    # couvert » on a territory rather than 0 (see sources/coverage.py).
+    coverage_categories = models.JSONField(
+        _("catégories recensées"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Codes de la typologie que la source recense entièrement (par exemple "
+            '["boites-a-livres"]). Vide : proposées au premier import d\'après ce qui a été lu.'
+        ),
+    )
+    coverage_area = models.JSONField(
+        _("territoire recensé"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Identifiants des territoires que la source recense (par exemple ["fr"], '
+            '["reg:53"], ["com:35238", "com:35047"]). Vide : proposé au premier import.'
+        ),
+    )
+    coverage_proposed = models.BooleanField(
+        _("couverture proposée par l'import"),
+        default=False,
+        help_text=_(
+            "Cochée quand la couverture a été déduite des données lues et que personne ne l'a "
+            "confirmée ; décochez-la en la confirmant."
+        ),
+    )
+    data_vintage = models.DateField(
+        _("millésime des données"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Date que décrivent les données (2019 pour le recensement des tiers-lieux du "
+            "CGET), distincte de la date d'import."
+        ),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:

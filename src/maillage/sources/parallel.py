@@ -26,6 +26,7 @@ from django.db import connections
 from django.utils.translation import gettext as _
 
 from maillage.core.errors import MaillageError
+from maillage.core.i18n import freeze_language
 
 from .collector import between_batches
 from .errors import SourceFileError
@@ -217,6 +218,7 @@ class BatchPreparer:
     def _child_main(self, work: Callable[[], None], done: Any, parent: int) -> None:
         for connection in connections.all(initialized_only=True):
             connection.execute_wrappers.append(_no_database)
+        freeze_language()  # one file, one language: each message is translated once
         status = 0
         gc.disable()  # see collector.py
         try:

@@ -17,8 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext as _
-
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 from maillage.territories.text import normalize
 
 REDACTED = "[donnée personnelle écartée]"

@@ -13,7 +13,8 @@ from functools import cache
 from typing import Any, NamedTuple
 
 import orjson
-from django.utils.translation import gettext as _
+
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from .backends import Backend
 from .errors import RowRejected

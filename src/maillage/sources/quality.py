@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 from maillage.core.weblinks import http_url, url_scheme
 from maillage.territories.locator import Locator, get_locator
 from maillage.territories.models import Level, PostalCode, Territory, TerritoryAlias

@@ -20,7 +20,8 @@ from collections.abc import Callable, KeysView
 from typing import Any
 
 import orjson
-from django.utils.translation import gettext as _
+
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from .pipeline import Prepared, content_id
 

@@ -103,6 +103,12 @@ def public_sources() -> list[dict[str, Any]]:
             "attribution": s.attribution,
             "records": s.active,
             "last_import": s.last_import.isoformat() if s.last_import else None,
+            "coverage": {
+                "categories": s.coverage_categories,
+                "area": s.coverage_area,
+                "proposed": s.coverage_proposed,
+            },
+            "vintage": s.data_vintage.isoformat() if s.data_vintage else None,
         }
         for s in rows
     ]

@@ -27,6 +27,7 @@ from maillage.catalog.models import Initiative
 from maillage.core import fastwrite
 
 from .models import HarvestItem, HarvestJob, Outcome, PriorState, SourceRecord, UnchangedRows
+from .pipeline import M2M_FIELDS
 
 CHUNK = 2000
 
@@ -50,7 +51,8 @@ def remember(job: HarvestJob, initiative_ids: Iterable[int], record_ids: Iterabl
     them (read from the database, in the batch's transaction: exactly what undo must put
     back), and which initiatives have no history yet (the batch writes their first record)."""
     wanted = set(initiative_ids)
-    initiatives = list(Initiative.objects.filter(pk__in=wanted))
+    # Their many-to-many links in one query per field: the serializer would ask per object.
+    initiatives = list(Initiative.objects.filter(pk__in=wanted).prefetch_related(*M2M_FIELDS))
     records = list(SourceRecord.objects.filter(pk__in=set(record_ids)))
     if not (initiatives or records):
         return

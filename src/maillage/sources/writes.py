@@ -460,6 +460,16 @@ def _siblings(initiative_ids: list[int]) -> dict[int, list[SourceRecord]]:
 RECORD_COLUMNS = ["remote_id", "initiative_id", "raw_hash", "imported", "verified_on"]
 
 
+def is_first_harvest(job: HarvestJob) -> bool:
+    """No earlier real import of the job's source succeeded."""
+    return not HarvestJob.objects.filter(
+        source_id=job.source_id,
+        dry_run=False,
+        status__in=[HarvestJob.Status.DONE, HarvestJob.Status.DONE_WITH_ERRORS],
+        pk__lt=job.pk,
+    ).exists()
+
+
 def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
     """Insert the new initiatives, their source records and their many-to-many links, from
     the rows parsing encoded; returns row number → initiative id."""
@@ -471,6 +481,9 @@ def _insert_new(job: HarvestJob, new: list[Prepared]) -> dict[int, int]:
     same_for_all = fastwrite.column_defaults(Initiative, exclude=given)
     same_for_all.update(
         first_seen_on=today,
+        # Absent from an earlier harvest of the source, present now: it appeared (a first
+        # harvest's records only came with it).
+        appeared_on=None if is_first_harvest(job) else today,
         created_at=now,
         updated_at=now,
         # Published by the job's last transaction (undo.publish_new), unless the source is

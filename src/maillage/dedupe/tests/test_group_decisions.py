@@ -51,7 +51,10 @@ def test_a_group_is_shown_merged_at_once_and_undone_at_once(queue, admin_client)
 
     page = admin_client.get("/doublons/").content.decode()
     assert "Décider par groupe" in page
-    button = re.search(r"<button type=\"submit\">(Fusionner les 2 paires de [^<]+)</button>", page)
+    button = re.search(
+        r"<button type=\"submit\" name=\"decision\" value=\"merge\">(Fusionner les 2 paires de [^<]+)</button>",
+        page,
+    )
     assert button
     assert "Rennes" in button.group(1)
 

@@ -65,7 +65,10 @@ def test_a_group_is_decided_by_keyboard_alone(queue, live_server, page, admin_us
     assert apart.evaluate("b => b === document.activeElement")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "3 paires marquées « pas des doublons »" in page.get_by_role("status").inner_text()
+    assert (
+        "3 paires marquées « pas des doublons »"
+        in page.locator(".messages[role=status]").inner_text()
+    )
     statuses = {
         DuplicatePair.objects.get(left_id=a, right_id=b).status
         for key, (a, b) in queue.items()

@@ -40,7 +40,12 @@ def test_counts_and_rates_of_the_epci(lacq_orthez):
     assert data["all"]["per_10k"] == round(4 / 52961 * 10_000, 3) == 0.755
     assert data["families"]["mobilite"]["count"] == 2
     assert data["families"]["lieux"]["count"] == 2
-    assert data["families"]["alimentation"]["count"] == 0
+    # No demo source inventories food practices: « non couvert », not 0 (issue 14).
+    assert data["families"]["alimentation"]["count"] is None
+    assert data["families"]["alimentation"]["covered"] == "none"
+    # The carpooling base covers carpooling; mobility also counts practices it does not.
+    assert data["categories"]["covoiturage"]["covered"] == "full"
+    assert data["families"]["mobilite"]["covered"] == "partial"
     assert data["categories"]["covoiturage"]["count"] == 2
     assert data["categories"]["coworking"]["count"] == 1
     assert data["categories"]["fablab"]["count"] == 1

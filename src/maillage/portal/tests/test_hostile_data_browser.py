@@ -197,6 +197,7 @@ def test_hostile_names_and_websites_never_run(hostile, live_server, page, django
     page.get_by_label("Nom court de la source").fill("hostile-web")
     page.get_by_label("Intitulé de la source").fill(SCRIPT)
     page.get_by_label("Attribution").fill(SVG)
+    page.get_by_label("Licence des données").fill(SCRIPT)
     page.get_by_label("Fichier à importer").set_input_files(str(hostile["csv"]))
     with page.expect_navigation():
         page.get_by_role("button", name="Lancer l'essai à blanc").click()

@@ -14,10 +14,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from maillage.catalog.typology import read_typology
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from ..errors import SourceFileError
 from ..limits import bound_cells, import_limits, oversize_reason

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
-from django.utils.translation import gettext as _
 
 from maillage.core.errors import MaillageError
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from ..errors import RowRejected, SourceFileError
 from ..limits import KEPT_CHARS, OVERSIZE_KEY, Limits, import_limits, number

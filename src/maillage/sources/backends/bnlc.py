@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from django.utils.translation import gettext as _
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from ..coords import parse_number
 from ..records import Candidate, RawRow

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from ..errors import SourceFileError
 from ..records import Candidate, RawRow

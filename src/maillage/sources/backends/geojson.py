@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from ..coords import parse_number
 from ..errors import RowRejected, SourceFileError

@@ -24,8 +24,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from .. import coords
 from ..errors import RowRejected, SourceFileError

@@ -27,8 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from ..coords import parse_number
 from ..errors import SourceFileError

@@ -294,7 +294,7 @@ def _post(admin_client, data_dir: Path, content: bytes, **fields: object):
     form = {
         "backend": "csv",
         "source": "depot",
-        "licence": "",
+        "licence": "inconnue",
         "attribution": "",
         "category": "",
         "mapping_text": "",

@@ -226,6 +226,9 @@ def test_parsing_in_a_second_process_gives_the_same_rows_as_in_place(bnlc, tmp_p
     monkeypatch.setattr(parallel, "fork_available", lambda: False)
     Initiative.objects.all().delete()
     SourceRecord.objects.all().delete()
+    # As before the first pass: no earlier harvest, no coverage proposed yet (issue 14).
+    HarvestJob.objects.all().delete()
+    Source.objects.update(coverage_categories=[], coverage_area=[], data_vintage=None)
     in_place = run_both()
     assert [p.forked for p in preparers[2:]] == [False, False]
     assert forked == in_place

@@ -1,3 +1,4 @@
+import datetime
 import json
 import sys
 import time
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Category
 from maillage.sources.backends import REGISTRY
+from maillage.sources.coverage import parse_list, problems
 from maillage.sources.errors import SourceFileError
 from maillage.sources.harvest import ImportRequest, SourceBusy, run_import
 from maillage.sources.mappings import MappingError, check_backend_mapping, load_mapping
@@ -37,6 +39,27 @@ class Command(BaseCommand):
             choices=["publish", "review"],
             default="",
             help="review : les nouvelles initiatives attendent une relecture avant publication.",
+        )
+        parser.add_argument(
+            "--covers",
+            default=None,
+            metavar="CODES",
+            help=(
+                "Catégories (ou familles) que la source recense entièrement, séparées par des "
+                "virgules ; sans elles, l'import les propose d'après ce qu'il lit."
+            ),
+        )
+        parser.add_argument(
+            "--area",
+            default=None,
+            metavar="TERRITOIRES",
+            help="Territoires que la source recense (fr, reg:53, dep:35, com:35238…), séparés par des virgules.",
+        )
+        parser.add_argument(
+            "--vintage",
+            default=None,
+            metavar="AAAA[-MM-JJ]",
+            help="Millésime : la date que décrivent les données (2019 pour le recensement CGET).",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Essai à blanc : rapport sans rien écrire."
@@ -90,6 +113,7 @@ class Command(BaseCommand):
                 },
                 returncode=2,
             )
+        covers, area, vintage = _coverage_options(options)
         start = time.perf_counter()
 
         def progress(rows: int) -> None:
@@ -105,6 +129,9 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             licence=options["licence"],
             moderation=options["moderation"],
+            coverage_categories=covers,
+            coverage_area=area,
+            data_vintage=vintage,
             progress=progress,
         )
         try:
@@ -120,3 +147,25 @@ class Command(BaseCommand):
             summary["report"] = str(options["report"])
             summary["report_rows"] = write_report(job, options["report"])
         self.stdout.write(json.dumps(summary, ensure_ascii=False, default=str))
+
+
+def _coverage_options(
+    options: dict[str, Any],
+) -> tuple[list[str] | None, list[str] | None, datetime.date | None]:
+    """--covers, --area and --vintage read and checked (CommandError, exit 2, when wrong)."""
+    covers = None if options["covers"] is None else parse_list(options["covers"])
+    area = None if options["area"] is None else parse_list(options["area"])
+    found = problems(covers or [], area or [])
+    vintage = None
+    if options["vintage"]:
+        text = options["vintage"].strip()
+        try:
+            vintage = datetime.date.fromisoformat(f"{text}-01-01" if len(text) == 4 else text)
+        except ValueError:
+            found.append(
+                _("millésime illisible : « %(text)s » (attendu : 2019 ou 2019-06-30)")
+                % {"text": text}
+            )
+    if found:
+        raise CommandError(" ; ".join(found), returncode=2)
+    return covers, area, vintage

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sources", "0013_redact_personal_raw_rows"),
+        ("sources", "0015_initiative_appeared_on"),
     ]
 
     operations = [

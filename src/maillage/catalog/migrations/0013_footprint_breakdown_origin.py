@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0011_commune_method_postcode"),
+        ("catalog", "0012_initiative_appeared_on"),
     ]
 
     operations = [
