@@ -14,6 +14,8 @@
   (MAILLAGE_BENCH_INDICATOR_ROWS) on SQLite and PostgreSQL, DuckDB computing the same core
   figures as the reference (ratio, agreement), portrait latency, where the time goes
   (see benchmarks/indicators.py).
+- footprint: the real Inside Airbnb listings of Lyon and Bordeaux (22,145 rows) imported and
+  aggregated per commune, in one process and as commands (see benchmarks/footprint.py).
 - soak: the production server (gunicorn as `make serve-prod` starts it) on this checkout's
   database, 20 concurrent clients for 30 s on the dep:35 portrait, then on the API's
   indicators: req/s, p50, p95, errors (see benchmarks/soak.py; `make soak` runs it alone).
@@ -37,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.dedupe import bench_dedupe
+from benchmarks.footprint import bench_footprint
 from benchmarks.imports import bench_imports
 from benchmarks.indicators import bench_indicators
 from benchmarks.sampling import OUTSIDE_BOXES, population_points
@@ -159,6 +162,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "imports": bench_imports,
     "dedupe": bench_dedupe,
     "indicators": bench_indicators,
+    "footprint": bench_footprint,
     "soak": bench_soak,
 }
 

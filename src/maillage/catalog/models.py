@@ -495,6 +495,14 @@ class PlatformFootprint(models.Model):
     source_url = models.URLField(_("adresse de la source"), max_length=500, blank=True)
     source_licence = models.CharField(_("licence de la source"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The same figure inside the commune, by municipal arrondissement (Paris, Lyon,
+    # Marseille): INSEE code of the arrondissement → value. Figures located by their point.
+    breakdown = models.JSONField(_("détail par arrondissement"), default=dict, blank=True)
+    # Short name of the import source that wrote it (its next import replaces what it wrote
+    # for the same platform and dates); empty for a figure entered by hand.
+    origin = models.CharField(
+        _("source d'import"), max_length=100, blank=True, db_index=True, editable=False
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

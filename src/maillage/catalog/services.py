@@ -2,8 +2,9 @@
 is always derived (from the point, else from the declared INSEE code) and never typed by hand.
 """
 
+import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -254,3 +255,120 @@ def publish_initiatives(initiatives: Iterable[Initiative], *, user: Any = None) 
     )
     announce_inventory_change(Initiative, "initiatives publiées")
     return len(held)
+
+
+@dataclass(frozen=True)
+class FootprintFigure:
+    """One footprint figure as an import brings it (see `plan_footprints`)."""
+
+    platform: str
+    territory_id: str
+    metric: str
+    date: datetime.date
+    value: float
+    unit: str = ""
+    category_id: str | None = None
+    breakdown: dict[str, float] = field(default_factory=dict)
+    source_name: str = ""
+    source_url: str = ""
+    source_licence: str = ""
+    notes: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, datetime.date]:
+        return (self.platform, self.territory_id, self.metric, self.date)
+
+
+_FIGURE_FIELDS = (
+    "value", "unit", "category_id", "breakdown", "source_name", "source_url", "source_licence",
+    "notes",
+)  # fmt: skip
+
+
+@dataclass
+class FootprintPlan:
+    """What writing an import's figures would change; `conflicts`: figures another source
+    (or a person) already gave for the same platform, territory, measure and date — never
+    replaced by an import."""
+
+    new: list[FootprintFigure] = field(default_factory=list)
+    changed: list[tuple[int, FootprintFigure]] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[int] = field(default_factory=list)
+    conflicts: list[tuple[FootprintFigure, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "new": len(self.new),
+            "updated": len(self.changed),
+            "unchanged": self.unchanged,
+            "removed": len(self.removed),
+            "conflicts": len(self.conflicts),
+        }
+
+
+def plan_footprints(origin: str, figures: list[FootprintFigure]) -> FootprintPlan:
+    """Compare an import's figures with what is stored (reads only: a dry run stops here).
+
+    The import of source `origin` is the truth for the platforms and dates it brings: its
+    figures are inserted or updated, and those it wrote before for the same platforms and
+    dates but no longer brings are removed."""
+    plan = FootprintPlan()
+    scopes = {(f.platform, f.date) for f in figures}
+    platforms = {p for p, _d in scopes}
+    dates = {d for _p, d in scopes}
+    stored: dict[tuple[str, str, str, datetime.date], tuple[int, str, dict[str, Any]]] = {}
+    rows = PlatformFootprint.objects.filter(platform__in=platforms, date__in=dates).values(
+        "pk", "platform", "territory_id", "metric", "date", "origin", *_FIGURE_FIELDS
+    )
+    for row in rows:
+        key = (row["platform"], row["territory_id"], row["metric"], row["date"])
+        stored[key] = (row["pk"], row["origin"], {f: row[f] for f in _FIGURE_FIELDS})
+    brought = set()
+    for figure in figures:
+        brought.add(figure.key)
+        found = stored.get(figure.key)
+        if found is None:
+            plan.new.append(figure)
+            continue
+        pk, owner, values = found
+        if owner != origin:
+            plan.conflicts.append((figure, owner))
+        elif values != {f: getattr(figure, f) for f in _FIGURE_FIELDS}:
+            plan.changed.append((pk, figure))
+        else:
+            plan.unchanged += 1
+    plan.removed = sorted(
+        pk
+        for key, (pk, owner, _values) in stored.items()
+        if owner == origin and key not in brought and (key[0], key[3]) in scopes
+    )
+    # Figures of this origin at other dates of the same platforms stay: another snapshot.
+    return plan
+
+
+def apply_footprints(origin: str, plan: FootprintPlan) -> None:
+    """Write a plan (in the caller's transaction: an import's last one)."""
+    PlatformFootprint.objects.filter(pk__in=plan.removed, origin=origin).delete()
+    PlatformFootprint.objects.bulk_create(
+        [
+            PlatformFootprint(
+                platform=f.platform,
+                territory_id=f.territory_id,
+                metric=f.metric,
+                date=f.date,
+                origin=origin,
+                **{name: getattr(f, name) for name in _FIGURE_FIELDS},
+            )
+            for f in plan.new
+        ],
+        batch_size=1000,
+    )
+    now = timezone.now()
+    changed = []
+    for pk, f in plan.changed:
+        row = PlatformFootprint(pk=pk, updated_at=now)
+        for name in _FIGURE_FIELDS:
+            setattr(row, name, getattr(f, name))
+        changed.append(row)
+    PlatformFootprint.objects.bulk_update(changed, [*_FIGURE_FIELDS, "updated_at"], batch_size=1000)

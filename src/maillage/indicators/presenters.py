@@ -145,7 +145,7 @@ def portrait_page(
                     for code, figures in data["categories"].items()
                     if figures["count"]
                 ),
-                key=lambda pair: -pair[1],
+                key=lambda pair: -(pair[1] or 0),
             )
         ),
         creation_bars=_bars([(year, float(n)) for year, n in sorted(creations.items())]),

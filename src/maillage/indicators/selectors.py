@@ -9,11 +9,12 @@ from django.core.cache import cache
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from maillage.catalog.models import Initiative, PlatformFootprint
+from maillage.catalog.models import Initiative
 from maillage.core.errors import MaillageError
 from maillage.territories.models import Level, Territory
 
 from .compute import FIELDS, Diversity, ScopeFigures
+from .footprints import footprints as footprint_groups
 from .inputs import covering_sources, load_typology
 from .models import CountSnapshot, DataChange, IndicatorRun, TerritoryFigures
 from .peers import PEERS_BY_LEVEL
@@ -293,7 +294,7 @@ def portrait(
         **head,
         "stale": is_stale(run),
         **body,
-        "footprints": footprints(territory_id),
+        "footprints": footprints(territory_id, [m["id"] for m in peers["members"]]),
         "time_series": time_series(territory_id),
         "peers": peers,
     }
@@ -409,21 +410,10 @@ def time_series(territory_id: str) -> list[dict[str, Any]]:
     return list(series.values())
 
 
-def footprints(territory_id: str) -> list[dict[str, Any]]:
-    rows = PlatformFootprint.objects.filter(territory_id=territory_id).order_by(
-        "platform", "metric", "-date"
-    )
-    return [
-        {
-            "platform": f.platform,
-            "metric": f.metric,
-            "value": f.value,
-            "unit": f.unit,
-            "date": f.date.isoformat(),
-            "source": f.source_name,
-        }
-        for f in rows
-    ]
+def footprints(territory_id: str, peer_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """The platforms' footprint of the territory, one group per platform and date, compared
+    with the peers that have figures (see indicators/footprints.py)."""
+    return footprint_groups(territory_id, peer_ids or [])
 
 
 POINTS_LIMIT = 5000

@@ -67,7 +67,24 @@ MAPLAB_HISTORY = DemoFile(
     sha256="7eca3a2c01f7c81cedd04cf339eda24467916ff01e1ca954d1aeedeee9cbee31",
     url="",
 )
-DEMO_FILES = [BNLC, CGET, MAPLAB_HISTORY]
+# Inside Airbnb's listings of Lyon and Bordeaux Métropole (March 2024), as a student project
+# kept them at a fixed commit (removed from its later commits): the platform footprint.
+_AIRBNB_COMMIT = (
+    "https://raw.githubusercontent.com/lfoyer/airbnb/7d7cc6374749454812aa910a449a68ed8131484f/data/"
+)
+AIRBNB_LYON = DemoFile(
+    name="listings_lyon.csv",
+    raw_path="airbnb-lyon-bordeaux-2024/listings_lyon.csv",
+    sha256="1847e11b9e98fac4233eb562f2a59aae2541985d98afb030ed77d5f732590997",
+    url=_AIRBNB_COMMIT + "listings_lyon.csv",
+)
+AIRBNB_BORDEAUX = DemoFile(
+    name="listings_bordeaux.csv",
+    raw_path="airbnb-lyon-bordeaux-2024/listings_bordeaux.csv",
+    sha256="deb8f3e527d395b2b975e3f578ff56a6d668db1b9561cda84c1fcd696af9423d",
+    url=_AIRBNB_COMMIT + "listings_bordeaux.csv",
+)
+DEMO_FILES = [BNLC, CGET, MAPLAB_HISTORY, AIRBNB_LYON, AIRBNB_BORDEAUX]
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,22 @@ DEMO_SOURCES = [
         attribution="CGET / ANCT, Mission Coworking : Territoires, Travail, Numérique, 2019",
         covers=("coworking", "fablab", "tiers-lieu"),
         vintage=datetime.date(2019, 1, 1),
+    ),
+    DemoSource(
+        name="inside-airbnb-lyon",
+        label="Inside Airbnb — Lyon (mars 2024)",
+        backend="footprint-airbnb",
+        file=AIRBNB_LYON,
+        licence="CC BY 4.0",
+        attribution="Inside Airbnb (insideairbnb.com)",
+    ),
+    DemoSource(
+        name="inside-airbnb-bordeaux",
+        label="Inside Airbnb — Bordeaux Métropole (mars 2024)",
+        backend="footprint-airbnb",
+        file=AIRBNB_BORDEAUX,
+        licence="CC BY 4.0",
+        attribution="Inside Airbnb (insideairbnb.com)",
     ),
 ]
 

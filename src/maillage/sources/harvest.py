@@ -29,8 +29,10 @@ from maillage.core.tasks import process_alive
 
 from . import coverage
 from .backends import Backend, BackendOptions, get_backend
+from .backends.footprint_base import FootprintBackend
 from .collector import collect_between_batches
 from .errors import SourceFileError
+from .footprints import run_footprint
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
 from .parallel import Batch, BatchPreparer
 from .pipeline import UNCLASSIFIED, PipelineSettings, prepare_batch
@@ -241,6 +243,9 @@ def run_import(request: ImportRequest, job: HarvestJob | None = None) -> Harvest
     job.source = source  # with this run's settings (a dry run's are not saved)
     try:
         job.file_sha256 = file_sha256(request.path)
+        if isinstance(backend, FootprintBackend):  # figures, not initiatives
+            run_footprint(job, source, backend, request)
+            return job
         with DeferredCheckpoints():
             counts = _run(job, source, backend, request)
     except BaseException as exc:  # includes KeyboardInterrupt: the job must not stay running

@@ -235,3 +235,7 @@ def check_backend_mapping(backend: str, mapping: dict[str, Any]) -> None:
         from .backends.tabular_mapping import check_mapping
 
         check_mapping(mapping)
+    elif backend in ("footprint-airbnb", "footprint"):
+        from .backends import BackendOptions, get_backend
+
+        get_backend(backend, BackendOptions(mapping=mapping))  # checks its mapping

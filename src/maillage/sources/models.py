@@ -153,6 +153,9 @@ class HarvestJob(models.Model):
     # What the backend said about the whole file (encoding, header line, blank lines…).
     notes = models.JSONField(_("remarques sur le fichier"), default=list, blank=True)
     error = models.TextField(_("erreur"), blank=True)
+    # A footprint import (sources/footprints.py): the figures it wrote, or would write (dry
+    # run) — new, updated, unchanged, removed, conflicts — and the date they describe.
+    figures = models.JSONField(_("chiffres d'empreinte"), default=dict, blank=True)
     # Label, licence and attribution given with a dry run from the import pages: public on
     # /sources/, so they reach the source only when the import is confirmed.
     source_settings = models.JSONField(

@@ -41,6 +41,12 @@ BACKEND_LABELS = {
     "osm": gettext_lazy("OpenStreetMap (Overpass JSON ou OSM XML)"),
     "gogocarto": gettext_lazy("GoGoCarto / Transiscope (JSON)"),
     "bookcases": gettext_lazy("Boîtes à livres (GeoJSON)"),
+    "footprint-airbnb": gettext_lazy(
+        "Empreinte d'Airbnb : listings.csv d'Inside Airbnb (chiffres par commune)"
+    ),
+    "footprint": gettext_lazy(
+        "Empreinte des plateformes : tableau de chiffres par territoire (CSV ou XLSX)"
+    ),
 }
 
 

@@ -40,6 +40,7 @@ def job_summary(job: HarvestJob) -> dict[str, Any]:
         "file_notes": job.notes,
         "seconds": seconds,
         "error": job.error or None,
+        **({"footprints": job.figures} if job.figures else {}),
     }
 
 

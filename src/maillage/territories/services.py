@@ -178,12 +178,13 @@ def _delete_unless_protected(ids: list[str]) -> list[str]:
     return kept
 
 
+_ALIAS_FIELDS = ("code", "name", "search_name", "kind", "territory_id", "population", "geometry")
+
+
 def _write_aliases(records: list[dict[str, Any]]) -> dict[str, int]:
     existing = {
-        a["code"]: a
-        for a in TerritoryAlias.objects.values(
-            "code", "name", "search_name", "kind", "territory_id"
-        )
+        a["code"]: {**a, "geometry": bytes(a["geometry"]) if a["geometry"] is not None else None}
+        for a in TerritoryAlias.objects.values(*_ALIAS_FIELDS)
     }
     wanted = {r["code"]: r for r in records}
     new = [TerritoryAlias(**r) for code, r in wanted.items() if code not in existing]
@@ -195,7 +196,9 @@ def _write_aliases(records: list[dict[str, Any]]) -> dict[str, int]:
     removed = [code for code in existing if code not in wanted]
     TerritoryAlias.objects.bulk_create(new, batch_size=BATCH)
     TerritoryAlias.objects.bulk_update(
-        changed, ["name", "search_name", "kind", "territory"], batch_size=BATCH
+        changed,
+        ["name", "search_name", "kind", "territory", "population", "geometry"],
+        batch_size=BATCH,
     )
     TerritoryAlias.objects.filter(code__in=removed).delete()
     return {

@@ -189,7 +189,9 @@ def test_real_demo_sources_load_once_and_show_their_attribution(
     settings.RAW_DATA_DIR = raw_data
     loaded, _err = _load_demo()
     first = loaded["sources"]
-    assert [r["source"] for r in first] == ["bnlc", "tiers-lieux-cget-2019"]
+    assert [r["source"] for r in first] == [
+        "bnlc", "tiers-lieux-cget-2019", "inside-airbnb-lyon", "inside-airbnb-bordeaux"
+    ]  # fmt: skip
     # The #MapLabBZH series: 120 readable versions of the map, the last of each day kept.
     assert loaded["series"][0]["source"] == "maplab-bzh"
     assert loaded["series"][0]["skipped"] == 10
@@ -202,10 +204,15 @@ def test_real_demo_sources_load_once_and_show_their_attribution(
     assert {r["status"] for r in second["sources"]} == {"up-to-date"}
     assert second["series"][0]["replaced"] == loaded["series"][0]["stored"]
     assert Initiative.objects.count() == count
-    assert HarvestJob.objects.count() == 2
+    assert HarvestJob.objects.count() == 4
     html = client.get("/sources/").content.decode()
     assert "transport.data.gouv.fr, ODbL" in html
     assert "Licence Ouverte 2.0" in html
+    # The platform footprint: Inside Airbnb's listings, as figures per commune.
+    assert (first[2]["rows"], first[3]["rows"]) == (10113, 12032)
+    assert first[2]["footprints"]["date"] == "2024-03-23"
+    assert "Inside Airbnb (insideairbnb.com)" in html
+    assert "CC BY 4.0" in html
     data = client.get("/sources/?format=json").json()
     bnlc = next(s for s in data["sources"] if s["name"] == "bnlc")
     assert bnlc["records"] == 2472
@@ -320,7 +327,7 @@ def test_fetch_the_real_files_from_a_mirror_then_load_demo_finds_them(
     call_command("fetch-demo", "--mirror", base, stdout=out, stderr=io.StringIO())
     summary = json.loads(out.getvalue())
     assert summary["folder"] == str(no_demo_data / "demo")
-    assert [f["status"] for f in summary["files"]] == ["downloaded"] * 3
+    assert [f["status"] for f in summary["files"]] == ["downloaded"] * len(demo.DEMO_FILES)
     for file in demo.DEMO_FILES:
         assert demo.find_demo_file(file) == no_demo_data / "demo" / file.name
     assert sorted(asked) == sorted(f"/{f.name}" for f in demo.DEMO_FILES)

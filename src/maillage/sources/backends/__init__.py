@@ -16,6 +16,9 @@ REGISTRY: dict[str, str] = {
     "osm": "maillage.sources.backends.osm:OsmBackend",
     "gogocarto": "maillage.sources.backends.gogocarto:GogocartoBackend",
     "bookcases": "maillage.sources.backends.bookcases:BookcasesBackend",
+    # Platform footprint: figures per territory, not initiatives (sources/footprints.py).
+    "footprint-airbnb": "maillage.sources.backends.airbnb:AirbnbListingsBackend",
+    "footprint": "maillage.sources.backends.footprint_table:FootprintTableBackend",
 }
 
 

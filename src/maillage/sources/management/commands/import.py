@@ -65,15 +65,33 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Essai à blanc : rapport sans rien écrire."
         )
         parser.add_argument("--report", type=Path, help="CSV du rapport ligne par ligne.")
+        parser.add_argument(
+            "--date",
+            default="",
+            help=(
+                "footprint-airbnb : date du relevé (AAAA-MM-JJ) ; par défaut le dernier avis "
+                "du fichier (last_review le plus récent)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         mapping = None
-        if options["mapping"] is not None:
-            try:
+        if options["date"] and options["backend"] != "footprint-airbnb":
+            raise CommandError(
+                _(
+                    "--date ne sert qu'au format footprint-airbnb (les tableaux datent chaque ligne)."
+                ),
+                returncode=2,
+            )
+        try:
+            if options["mapping"] is not None:
                 mapping = load_mapping(options["mapping"])
+            if options["date"]:
+                mapping = {**(mapping or {}), "date": options["date"]}
+            if mapping is not None:
                 check_backend_mapping(options["backend"], mapping)
-            except (MappingError, SourceFileError) as exc:
-                raise CommandError(str(exc), returncode=2) from exc
+        except (MappingError, SourceFileError) as exc:
+            raise CommandError(str(exc), returncode=2) from exc
         category = options["category"]
         if category and not Category.objects.filter(code=category, retired=False).exists():
             raise CommandError(
