@@ -14,6 +14,9 @@
   (MAILLAGE_BENCH_INDICATOR_ROWS) on SQLite and PostgreSQL, DuckDB computing the same core
   figures as the reference (ratio, agreement), portrait latency, where the time goes
   (see benchmarks/indicators.py).
+- registers: the real SIRENE periods file of Lyon 4e (58,228 rows) imported and aggregated
+  by `maillage registers sirene` into a fresh SQLite database, re-imported, and its creations
+  per year checked against DuckDB (see benchmarks/registers.py); target ≤ 5 s.
 - soak: the production server (gunicorn as `make serve-prod` starts it) on this checkout's
   database, 20 concurrent clients for 30 s on the dep:35 portrait, then on the API's
   indicators: req/s, p50, p95, errors (see benchmarks/soak.py; `make soak` runs it alone).
@@ -39,6 +42,7 @@ import numpy as np
 from benchmarks.dedupe import bench_dedupe
 from benchmarks.imports import bench_imports
 from benchmarks.indicators import bench_indicators
+from benchmarks.registers import bench_registers
 from benchmarks.sampling import OUTSIDE_BOXES, population_points
 from benchmarks.soak import bench_soak
 
@@ -159,6 +163,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "imports": bench_imports,
     "dedupe": bench_dedupe,
     "indicators": bench_indicators,
+    "registers": bench_registers,
     "soak": bench_soak,
 }
 

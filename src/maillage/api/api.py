@@ -2,6 +2,7 @@ from ninja import NinjaAPI
 
 from .errors import register_error_handlers
 from .indicators import router as indicators_router
+from .registers import router as registers_router
 from .territories import router as territories_router
 
 api = NinjaAPI(
@@ -20,3 +21,4 @@ api = NinjaAPI(
 register_error_handlers(api)
 api.add_router("", territories_router)
 api.add_router("", indicators_router)
+api.add_router("", registers_router)

@@ -27,7 +27,7 @@ from maillage.core.errors import MaillageError
 from maillage.core.fastwrite import WriterTurns, refresh_statistics
 from maillage.core.tasks import process_alive
 
-from .backends import Backend, BackendOptions, get_backend
+from .backends import Backend, BackendOptions, default_moderation, get_backend
 from .collector import collect_between_batches
 from .errors import SourceFileError
 from .models import HarvestItem, HarvestJob, Outcome, Source, SourceRecord, UnchangedRows
@@ -181,7 +181,12 @@ def get_or_create_source(request: ImportRequest) -> Source:
     they hold in memory, for this run only."""
     name = request.source or f"{request.backend}-{request.path.stem}".lower().replace("_", "-")
     source, _created = Source.objects.get_or_create(
-        name=name[:100], defaults={"backend": request.backend, "label": name}
+        name=name[:100],
+        defaults={
+            "backend": request.backend,
+            "label": name,
+            "moderation": default_moderation(request.backend),
+        },
     )
     changed = []
     for given, stored, _label in RUN_SETTINGS:
