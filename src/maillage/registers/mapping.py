@@ -227,8 +227,8 @@ def sync_rules(
     deleted, unless edited; rules added in the administration stay. Returns the counts and
     `changed` (whether the table changed: the series must then be rebuilt)."""
     registry = apps or global_apps
-    rule_model = registry.get_model("registers", "NafRule")
-    load_model = registry.get_model("registers", "MappingLoad")
+    rule_model: Any = registry.get_model("registers", "NafRule")
+    load_model: Any = registry.get_model("registers", "MappingLoad")
     data = read_mapping(path)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
     kept: list[str] = []

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from maillage.catalog.models import Category, current_language
+from maillage.sources.limits import number
 from maillage.territories.models import Territory, TerritoryAlias
 
 from . import mapping
@@ -57,7 +58,7 @@ def _covered(codes: tuple[str, ...]) -> tuple[dict[str, str], dict[str, list[tup
         if commune not in status:
             parts[commune].append((code, name))
     if parts:
-        arrondissements = defaultdict(set)
+        arrondissements: defaultdict[str, set[str]] = defaultdict(set)
         for code, commune in TerritoryAlias.objects.filter(
             territory_id__in=list(parts), kind=TerritoryAlias.Kind.ARRONDISSEMENT
         ).values_list("code", "territory_id"):
@@ -146,7 +147,7 @@ def coverage(run: RegisterImport, territories: list[Territory]) -> dict[str, dic
                 "%(partial)s en partie sur %(total)s : les décomptes ne valent que pour cette "
                 "partie.",
                 whole,
-            ) % {"whole": whole, "partial": partial, "total": total}
+            ) % {"whole": number(whole), "partial": number(partial), "total": number(total)}
         result[tid] = entry
     return result
 

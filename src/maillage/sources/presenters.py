@@ -41,6 +41,7 @@ BACKEND_LABELS = {
     "osm": gettext_lazy("OpenStreetMap (Overpass JSON ou OSM XML)"),
     "gogocarto": gettext_lazy("GoGoCarto / Transiscope (JSON)"),
     "bookcases": gettext_lazy("Boîtes à livres (GeoJSON)"),
+    "rna": gettext_lazy("Répertoire national des associations (RNA, import ou waldec)"),
 }
 
 

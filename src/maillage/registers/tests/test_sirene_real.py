@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from maillage.indicators.services import recompute
 from maillage.registers.models import RegisterCount, RegisterImport, RegisterSeries
@@ -27,6 +29,7 @@ PROVENANCE_FIRST_STARTS = {
     2022: 1113, 2023: 938, 2024: 920, 2025: 807,
 }  # fmt: skip
 LYON_AND_ABOVE = ["com:69123", "epci:200046977", "reg:84", "fr"]
+WRITES = ("insert", "update", "delete", "replace", "create", "drop", "alter")
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +161,16 @@ def test_the_portrait_json_and_api_of_lyon_show_the_register_and_its_coverage(
     out = io.StringIO()
     call_command("indicators", "com:69123", stdout=out, stderr=io.StringIO())
     assert json.loads(out.getvalue())["registers"]["sources"][0]["source"] == "sirene-lyon-4e"
+    # Reading writes nothing.
+    with CaptureQueriesContext(connection) as queries:
+        for url in (
+            "/territoires/com:69123/portrait/?format=json",
+            "/api/v1/territories/com:69123/registers",
+            "/api/v1/territories/fr/registers",
+        ):
+            assert client.get(url).status_code == 200, url
+    statements = [q["sql"].lstrip().lower() for q in queries.captured_queries]
+    assert statements and not [s for s in statements if s.startswith(WRITES)]
     # Rennes: no register file describes it — said, not 0.
     rennes = client.get("/territoires/com:35238/portrait/").content.decode()
     assert "pas de données du registre pour ce territoire" in rennes

@@ -89,7 +89,8 @@ SKIPPED_POSITIONS = {
 }
 # « chez M. Dupont », « c/o Mme X », « M. et Mme Y »: an address line that names a person.
 _PERSON_ADDRESS = re.compile(
-    r"^\s*(chez|c/o|c\\o|aupres de|m\.|mr\.?|mme|mlle|monsieur|madame|mademoiselle)\b",
+    r"^\s*(?:chez\b|c/o\b|c\\o\b|aupr[eè]s de\b|m\.|mr\.?(?=\s)|m(?=\s)|mme\b|mlle\b|"
+    r"monsieur\b|madame\b|mademoiselle\b)",
     re.IGNORECASE,
 )
 # Words cut at the end of a line in the old register (« benevole- ment »).
