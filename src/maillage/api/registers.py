@@ -78,7 +78,7 @@ class MappingVersion(Schema):
 
 class RegisterSource(Schema):
     source: str
-    register: str
+    kind: str = Field(description="Registre : sirene")
     label: str
     licence: str
     attribution: str

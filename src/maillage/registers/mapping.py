@@ -103,7 +103,9 @@ def checked_rule(entry: Any, position: int | None = None) -> Rule:
             _("%(where)s : code d'activité illisible « %(value)s »")
             % {"where": where, "value": entry.get("naf")}
         )
-    if code and "." in code and len(code) > 5 and naf.nomenclature_of(code) != nomenclature:
+    # A full NAF code ends with its letter, and its form tells its nomenclature; shorter
+    # prefixes (95, 95.2, 95.29) may belong to any.
+    if code and code[-1].isalpha() and naf.nomenclature_of(code) != nomenclature:
         raise MappingError(
             _("%(where)s : le code %(code)s n'a pas la forme de la nomenclature %(nom)s")
             % {"where": where, "code": code, "nom": nomenclature}

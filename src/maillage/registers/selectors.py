@@ -291,7 +291,7 @@ def emergence(territory_id: str, peer_ids: list[str] | None = None) -> dict[str,
         own_coverage = coverage(run, [territory])[territory_id]
         entry: dict[str, Any] = {
             "source": run.source,
-            "register": run.register,
+            "kind": run.register,
             "label": run.label,
             "licence": run.licence,
             "attribution": run.attribution,

@@ -333,7 +333,7 @@ def test_a_file_refused_halfway_leaves_the_database_as_it_was(periods, tmp_path,
     before = _state()
     settings.MAILLAGE_IMPORT_MAX_ROWS = 10  # the 11th row stops the reading
     with pytest.raises(SourceFileError, match="plus de 10 lignes"):
-        import_periods(write_csv(tmp_path / "b.csv", PERIODS_HEADER, ROWS), VINTAGE)
+        import_periods(write_csv(tmp_path / "b.csv", PERIODS_HEADER, ROWS[:-1]), VINTAGE)
     assert _state() == before
 
 
@@ -362,6 +362,12 @@ def test_the_command_prints_json_and_refuses_what_it_cannot_read(periods, tmp_pa
     assert codes["95.29Z"]["years"]["2019"] == {
         "creations": 1, "closures": 0, "reopenings": 0, "stock": 1,
     }  # fmt: skip
+    emergence = io.StringIO()
+    call_command("registers", "show", "com:69123", "--emergence", stdout=emergence)
+    assert json.loads(emergence.getvalue())["sources"][0]["coverage"]["status"] == "partial"
+    with pytest.raises(CommandError, match="com:00000") as unknown:
+        call_command("registers", "show", "com:00000", stdout=io.StringIO())
+    assert unknown.value.returncode == 2
     listed = io.StringIO()
     call_command("registers", "list", stdout=listed)
     assert json.loads(listed.getvalue())[0]["source"] == "essai"

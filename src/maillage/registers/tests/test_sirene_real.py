@@ -5,7 +5,6 @@ figures its PROVENANCE gives. Then the portrait, the JSON and the API of Lyon sh
 that the file covers only the 4e arrondissement."""
 
 import datetime
-import io
 import json
 from pathlib import Path
 
@@ -134,7 +133,7 @@ def test_the_same_file_again_writes_nothing(periods_file):
 
 
 def test_the_portrait_json_and_api_of_lyon_show_the_register_and_its_coverage(
-    periods_file, client, referential
+    periods_file, client, referential, capsys
 ):
     import_periods(periods_file, source="sirene-lyon-4e", label="SIRENE Lyon 4e")
     recompute(today=datetime.date(2026, 11, 26))
@@ -158,9 +157,10 @@ def test_the_portrait_json_and_api_of_lyon_show_the_register_and_its_coverage(
     assert client.get("/api/v1/territories/com:69123/indicators").json()["registers"] == data[
         "registers"
     ]
-    out = io.StringIO()
-    call_command("indicators", "com:69123", stdout=out, stderr=io.StringIO())
-    assert json.loads(out.getvalue())["registers"]["sources"][0]["source"] == "sirene-lyon-4e"
+    capsys.readouterr()
+    call_command("indicators", "com:69123")  # writes to the process's stdout
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["registers"]["sources"][0]["source"] == "sirene-lyon-4e"
     # Reading writes nothing.
     with CaptureQueriesContext(connection) as queries:
         for url in (

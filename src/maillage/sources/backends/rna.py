@@ -93,6 +93,7 @@ _PERSON_ADDRESS = re.compile(
     r"monsieur\b|madame\b|mademoiselle\b)",
     re.IGNORECASE,
 )
+_WALDEC_ID = re.compile(r"W[0-9][0-9A-Z]\d{7}")
 # Words cut at the end of a line in the old register (« benevole- ment »).
 _HYPHENATION = re.compile(r"(\w)- ([a-zà-ÿ])")
 
@@ -177,8 +178,8 @@ RULES: tuple[Rule, ...] = (
           r"\b(eolien|photovoltaique|solaire)(s)? citoyen",
           "énergie citoyenne, centrale villageoise"),
     _rule("scic", "cooperative-territoriale",
-          r"\bscic\b|\bsociete cooperative d interet collectif|\bpole territorial de cooperation",
-          "SCIC, pôle territorial de coopération économique"),
+          r"\bsociete(s)? cooperative(s)? d interet collectif|\bpole territorial de cooperation",
+          "société coopérative d'intérêt collectif, pôle territorial de coopération économique"),
     _rule("communs-numeriques", "communs-numeriques",
           r"\bopenstreetmap|\blogiciel(s)? libre|\bwikipedia",
           "OpenStreetMap, logiciels libres, Wikipédia"),
@@ -291,10 +292,13 @@ class RnaBackend(Backend):
             rule_text = f"{where} : {found.words} → {found.category}"
             if codes:
                 rule_text += _(" (objets sociaux %(codes)s)") % {"codes": ", ".join(codes)}
+        identifier = text(data.get("id"))
         candidate = Candidate(
             name=title or text(data.get("titre_court")),
             description=purpose,
-            rna=text(data.get("id")),
+            # The national number (W + 9 digits); the old register's ids (« 372P0372004569 »)
+            # are no such number: they stay the record's remote id, and go in `extra`.
+            rna=identifier if _WALDEC_ID.fullmatch(identifier) else "",
             category=category,
             category_rule=rule_text,
             carrier="association",
@@ -343,6 +347,7 @@ class RnaBackend(Backend):
             "groupement": text(data.get("groupement")),
             "position": position,
             "id_ex": text(data.get("id_ex")),
+            "id_registre_ancien": "" if candidate.rna else identifier,
         }
         candidate.extra = {key: value for key, value in extra.items() if value}
         return candidate

@@ -104,17 +104,18 @@ def test_the_import_layout_candidates_skips_and_placeholders(tmp_path):
     # Candidates: held for review, out of public pages and counts, with the rule that matched.
     assert Initiative.objects.count() == 3
     assert not Initiative.objects.public().exists()
-    amap = Initiative.objects.get(rna="372P0372000001")
+    amap = Initiative.objects.get(name="AMAP DES DEUX LIONS")
+    assert amap.rna == ""  # an old-register id is no national number: kept as remote id
     assert (amap.category_id, amap.commune_id, amap.carrier) == ("amap", "com:37261", "association")
     assert "AMAP" in amap.category_rule and "024000" in amap.category_rule
     assert str(amap.created_on) == "2004-05-12"  # 0001-01-01: the JO publication date instead
     assert "hebdomadaires" in amap.description  # the old register's hyphenation repaired
     assert any("date de publication au JO retenue" in r for r in items["372P0372000001"].reasons)
     assert any("à relire avant publication" in r for r in items["372P0372000001"].reasons)
-    paris = Initiative.objects.get(rna="372P0372000003")
+    paris = Initiative.objects.get(name="JARDIN PARTAGE DES BATIGNOLLES")
     assert paris.commune_id == "com:75056"
     assert any("siège hors du département du fichier" in r for r in items["372P0372000003"].reasons)
-    sel = Initiative.objects.get(rna="372P0372000004")
+    sel = Initiative.objects.get(name="SEL DE LA VALLEE")
     assert sel.address == "3 allee des Tilleuls"  # the line naming a person left out
     assert items["372P0372000004"].raw["adr1"] == REDACTED
     assert "MARTIN" not in json.dumps(list(HarvestItem.objects.values_list("raw", flat=True)), ensure_ascii=False)
@@ -124,7 +125,7 @@ def test_the_import_layout_candidates_skips_and_placeholders(tmp_path):
 @pytest.mark.django_db
 def test_the_waldec_layout_with_dissolution_dates_and_personal_columns(tmp_path):
     rows = [
-        {"id": "W372000001", "gestion": "372P", "date_creat": "2019-04-02",
+        {"id": "W9T1000001", "gestion": "9T1P", "date_creat": "2019-04-02",
          "date_decla": "2021-01-10", "date_publi": "2019-04-20", "date_disso": "0001-01-01",
          "nature": "D", "groupement": "S", "titre": "RESSOURCERIE DU VAL",
          "titre_court": "RESSOURCERIE", "objet": "collecte, valorisation et vente d'objets de "
@@ -150,7 +151,7 @@ def test_the_waldec_layout_with_dissolution_dates_and_personal_columns(tmp_path)
     assert "adrg_declarant" in notes and "dir_civilite" in notes
     items = _items()
     assert any("date de dissolution 2020-05-04" in r for r in items["W372000002"].reasons)
-    val = Initiative.objects.get(rna="W372000001")
+    val = Initiative.objects.get(rna="W9T1000001")
     assert (val.category_id, val.address) == ("ressourcerie", "8 RUE des Lilas")
     assert str(val.created_on) == "2019-04-02"
     assert val.website == "https://www.ressourcerie-du-val.fr"
@@ -250,7 +251,7 @@ def test_candidates_go_through_the_duplicate_search(tmp_path):
         name="AMAP des Deux Lions", category="amap", insee_code="37261", status="actif"
     )
     _import(_write(tmp_path / "rna.csv", IMPORT_HEADER, IMPORT_ROWS, "latin-1"))
-    candidate = Initiative.objects.get(rna="372P0372000001")
+    candidate = Initiative.objects.get(name="AMAP DES DEUX LIONS")
     result = run_dedupe(dry_run=True)
     pairs = {(row["left"], row["right"]) for row in result.rows}
     assert tuple(sorted((known.pk, candidate.pk))) in pairs

@@ -1,6 +1,5 @@
 import datetime
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -102,7 +101,7 @@ class Command(BaseCommand):
         start = time.perf_counter()
 
         def progress(message: str) -> None:
-            print(f"[{time.perf_counter() - start:6.1f} s] {message}", file=sys.stderr)
+            self.stderr.write(f"[{time.perf_counter() - start:6.1f} s] {message}")
 
         return services.import_sirene(
             services.SireneRequest(
