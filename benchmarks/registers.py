@@ -94,8 +94,12 @@ def bench_registers() -> dict[str, Any]:
                     "WHERE r.current AND c.territory_id = 'com:69123' GROUP BY c.year"
                 ).fetchall()
             )
-            counts_rows = connection.execute("SELECT COUNT(*) FROM registers_registercount").fetchone()[0]
-            series_rows = connection.execute("SELECT COUNT(*) FROM registers_registerseries").fetchone()[0]
+            counts_rows = connection.execute(
+                "SELECT COUNT(*) FROM registers_registercount"
+            ).fetchone()[0]
+            series_rows = connection.execute(
+                "SELECT COUNT(*) FROM registers_registerseries"
+            ).fetchone()[0]
     log("registres : recalcul des créations par DuckDB…")
     reference = _duckdb_creations(path)
     stored = {year: int(n) for year, n in stored.items() if n}

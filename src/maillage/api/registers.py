@@ -100,7 +100,9 @@ class RegisterSource(Schema):
 
 class RegistersOut(Schema):
     available: bool = Field(description="false : aucun fichier de registre ne décrit ce territoire")
-    message: str | None = Field(description="« pas de données du registre » quand rien ne le décrit")
+    message: str | None = Field(
+        description="« pas de données du registre » quand rien ne le décrit"
+    )
     sources: list[RegisterSource]
 
 

@@ -26,7 +26,7 @@ class NafRuleForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         """The same checks as the project file's (mapping.read_mapping), and no second rule
         with the same code, nomenclature and conditions."""
-        data = super().clean()
+        data = super().clean() or {}
         entry = {
             "naf": data.get("naf") or "",
             "nomenclature": data.get("nomenclature") or "",
@@ -53,7 +53,16 @@ class NafRuleForm(forms.ModelForm):
 @admin.register(NafRule)
 class NafRuleAdmin(SimpleHistoryAdmin):
     form = NafRuleForm
-    list_display = ["naf", "nomenclature", "legal_forms", "ess", "category", "activity", "origin", "edited_at"]
+    list_display = [
+        "naf",
+        "nomenclature",
+        "legal_forms",
+        "ess",
+        "category",
+        "activity",
+        "origin",
+        "edited_at",
+    ]
     list_filter = ["nomenclature", "category", "origin"]
     search_fields = ["naf", "activity", "rationale_fr"]
     readonly_fields = ["origin", "edited_at"]
@@ -81,7 +90,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(RegisterImport)
 class RegisterImportAdmin(ReadOnlyAdmin):
-    list_display = ["source", "register", "vintage", "rows", "establishments", "current", "imported_at"]
+    list_display = [
+        "source",
+        "register",
+        "vintage",
+        "rows",
+        "establishments",
+        "current",
+        "imported_at",
+    ]
     list_filter = ["register", "current"]
     exclude = ["issues"]
 

@@ -184,7 +184,8 @@ def read_mapping(path: Path | None = None) -> dict[str, Any]:
         raise MappingError(
             _("Table de correspondance %(file)s : « version » manquante") % {"file": path.name}
         )
-    rules, seen = [], {}
+    rules: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str, tuple[str, ...], str], int] = {}
     for position, entry in enumerate(data["rules"], start=1):
         rule = checked_rule(entry, position)
         if rule.key in seen:
@@ -325,7 +326,9 @@ class Classifier:
             self.by_nomenclature.setdefault(rule.nomenclature, []).append(rule)
         self._seen: dict[tuple[str, str, str, str], Rule | None] = {}
 
-    def match(self, code: str, nomenclature: str, legal_form: str = "", ess: str = "") -> Rule | None:
+    def match(
+        self, code: str, nomenclature: str, legal_form: str = "", ess: str = ""
+    ) -> Rule | None:
         key = (code, nomenclature, legal_form, ess)
         if key in self._seen:
             return self._seen[key]

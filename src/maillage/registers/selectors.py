@@ -46,9 +46,7 @@ def _covered(codes: tuple[str, ...]) -> tuple[dict[str, str], dict[str, list[tup
     partial ones the parts described ((code, name) of arrondissements or former communes).
     A commune with arrondissements (Paris, Lyon, Marseille) is whole when all of them are."""
     wanted = set(codes)
-    direct = dict(
-        Territory.objects.filter(level="com", code__in=wanted).values_list("id", "code")
-    )
+    direct = dict(Territory.objects.filter(level="com", code__in=wanted).values_list("id", "code"))
     status = dict.fromkeys(direct, FULL)
     parts: dict[str, list[tuple[str, str]]] = defaultdict(list)
     aliases = TerritoryAlias.objects.filter(code__in=wanted).values_list(
@@ -155,7 +153,9 @@ def coverage(run: RegisterImport, territories: list[Territory]) -> dict[str, dic
 # --- emergence ---------------------------------------------------------------------------
 
 
-def _series(run: RegisterImport, territory_ids: list[str], scopes: list[str] | None = None) -> dict[str, dict[str, dict[int, list[int]]]]:
+def _series(
+    run: RegisterImport, territory_ids: list[str], scopes: list[str] | None = None
+) -> dict[str, dict[str, dict[int, list[int]]]]:
     """territory → scope → year → [creations, closures, stock]."""
     rows = RegisterSeries.objects.filter(run=run, territory_id__in=territory_ids)
     if scopes is not None:
@@ -231,11 +231,13 @@ def _peers(
 ) -> dict[str, Any]:
     """Practice-related creations of the window per 10,000 inhabitants, here and at the peers
     the same file describes whole. Peers it does not describe are counted, not compared."""
-    peers = list(Territory.objects.filter(id__in=peer_ids).only("id", "name", "level", "population"))
+    peers = list(
+        Territory.objects.filter(id__in=peer_ids).only("id", "name", "level", "population")
+    )
     series = _series(run, [p.id for p in peers], [PRACTICES, ALL])
     described = [p for p in peers if p.id in series]
     covered = coverage(run, described) if described else {}
-    compared = []
+    compared: list[dict[str, Any]] = []
     for peer in described:
         if covered[peer.id]["status"] != FULL:
             continue
@@ -245,7 +247,7 @@ def _peers(
     mine = None
     if own_coverage["status"] == FULL:
         mine = _per_10k(own["trend"]["creations"], territory.population)
-    others = [c["per_10k"] for c in compared]
+    others: list[float] = [c["per_10k"] for c in compared]
     if own_coverage["status"] != FULL:
         note = _(
             "Couverture partielle : pas de chiffre par habitant, donc pas de comparaison avec "
@@ -366,7 +368,11 @@ def code_table(territory_id: str, source: str = "", code_prefix: str = "") -> di
             }  # fmt: skip
         if codes:
             answers.append(
-                {"source": run.source, "vintage": run.vintage.isoformat(), "codes": list(codes.values())}
+                {
+                    "source": run.source,
+                    "vintage": run.vintage.isoformat(),
+                    "codes": list(codes.values()),
+                }
             )
     return {
         "territory": territory_id,

@@ -62,9 +62,7 @@ def ancestors(commune_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
     rows = Territory.objects.filter(id__in=set(commune_ids)).values_list(
         "id", "epci_id", "departement_id", "region_id"
     )
-    return {
-        tid: tuple(t for t in (tid, epci, dep, reg, "fr") if t) for tid, epci, dep, reg in rows
-    }
+    return {tid: tuple(t for t in (tid, epci, dep, reg, "fr") if t) for tid, epci, dep, reg in rows}
 
 
 def _input_key(request: SireneRequest) -> str:
@@ -132,7 +130,9 @@ COUNT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _write_series(run: RegisterImport, series: dict[tuple[str, str, int], list[int]], say: Progress) -> int:
+def _write_series(
+    run: RegisterImport, series: dict[tuple[str, str, int], list[int]], say: Progress
+) -> int:
     rows = [(*key, *values) for key, values in sorted(series.items()) if any(values)]
     for chunk in _chunks(rows):
         fastwrite.insert(RegisterSeries, SERIES_COLUMNS, chunk, constants={"run_id": run.pk})
@@ -157,13 +157,21 @@ def import_sirene(request: SireneRequest) -> dict[str, Any]:
         and current.input_key == input_key
         and not request.dry_run
     ):
-        say(_("fichier identique à l'import en vigueur n° %(id)s : rien à changer") % {"id": current.pk})
+        say(
+            _("fichier identique à l'import en vigueur n° %(id)s : rien à changer")
+            % {"id": current.pk}
+        )
         return {**summary_of(current), "status": "up-to-date"}
 
     say(_("lecture de %(file)s…") % {"file": path.name})
     reading, establishments = sirene.read_file(path, commune_codes(), request.vintage)
-    say(_("%(rows)s lignes lues, %(n)s établissements : décompte…") % {"rows": reading.rows, "n": len(establishments)})
-    sirene.count(reading, establishments, lambda done: say(_("%(n)s établissements comptés") % {"n": done}))
+    say(
+        _("%(rows)s lignes lues, %(n)s établissements : décompte…")
+        % {"rows": reading.rows, "n": len(establishments)}
+    )
+    sirene.count(
+        reading, establishments, lambda done: say(_("%(n)s établissements comptés") % {"n": done})
+    )
     del establishments
     counts = rolled_up(reading.counts)
     classifier = mapping.current_classifier()
@@ -268,11 +276,8 @@ def rebuild_series(progress: Progress = lambda message: None) -> int:
         for run in RegisterImport.objects.filter(current=True).order_by("pk"):
             RegisterSeries.objects.filter(run=run).delete()
             rows = RegisterCount.objects.filter(run=run).values_list(*COUNT_COLUMNS)
-            counts = (
-                (tuple(row[:6]), row[6:])
-                for row in rows.iterator(chunk_size=CHUNK)
-            )
-            written += _write_series(run, series_of(counts, classifier), progress)  # type: ignore[arg-type]
+            counts = ((tuple(row[:6]), row[6:]) for row in rows.iterator(chunk_size=CHUNK))
+            written += _write_series(run, series_of(counts, classifier), progress)
     return written
 
 

@@ -167,7 +167,9 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str], list[str]]]:
     with path.open(encoding=encoding, newline="") as handle:
         first = handle.readline()
         delimiter = ";" if first.count(";") > first.count(",") else ","
-        header = [name.strip().strip('"') for name in next(csv.reader([first], delimiter=delimiter), [])]
+        header = [
+            name.strip().strip('"') for name in next(csv.reader([first], delimiter=delimiter), [])
+        ]
         reader = csv.reader(handle, delimiter=delimiter)
         count = 0
         try:
@@ -230,14 +232,18 @@ def read_file(
                         "Le fichier %(file)s (%(layout)s) n'a pas la ou les colonnes "
                         "obligatoires : %(columns)s."
                     )
-                    % {"file": path.name, "layout": LAYOUT_LABELS[layout], "columns": ", ".join(missing)}
+                    % {
+                        "file": path.name,
+                        "layout": LAYOUT_LABELS[layout],
+                        "columns": ", ".join(missing),
+                    }
                 )
             reading = Reading(layout=layout, vintage=vintage or today)
         if not cells:
             break
         reading.rows += 1
 
-        def cell(name: str, cells: list[str] = cells) -> str:
+        def cell(name: str, cells: list[str] = cells, index: dict[str, int | None] = index) -> str:
             position = index.get(name)
             if position is None or position >= len(cells):
                 return ""
@@ -266,7 +272,9 @@ def read_file(
         written = cell("commune")
         if not written:
             if cell("country"):
-                reading.said(line, siret, SKIPPED, _("établissement à l'étranger : hors du référentiel"))
+                reading.said(
+                    line, siret, SKIPPED, _("établissement à l'étranger : hors du référentiel")
+                )
             else:
                 reading.said(line, siret, REJECTED, _("commune absente : pas de code INSEE"))
             continue
@@ -278,7 +286,9 @@ def read_file(
             )  # fmt: skip
             continue
         if start is not None and end is not None and end < start:
-            reading.said(line, siret, REJECTED, _("période impossible : elle finit avant de commencer"))
+            reading.said(
+                line, siret, REJECTED, _("période impossible : elle finit avant de commencer")
+            )
             continue
         code = naf.normalise(cell("code"))
         if code.unreadable:
@@ -295,7 +305,7 @@ def read_file(
         for day in (start, end, created):
             if day is not None and latest < day <= today:
                 latest = day
-        common = {
+        common: dict[str, Any] = {
             "line": line, "code": code.code, "nomenclature": code.nomenclature,
             "legal_form": legal_form, "ess": ess, "commune": commune,
         }  # fmt: skip

@@ -44,7 +44,8 @@ def test_every_code_and_legal_form_of_the_table_exists_in_the_insee_lists(raw_da
         naf_codes = {row["code"] for row in csv.DictReader(handle)}
     with (folder / "categories_juridiques_n3.csv").open(encoding="utf-8", newline="") as handle:
         legal_forms = {row["code"] for row in csv.DictReader(handle)}
-    assert len(naf_codes) == 732 and len(legal_forms) == 260
+    assert len(naf_codes) == 732
+    assert len(legal_forms) == 260
     for rule in mapping.read_mapping()["rules"]:
         if rule["nomenclature"] == naf.NAF_REV2 and rule["naf"]:
             if len(rule["naf"]) == 6:
@@ -92,7 +93,10 @@ def test_the_most_specific_rule_wins():
         ({"naf": "abc", "category": None, "rationale_fr": "x"}, "illisible"),
         ({"naf": "52.7A", "category": None, "rationale_fr": "x"}, "n'a pas la forme"),
         ({"naf": "", "category": None, "rationale_fr": "x"}, "porte sur un code"),
-        ({"naf": "95", "legal_forms": ["9a"], "category": None, "rationale_fr": "x"}, "1 à 4 chiffres"),
+        (
+            {"naf": "95", "legal_forms": ["9a"], "category": None, "rationale_fr": "x"},
+            "1 à 4 chiffres",
+        ),
         ({"naf": "95", "ess": "X", "category": None, "rationale_fr": "x"}, "« O », « N »"),
         ({"naf": "95", "nomenclature": "NACE", "category": None, "rationale_fr": "x"}, "inconnue"),
     ],
@@ -156,7 +160,8 @@ def test_a_rule_edited_in_the_admin_is_kept_by_the_next_load_and_the_figures_fol
     rule.refresh_from_db()
     assert rule.edited_at is not None
     latest = rule.history.order_by("-history_date").first()  # the change is in its history
-    assert latest is not None and latest.category_id == "location-pret-objets"
+    assert latest is not None
+    assert latest.category_id == "location-pret-objets"
     # The series were rebuilt at once: the establishment now counts in the new category.
     assert "cat:location-pret-objets" in rennes_scopes()
     assert "cat:repair-cafe" not in rennes_scopes()
@@ -165,7 +170,8 @@ def test_a_rule_edited_in_the_admin_is_kept_by_the_next_load_and_the_figures_fol
     assert any("95.2" in text for text in kept["kept_edited"])
     assert NafRule.objects.get(pk=rule.pk).category_id == "location-pret-objets"
     forced = sync_mapping(force=True)
-    assert forced["updated"] == 1 and forced["series_rebuilt"] > 0
+    assert forced["updated"] == 1
+    assert forced["series_rebuilt"] > 0
     assert NafRule.objects.get(pk=rule.pk).category_id == "repair-cafe"
     assert "cat:repair-cafe" in rennes_scopes()
 

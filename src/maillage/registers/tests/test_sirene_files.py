@@ -109,7 +109,8 @@ def test_every_row_is_counted_with_its_reason(periods):
     assert summary["codes"] == ["35238", "69384"]
     run = RegisterImport.objects.get(current=True)
     lines = {(line, outcome) for line, _siret, outcome, _reason in run.issues}
-    assert (7, "skipped") in lines and (16, "rejected") in lines
+    assert (7, "skipped") in lines
+    assert (16, "rejected") in lines
     notes = " ".join(summary["notes"])
     assert "1 établissements n'ont qu'une période fermée" in notes
     assert "code d'activité sans point, normalisé : 3 lignes" in notes
@@ -122,7 +123,7 @@ def test_creations_closures_reopenings_and_stock_per_commune_and_code(periods):
     assert _what(rennes, 0) == {2005: 1, 2019: 1}
     assert _what(rennes, 1) == {2016: 1, 2020: 1}
     assert _what(rennes, 2) == {2019: 1}
-    stock = {year: 1 for year in range(2005, 2016)} | {year: 1 for year in range(2019, 2025)}
+    stock = dict.fromkeys(range(2005, 2016), 1) | dict.fromkeys(range(2019, 2025), 1)
     stock[2019] = 2  # A (95.29Z) and B (95.23Z, reopened)
     assert _what(rennes, 3) == stock
     # The codes kept as written, normalised: the old one under its own nomenclature.
@@ -133,9 +134,9 @@ def test_creations_closures_reopenings_and_stock_per_commune_and_code(periods):
     lyon = _totals("com:69123")  # Lyon 4e counts in Lyon
     assert _what(lyon, 0) == {1980: 1, 1990: 1, 2012: 1, 2021: 1}
     assert _what(lyon, 1) == {1985: 1, 1995: 1, 2013: 1}
-    assert _what(_totals("com:69123", naf="55.40", nomenclature="NAP"), 3) == {
-        year: 1 for year in range(1980, 1985)
-    }
+    assert _what(_totals("com:69123", naf="55.40", nomenclature="NAP"), 3) == dict.fromkeys(
+        range(1980, 1985), 1
+    )
     assert _what(_totals("com:69123", naf=""), 0) == {2021: 1}  # unreadable code: unknown
     # Rolled up: Rennes Métropole, Ille-et-Vilaine, Bretagne, France hold the same counts.
     for up in ("epci:243500139", "dep:35", "reg:53"):
@@ -177,7 +178,8 @@ def test_emergence_says_coverage_trend_and_no_data(periods):
         "share_of_all_creations": None,
     }  # fmt: skip
     # Lyon is a peer the file describes only in part: not compared.
-    assert source["peers"]["with_data"] == 0 and source["peers"]["without_data"] == 1
+    assert source["peers"]["with_data"] == 0
+    assert source["peers"]["without_data"] == 1
     lyon = selectors.emergence("com:69123")
     coverage = lyon["sources"][0]["coverage"]
     assert coverage["status"] == "partial"
@@ -211,7 +213,8 @@ def test_peers_the_file_describes_whole_are_compared_per_inhabitant(tmp_path):
     )
     peers = selectors.emergence("com:35238", ["com:29019", "com:29232", "com:56260"])
     compared = peers["sources"][0]["peers"]
-    assert compared["with_data"] == 2 and compared["without_data"] == 1
+    assert compared["with_data"] == 2
+    assert compared["without_data"] == 1
     mine = round(4 / population["com:35238"] * 10_000, 3)
     brest = round(2 / population["com:29019"] * 10_000, 3)
     quimper = round(1 / population["com:29232"] * 10_000, 3)
@@ -279,7 +282,8 @@ def test_the_current_national_layout_with_legal_units(tmp_path):
         "9220", "5710", "1000", "5560", "5499",
     }  # fmt: skip
     stored = json.dumps(list(RegisterImport.objects.values()), default=str)
-    assert "DUPONTEL" not in stored and "JEANNOT" not in stored
+    assert "DUPONTEL" not in stored
+    assert "JEANNOT" not in stored
 
 
 def _state() -> list:
@@ -287,8 +291,16 @@ def _state() -> list:
         sorted(RegisterImport.objects.values_list("source", "file_sha256", "current")),
         sorted(
             RegisterCount.objects.values_list(
-                "territory_id", "naf", "nomenclature", "legal_form", "ess", "year",
-                "creations", "closures", "reopenings", "stock",
+                "territory_id",
+                "naf",
+                "nomenclature",
+                "legal_form",
+                "ess",
+                "year",
+                "creations",
+                "closures",
+                "reopenings",
+                "stock",
             )
         ),  # fmt: skip
         sorted(RegisterSeries.objects.values_list("territory_id", "scope", "year", "creations")),
@@ -304,7 +316,8 @@ def test_the_same_file_again_changes_nothing(periods):
     assert _state() == before
     # Another vintage is another reading: a new import replaces the counts.
     other = import_periods(periods, "2025-12-31")
-    assert other["status"] == "done" and other["id"] != first["id"]
+    assert other["status"] == "done"
+    assert other["id"] != first["id"]
     assert RegisterImport.objects.filter(source="essai").count() == 2
     assert RegisterImport.objects.filter(source="essai", current=True).count() == 1
     assert RegisterCount.objects.filter(run_id=first["id"]).count() == 0
@@ -341,7 +354,8 @@ def test_a_dry_run_writes_nothing(periods):
     summary = import_periods(periods, VINTAGE, dry_run=True)
     assert summary["status"] == "dry-run"
     assert summary["outcomes"] == {"used": 14, "skipped": 4, "rejected": 5}
-    assert not RegisterImport.objects.exists() and not RegisterCount.objects.exists()
+    assert not RegisterImport.objects.exists()
+    assert not RegisterCount.objects.exists()
 
 
 def test_the_command_prints_json_and_refuses_what_it_cannot_read(periods, tmp_path):
@@ -382,4 +396,6 @@ def test_the_command_prints_json_and_refuses_what_it_cannot_read(periods, tmp_pa
         assert error.value.returncode == 2
     missing = write_csv(tmp_path / "incomplet.csv", ["siret", "dateDebut", "dateFin"], [])
     with pytest.raises(CommandError, match="colonnes obligatoires : etat / etatAdministratif"):
-        call_command("registers", "sirene", str(missing), stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "registers", "sirene", str(missing), stdout=io.StringIO(), stderr=io.StringIO()
+        )

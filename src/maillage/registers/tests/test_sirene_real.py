@@ -90,7 +90,9 @@ def stored(territory: str) -> pd.DataFrame:
     rows = RegisterCount.objects.filter(territory_id=territory, run__current=True).values_list(
         "year", "creations", "closures", "reopenings", "stock"
     )
-    frame = pd.DataFrame(list(rows), columns=["year", "creations", "closures", "reopenings", "stock"])
+    frame = pd.DataFrame(
+        list(rows), columns=["year", "creations", "closures", "reopenings", "stock"]
+    )
     return frame.groupby("year").sum()
 
 
@@ -127,7 +129,8 @@ def test_the_same_file_again_writes_nothing(periods_file):
     first = import_periods(periods_file, source="sirene-lyon-4e")
     counts, series = RegisterCount.objects.count(), RegisterSeries.objects.count()
     again = import_periods(periods_file, source="sirene-lyon-4e")
-    assert again["status"] == "up-to-date" and again["id"] == first["id"]
+    assert again["status"] == "up-to-date"
+    assert again["id"] == first["id"]
     assert (RegisterCount.objects.count(), RegisterSeries.objects.count()) == (counts, series)
     assert RegisterImport.objects.count() == 1
 
@@ -154,9 +157,10 @@ def test_the_portrait_json_and_api_of_lyon_show_the_register_and_its_coverage(
     assert source["trend"]["window"] == [2023, 2025]
     api = client.get("/api/v1/territories/com:69123/registers").json()
     assert api["sources"][0]["practices"] == source["practices"]
-    assert client.get("/api/v1/territories/com:69123/indicators").json()["registers"] == data[
-        "registers"
-    ]
+    assert (
+        client.get("/api/v1/territories/com:69123/indicators").json()["registers"]
+        == data["registers"]
+    )
     capsys.readouterr()
     call_command("indicators", "com:69123")  # writes to the process's stdout
     printed = json.loads(capsys.readouterr().out)
@@ -170,7 +174,8 @@ def test_the_portrait_json_and_api_of_lyon_show_the_register_and_its_coverage(
         ):
             assert client.get(url).status_code == 200, url
     statements = [q["sql"].lstrip().lower() for q in queries.captured_queries]
-    assert statements and not [s for s in statements if s.startswith(WRITES)]
+    assert statements
+    assert not [s for s in statements if s.startswith(WRITES)]
     # Rennes: no register file describes it — said, not 0.
     rennes = client.get("/territoires/com:35238/portrait/").content.decode()
     assert "pas de données du registre pour ce territoire" in rennes

@@ -228,9 +228,7 @@ class RnaBackend(Backend):
         dropped = [name for name in PERSONAL_COLUMNS if name in header]
         if dropped:
             self.notes.append(
-                _(
-                    "données personnelles non lues : colonnes %(columns)s écartées à la lecture"
-                )
+                _("données personnelles non lues : colonnes %(columns)s écartées à la lecture")
                 % {"columns": ", ".join(dropped)}
             )
         redacted = 0
