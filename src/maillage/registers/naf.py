@@ -16,6 +16,7 @@ table (mapping.py) says whether it knows it.
 """
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +53,7 @@ class Code(NamedTuple):
     unreadable: bool  # a value was given but it is no activity code
 
 
+@lru_cache(maxsize=1 << 14)
 def normalise(value: str) -> Code:
     """The code in its canonical form and its nomenclature, told by its form (SIRENE's
     `nomenclatureActivitePrincipale*` column, when a file has it, only ever agrees with it:

@@ -40,9 +40,11 @@ of Lyon, not Lyon).
 
 import csv
 import datetime
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ess": ("economieSocialeSolidaireUniteLegale",),
     "country": ("codePaysEtrangerEtablissement",),
 }
+FIELDS = tuple(COLUMNS)
 REQUIRED = {
     PERIODS: ("siret", "start", "end", "state", "code", "commune"),
     STOCK: ("siret", "created", "start", "state", "code", "commune"),
@@ -89,7 +92,7 @@ Key = tuple[str, str, str, str, str, int]
 CREATIONS, CLOSURES, REOPENINGS, STOCK_END = range(4)
 
 
-@dataclass
+@dataclass(slots=True)
 class Period:
     line: int
     start: datetime.date | None
@@ -150,9 +153,10 @@ def layout_of(header: list[str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def _date(value: str) -> datetime.date | None:
-    """An ISO date, None when empty; ValueError when unreadable."""
-    value = value.strip()
+    """An ISO date, None when empty; ValueError when unreadable (a file repeats its dates:
+    remembered)."""
     if not value:
         return None
     return datetime.date.fromisoformat(value[:10])
@@ -207,6 +211,9 @@ def read_file(
     establishments: dict[str, list[Period]] = defaultdict(list)
     reading: Reading | None = None
     index: dict[str, int | None] = {}
+    width = 0
+    pick: Any = None
+    periods_layout = True
     latest = datetime.date.min
     for line, header, cells in _rows(path):
         if reading is None:
@@ -239,39 +246,41 @@ def read_file(
                     }
                 )
             reading = Reading(layout=layout, vintage=vintage or today)
+            periods_layout = layout == PERIODS
+            width = len(header)
+            # A column the file lacks reads as the empty cell padded at position `width`.
+            pick = operator.itemgetter(
+                *[width if index[name] is None else index[name] for name in FIELDS]
+            )
         if not cells:
             break
         reading.rows += 1
+        if len(cells) <= width:
+            cells = [*cells, *[""] * (width + 1 - len(cells))]
+        (siret, start_text, end_text, created_text, state, code_text, written, legal_form,
+         ess, country) = map(str.strip, pick(cells))  # fmt: skip
 
-        def cell(name: str, cells: list[str] = cells, index: dict[str, int | None] = index) -> str:
-            position = index.get(name)
-            if position is None or position >= len(cells):
-                return ""
-            return cells[position].strip()
-
-        siret = cell("siret")
         if not (len(siret) == 14 and siret.isdigit()):
             reading.said(line, siret[:20], REJECTED, _("SIRET illisible : 14 chiffres attendus"))
             continue
         try:
-            start = _date(cell("start"))
-            end = _date(cell("end")) if reading.layout == PERIODS else None
-            created = _date(cell("created")) if reading.layout == STOCK else None
+            start = _date(start_text)
+            end = _date(end_text) if periods_layout else None
+            created = None if periods_layout else _date(created_text)
         except ValueError:
             reading.said(
                 line, siret, REJECTED, _("date illisible : une date AAAA-MM-JJ est attendue")
             )
             continue
-        state = cell("state").upper()
+        state = state.upper()
         if state not in (ACTIVE, CLOSED, UNKNOWN_STATE):
             reading.said(
                 line, siret, REJECTED,
                 _("état administratif illisible : « %(value)s » (A ou F attendu)") % {"value": state[:20]},
             )  # fmt: skip
             continue
-        written = cell("commune")
         if not written:
-            if cell("country"):
+            if country:
                 reading.said(
                     line, siret, SKIPPED, _("établissement à l'étranger : hors du référentiel")
                 )
@@ -290,28 +299,31 @@ def read_file(
                 line, siret, REJECTED, _("période impossible : elle finit avant de commencer")
             )
             continue
-        code = naf.normalise(cell("code"))
+        code = naf.normalise(code_text)
         if code.unreadable:
             reading.remarks[_("code d'activité illisible, compté comme inconnu")] += 1
         elif code.fixed:
             reading.remarks[_("code d'activité sans point, normalisé")] += 1
-        legal_form = cell("legal_form")
         if legal_form and not (legal_form.isdigit() and len(legal_form) == 4):
             reading.remarks[_("catégorie juridique illisible, ignorée")] += 1
             legal_form = ""
-        ess = cell("ess").upper()
+        ess = ess.upper()
         if ess not in ("O", "N"):
             ess = ""
         for day in (start, end, created):
             if day is not None and latest < day <= today:
                 latest = day
-        common: dict[str, Any] = {
-            "line": line, "code": code.code, "nomenclature": code.nomenclature,
-            "legal_form": legal_form, "ess": ess, "commune": commune,
-        }  # fmt: skip
-        if reading.layout == PERIODS:
-            establishments[siret].append(Period(start=start, end=end, state=state, **common))
+        if periods_layout:
+            establishments[siret].append(
+                Period(
+                    line, start, end, state, code.code, code.nomenclature, legal_form, ess, commune
+                )
+            )
         else:
+            common: dict[str, Any] = {
+                "line": line, "code": code.code, "nomenclature": code.nomenclature,
+                "legal_form": legal_form, "ess": ess, "commune": commune,
+            }  # fmt: skip
             periods = _stock_periods(reading, siret, line, created, start, state, common)
             if periods is None:
                 continue

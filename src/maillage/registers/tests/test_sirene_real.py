@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from maillage.indicators.services import recompute
+from maillage.portal.tests.a11y import accessibility_problems
 from maillage.registers.models import RegisterCount, RegisterImport, RegisterSeries
 
 from .files import import_periods
@@ -146,6 +148,12 @@ def test_the_portrait_json_and_api_of_lyon_show_the_register_and_its_coverage(
     assert "au registre SIRENE" in html
     assert "ne couvre que Lyon 4e Arrondissement (69384)" in html
     assert "SIRENE Lyon 4e" in html
+    assert accessibility_problems(html) == []
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/territoires/com:69123/portrait/").content.decode()
+    assert "Establishments created in the SIRENE register" in english
+    assert "The register file covers only Lyon 4e Arrondissement (69384)" in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     data = client.get("/territoires/com:69123/portrait/?format=json").json()
     (source,) = data["registers"]["sources"]
     practices = RegisterSeries.objects.filter(territory_id="com:69123", scope="practices")
