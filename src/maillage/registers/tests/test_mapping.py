@@ -208,3 +208,23 @@ def test_a_broken_table_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="JSON invalide") as error:
         call_command("registers", "mapping", "--load", str(tmp_path / "bad.json"))
     assert error.value.returncode == 2
+
+
+@pytest.mark.django_db
+def test_the_admin_pages_of_the_registers_open(admin_client, tmp_path):
+    path = write_csv(
+        tmp_path / "p.csv",
+        PERIODS_HEADER,
+        [["11111111100011", "2019-03-01", "", "A", "95.29Z", "35238", "RENNES", "NN"]],
+    )
+    run_id = import_periods(path, vintage="2024-12-31")["id"]
+    rule = NafRule.objects.first()
+    for url in (
+        "/admin/registers/nafrule/",
+        f"/admin/registers/nafrule/{rule.pk}/change/",
+        f"/admin/registers/nafrule/{rule.pk}/history/",
+        "/admin/registers/registerimport/",
+        f"/admin/registers/registerimport/{run_id}/change/",
+        "/admin/registers/mappingload/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
