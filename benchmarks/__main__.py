@@ -16,6 +16,9 @@
   (see benchmarks/indicators.py).
 - footprint: the real Inside Airbnb listings of Lyon and Bordeaux (22,145 rows) imported and
   aggregated per commune, in one process and as commands (see benchmarks/footprint.py).
+- registers: the real SIRENE periods file of Lyon 4e (58,228 rows) imported and aggregated
+  by `maillage registers sirene` into a fresh SQLite database, re-imported, and its creations
+  per year checked against DuckDB (see benchmarks/registers.py); target ≤ 5 s.
 - soak: the production server (gunicorn as `make serve-prod` starts it) on this checkout's
   database, 20 concurrent clients for 30 s on the dep:35 portrait, then on the API's
   indicators: req/s, p50, p95, errors (see benchmarks/soak.py; `make soak` runs it alone).
@@ -42,6 +45,7 @@ from benchmarks.dedupe import bench_dedupe
 from benchmarks.footprint import bench_footprint
 from benchmarks.imports import bench_imports
 from benchmarks.indicators import bench_indicators
+from benchmarks.registers import bench_registers
 from benchmarks.sampling import OUTSIDE_BOXES, population_points
 from benchmarks.soak import bench_soak
 
@@ -163,6 +167,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "dedupe": bench_dedupe,
     "indicators": bench_indicators,
     "footprint": bench_footprint,
+    "registers": bench_registers,
     "soak": bench_soak,
 }
 

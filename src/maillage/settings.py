@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "maillage.catalog",
     "maillage.sources",
     "maillage.dedupe",
+    "maillage.registers",
     "maillage.impacts",
     "maillage.indicators",
     "maillage.portal",

@@ -3,6 +3,7 @@ from ninja import NinjaAPI
 from .errors import register_error_handlers
 from .footprints import router as footprints_router
 from .indicators import router as indicators_router
+from .registers import router as registers_router
 from .territories import router as territories_router
 
 api = NinjaAPI(
@@ -22,3 +23,4 @@ register_error_handlers(api)
 api.add_router("", territories_router)
 api.add_router("", indicators_router)
 api.add_router("", footprints_router)
+api.add_router("", registers_router)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from maillage.catalog.models import Initiative
 from maillage.core.errors import MaillageError
+from maillage.registers.selectors import emergence as registers_emergence
 from maillage.territories.models import Level, Territory
 
 from .compute import FIELDS, Diversity, ScopeFigures
@@ -296,6 +297,8 @@ def portrait(
         **body,
         "footprints": footprints(territory_id, [m["id"] for m in peers["members"]]),
         "time_series": time_series(territory_id),
+        # Read on every call, like footprints: a register import changes them without a run.
+        "registers": registers_emergence(territory_id, [m["id"] for m in peers["members"]]),
         "peers": peers,
     }
 
@@ -377,6 +380,17 @@ def _compared(
         "strengths": strengths,
     }
     return head, body, peer_part
+
+
+def registers(territory_id: str, chosen_peers: list[str] | None = None) -> dict[str, Any]:
+    """The register part of the portrait alone (`/api/v1/territories/<id>/registers`): the
+    peers are the chosen ones, else the rule's from the stored figures (none before the
+    first computation: the registers are then shown without comparison)."""
+    peer_ids = [p for p in (chosen_peers or []) if p != territory_id][:MAX_CHOSEN_PEERS]
+    if not peer_ids:
+        rows = stored([territory_id])
+        peer_ids = rows[territory_id].figures.get("peers", []) if territory_id in rows else []
+    return registers_emergence(territory_id, peer_ids)
 
 
 def peer_rule(level: str) -> str:

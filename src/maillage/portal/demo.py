@@ -9,8 +9,8 @@ None of them is committed to the repository. `load-demo` looks for each file, in
    or `MAILLAGE_RAW_DATA`);
 3. in `MAILLAGE_DATA_DIR/demo/`, where `maillage fetch-demo` downloads them.
 
-This module sits on the top floor: it drives the imports (sources) and the published series
-(indicators).
+This module sits on the top floor: it drives the imports (sources), the register files
+(registers) and the published series (indicators).
 """
 
 import datetime
@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from maillage.indicators import history
+from maillage.registers.services import SireneRequest, import_sirene
 from maillage.sources.harvest import ImportRequest, file_sha256, run_import
 from maillage.sources.models import HarvestJob, Source
 from maillage.sources.selectors import job_summary
@@ -84,7 +85,26 @@ AIRBNB_BORDEAUX = DemoFile(
     sha256="deb8f3e527d395b2b975e3f578ff56a6d668db1b9561cda84c1fcd696af9423d",
     url=_AIRBNB_COMMIT + "listings_bordeaux.csv",
 )
-DEMO_FILES = [BNLC, CGET, MAPLAB_HISTORY, AIRBNB_LYON, AIRBNB_BORDEAUX]
+# The RNA « import » file of Indre-et-Loire, unmodified (see the raw folder's PROVENANCE).
+RNA_37 = DemoFile(
+    name="rna_import_20221101_dpt_37.csv",
+    raw_path="rna-import-37-2022/rna_import_20221101_dpt_37.csv",
+    sha256="5abf57b0432297e5a6e2b24ea42d4fd3fb883873cd1e4ab8eb29fdf66cae0a21",
+    url=(
+        "https://raw.githubusercontent.com/wassss95/devweb3/"
+        "77ade307dd628b376a39187df59f156ec03f55f4/projetweb/src/import/data/"
+        "rna_import_20221101_dpt_37.csv"
+    ),
+)
+# SIRENE periods of Lyon 4e: a CSV conversion of a Parquet extract (see its PROVENANCE), which
+# no publisher serves as such.
+SIRENE_LYON_4E = DemoFile(
+    name="periodes_sample.csv",
+    raw_path="sirene-periodes-lyon4e/periodes_sample.csv",
+    sha256="93f3af8744bc9333d6973dd7405a5394626c2fe5297013da584f0df054c549d3",
+    url="",
+)
+DEMO_FILES = [BNLC, CGET, MAPLAB_HISTORY, AIRBNB_LYON, AIRBNB_BORDEAUX, RNA_37, SIRENE_LYON_4E]
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,7 @@ class DemoSource:
     covers: tuple[str, ...] = ()
     area: tuple[str, ...] = ("fr",)
     vintage: datetime.date | None = None
+    moderation: str = "publish"  # « review »: candidates wait for staff (the RNA)
 
 
 DEMO_SOURCES = [
@@ -137,6 +158,36 @@ DEMO_SOURCES = [
         file=AIRBNB_BORDEAUX,
         licence="CC BY 4.0",
         attribution="Inside Airbnb (insideairbnb.com)",
+    ),
+    DemoSource(
+        name="rna-37",
+        label="Répertoire national des associations, Indre-et-Loire (fichier import, 2022)",
+        backend="rna",
+        file=RNA_37,
+        licence="Licence Ouverte 2.0",
+        attribution="Ministère de l'Intérieur, Répertoire national des associations (RNA)",
+        moderation="review",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoRegister:
+    source: str
+    label: str
+    file: DemoFile
+    licence: str
+    attribution: str
+
+
+# Register files (registers app): counts per territory and year, replaced at each new file.
+DEMO_REGISTERS = [
+    DemoRegister(
+        source="sirene-lyon-4e",
+        label="SIRENE, périodes des établissements de Lyon 4e arrondissement",
+        file=SIRENE_LYON_4E,
+        licence="Licence Ouverte 2.0",
+        attribution="INSEE, base Sirene des entreprises et de leurs établissements",
     ),
 ]
 
@@ -226,6 +277,7 @@ def load_demo_sources(progress: Progress = lambda m: None) -> list[dict[str, Any
                 "backend": demo.backend,
                 "licence": demo.licence,
                 "attribution": demo.attribution,
+                "moderation": demo.moderation,
             },
         )
         if not source.coverage_categories and not source.coverage_area:  # staff may change it
@@ -254,15 +306,46 @@ def load_demo_sources(progress: Progress = lambda m: None) -> list[dict[str, Any
     return results
 
 
+def load_demo_registers(progress: Progress = lambda m: None) -> list[dict[str, Any]]:
+    """Each demo register file found; the same file again changes nothing (up-to-date)."""
+    results = []
+    for demo in DEMO_REGISTERS:
+        path = find_demo_file(demo.file)
+        if path is None:
+            progress(_not_found(demo.file))
+            continue
+        progress(f"Registre {demo.label} ({path})…")
+        summary = import_sirene(
+            SireneRequest(
+                path=path,
+                source=demo.source,
+                label=demo.label,
+                licence=demo.licence,
+                attribution=demo.attribution,
+            )
+        )
+        results.append({key: summary[key] for key in REGISTER_SUMMARY if key in summary})
+    return results
+
+
+# What load-demo says of a register import (its whole summary lists every commune code).
+REGISTER_SUMMARY = ("source", "status", "rows", "outcomes", "establishments", "vintage")
+
+
 def load_demo(progress: Progress = lambda m: None) -> dict[str, Any]:
-    """Every demo source and series found; says how to get them when none is found."""
+    """Every demo source, series and register file found; says how to get them when none
+    is found."""
     folders = searched_folders()
     if all(find_demo_file(demo) is None for demo in DEMO_FILES):
         listed = ", ".join(str(folder) for folder in folders)
         progress(f"Aucune donnée de démonstration trouvée (cherchée dans : {listed}).")
         progress(f"Pour en charger : {HOW_TO_GET}.")
-        return {"sources": [], "series": []}
-    return {"sources": load_demo_sources(progress), "series": load_demo_series(progress)}
+        return {"sources": [], "series": [], "registers": []}
+    return {
+        "sources": load_demo_sources(progress),
+        "series": load_demo_series(progress),
+        "registers": load_demo_registers(progress),
+    }
 
 
 # Downloads ---------------------------------------------------------------------------------

@@ -119,6 +119,8 @@ def propose_if_unset(source: Source, today: datetime.date) -> list[str]:
         )
     if source.coverage_categories or source.coverage_area:
         return notes
+    if source.moderation == Source.Moderation.REVIEW:  # candidates, not an inventory
+        return notes
     proposal = propose(source)
     if not proposal.categories and not proposal.area:
         return notes

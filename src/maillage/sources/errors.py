@@ -15,3 +15,12 @@ class RowRejected(MaillageError):
     """One row cannot be imported; `str(exc)` is the reason, in French."""
 
     code = "row-rejected"
+
+
+class RowSkipped(RowRejected):
+    """One row is read but not imported, for a stated reason that is not a fault of the row:
+    the record is out of what the source's import keeps (a dissolved association, an
+    association whose purpose is no practice of the typology). Its outcome is « ignorée »
+    (skipped), not « rejetée »; `str(exc)` is the reason, in French."""
+
+    code = "row-skipped"

@@ -98,7 +98,13 @@ class NewImportForm(forms.Form):
         label=gettext_lazy("Modération"),
         required=False,
         choices=[
-            ("", gettext_lazy("— inchangée (publiée directement pour une nouvelle source) —")),
+            (
+                "",
+                gettext_lazy(
+                    "— inchangée (nouvelle source : publiée directement, à relire pour le "
+                    "format rna) —"
+                ),
+            ),
             *Source.Moderation.choices,
         ],
         help_text=gettext_lazy(

@@ -28,7 +28,7 @@ from maillage.core.fastwrite import DeferredCheckpoints, WriterTurns, refresh_st
 from maillage.core.tasks import process_alive
 
 from . import coverage
-from .backends import Backend, BackendOptions, get_backend
+from .backends import Backend, BackendOptions, default_moderation, get_backend
 from .backends.footprint_base import FootprintBackend
 from .collector import collect_between_batches
 from .errors import SourceFileError
@@ -191,7 +191,12 @@ def get_or_create_source(request: ImportRequest) -> Source:
     they hold in memory, for this run only."""
     name = request.source or f"{request.backend}-{request.path.stem}".lower().replace("_", "-")
     source, _created = Source.objects.get_or_create(
-        name=name[:100], defaults={"backend": request.backend, "label": name}
+        name=name[:100],
+        defaults={
+            "backend": request.backend,
+            "label": name,
+            "moderation": default_moderation(request.backend),
+        },
     )
     changed = []
     for given, stored, _label in RUN_SETTINGS:

@@ -17,7 +17,7 @@ import orjson
 from maillage.core.i18n import gettext as _  # per row: see core/i18n.py
 
 from .backends import Backend
-from .errors import RowRejected
+from .errors import RowRejected, RowSkipped
 from .personal import CellPath, redact, redact_unparsed
 from .quality import (
     Placed,
@@ -40,6 +40,9 @@ COPIED_FIELDS = (
     "contact_phone",
 )  # fmt: skip
 UNCLASSIFIED = "a-classer"
+# A row the backend skips travels as `rejected` with this prefix: writes.screen_rows makes it
+# « ignorée » (skipped) with its reason, as it does for repeated rows.
+SKIP_PREFIX = "skip:"
 # The initiative columns an imported row gives, in the order of `Encoded.row` (the others
 # are the same for every new initiative of a job: see writes._insert_new).
 ROW_COLUMNS = (
@@ -254,6 +257,8 @@ def prepare_batch(
             candidate = backend.parse(row)
             check_name(candidate)
             check_coordinates(candidate)
+        except RowSkipped as exc:  # out of what the import keeps: « ignorée » (writes.py)
+            item.rejected = SKIP_PREFIX + str(exc)
         except RowRejected as exc:
             item.rejected = str(exc)
         except Exception as exc:  # one malformed row must not stop the job

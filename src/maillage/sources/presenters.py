@@ -47,6 +47,7 @@ BACKEND_LABELS = {
     "footprint": gettext_lazy(
         "Empreinte des plateformes : tableau de chiffres par territoire (CSV ou XLSX)"
     ),
+    "rna": gettext_lazy("Répertoire national des associations (RNA, import ou waldec)"),
 }
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from maillage.core.errors import MaillageError
 
 from . import tasks
+from .backends import default_moderation
 from .models import HarvestJob, Source
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -102,7 +103,11 @@ def _create_dry_run(new: NewImport, path: Path, user: Any) -> HarvestJob:
     with transaction.atomic():
         source, created = Source.objects.select_for_update().get_or_create(
             name=new.source,
-            defaults={"backend": new.backend, "label": new.label or new.source},
+            defaults={
+                "backend": new.backend,
+                "label": new.label or new.source,
+                "moderation": default_moderation(new.backend),
+            },
         )
         if not created and source.backend != new.backend:
             raise ImportRefused(

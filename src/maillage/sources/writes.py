@@ -248,6 +248,7 @@ def screen_rows(prepared: list[Prepared], seen: SeenIds) -> tuple[list[ReportRow
         if not verdict:
             usable.append(p)
         elif verdict.startswith("skip:"):
+            p.rejected = ""  # a backend's skip travels as `rejected` (pipeline.SKIP_PREFIX)
             p.reasons.append(verdict.removeprefix("skip:"))
             screened.append(_item(p, Outcome.SKIPPED))
         else:

@@ -105,6 +105,7 @@ def test_the_openapi_schema_documents_the_error_shape_on_every_operation(client)
         "/api/v1/territories/{territory_id}": {"400", "404"},
         "/api/v1/territories/{territory_id}/children": {"400", "404"},
         "/api/v1/territories/{territory_id}/indicators": {"400", "404", "503"},
+        "/api/v1/territories/{territory_id}/registers": {"400", "404"},
         "/api/v1/locate": {"422"},
     }
     for path, statuses in expected.items():

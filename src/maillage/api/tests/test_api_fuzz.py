@@ -24,6 +24,7 @@ from schemathesis.checks import (
 )
 
 from maillage.indicators.services import recompute
+from maillage.registers.services import SireneRequest, import_sirene
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,7 @@ OPERATIONS = [
     "GET /api/v1/territories/{territory_id}/children",
     "GET /api/v1/territories/{territory_id}/indicators",
     "GET /api/v1/territories/{territory_id}/footprints",
+    "GET /api/v1/territories/{territory_id}/registers",
     "GET /api/v1/locate",
 ]
 CHECKS = [
@@ -66,9 +68,18 @@ def test_the_list_covers_every_operation_of_the_schema(api_schema):
 
 
 @pytest.mark.parametrize("label", OPERATIONS)
-def test_no_generated_request_gets_a_server_error(api_schema, label):
+def test_no_generated_request_gets_a_server_error(api_schema, label, tmp_path):
     if label.endswith(("/indicators", "/footprints")):
         recompute(today=datetime.date(2026, 11, 26))
+    if label.endswith("/registers"):  # some register data, for territories to describe
+        periods = tmp_path / "periodes.csv"
+        periods.write_text(
+            "siret,dateDebut,dateFin,etat,code_ape,code_commune\n"
+            "11111111100011,2019-03-01,,A,95.29Z,35238\n"
+            "22222222200012,2021-03-01,,A,55.20Z,69384\n",
+            "utf-8",
+        )
+        import_sirene(SireneRequest(path=periods, source="essai"))
     operation = api_schema.find_operation_by_label(label)
     assert operation is not None
     cases = st.one_of(

@@ -19,6 +19,7 @@ FLOORS: dict[str, int] = {
     "catalog": 2,
     "sources": 3,
     "dedupe": 4,
+    "registers": 4,
     "indicators": 5,
     "impacts": 6,
     "diagnostic": 7,

@@ -111,7 +111,7 @@ def _load_demo() -> tuple[dict, str]:
 @pytest.mark.django_db
 def test_without_demo_data_load_demo_says_how_to_get_it_and_succeeds(no_demo_data):
     summary, err = _load_demo()
-    assert summary == {"sources": [], "series": []}
+    assert summary == {"sources": [], "series": [], "registers": []}
     assert "Aucune donnée de démonstration trouvée" in err
     assert "maillage fetch-demo" in err
     assert "MAILLAGE_DEMO_DATA" in err
@@ -134,7 +134,7 @@ def test_the_command_exits_0_without_demo_data(tmp_path: Path):
         check=False,
     )
     assert done.returncode == 0, done.stderr.decode()
-    assert json.loads(done.stdout) == {"sources": [], "series": []}
+    assert json.loads(done.stdout) == {"sources": [], "series": [], "registers": []}
     assert "maillage fetch-demo" in done.stderr.decode()
 
 
@@ -190,8 +190,17 @@ def test_real_demo_sources_load_once_and_show_their_attribution(
     loaded, _err = _load_demo()
     first = loaded["sources"]
     assert [r["source"] for r in first] == [
-        "bnlc", "tiers-lieux-cget-2019", "inside-airbnb-lyon", "inside-airbnb-bordeaux"
+        "bnlc", "tiers-lieux-cget-2019", "inside-airbnb-lyon", "inside-airbnb-bordeaux", "rna-37"
     ]  # fmt: skip
+    # The RNA's candidates wait for review; the SIRENE register of Lyon 4e is counted.
+    assert Source.objects.get(name="rna-37").moderation == Source.Moderation.REVIEW
+    assert first[4]["outcomes"]["new"] == Initiative.objects.filter(published=False).count()
+    (register,) = loaded["registers"]
+    assert (register["source"], register["status"], register["rows"]) == (
+        "sirene-lyon-4e",
+        "done",
+        58228,
+    )
     # The #MapLabBZH series: 120 readable versions of the map, the last of each day kept.
     assert loaded["series"][0]["source"] == "maplab-bzh"
     assert loaded["series"][0]["skipped"] == 10
@@ -203,8 +212,9 @@ def test_real_demo_sources_load_once_and_show_their_attribution(
     second, _err = _load_demo()
     assert {r["status"] for r in second["sources"]} == {"up-to-date"}
     assert second["series"][0]["replaced"] == loaded["series"][0]["stored"]
+    assert second["registers"][0]["status"] == "up-to-date"
     assert Initiative.objects.count() == count
-    assert HarvestJob.objects.count() == 4
+    assert HarvestJob.objects.count() == 5
     html = client.get("/sources/").content.decode()
     assert "transport.data.gouv.fr, ODbL" in html
     assert "Licence Ouverte 2.0" in html

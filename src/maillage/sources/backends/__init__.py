@@ -19,6 +19,7 @@ REGISTRY: dict[str, str] = {
     # Platform footprint: figures per territory, not initiatives (sources/footprints.py).
     "footprint-airbnb": "maillage.sources.backends.airbnb:AirbnbListingsBackend",
     "footprint": "maillage.sources.backends.footprint_table:FootprintTableBackend",
+    "rna": "maillage.sources.backends.rna:RnaBackend",
 }
 
 
@@ -30,4 +31,14 @@ def get_backend(name: str, options: BackendOptions | None = None) -> Backend:
     return backend_class(options)
 
 
-__all__ = ["REGISTRY", "Backend", "BackendOptions", "get_backend"]
+def default_moderation(name: str) -> str:
+    """The moderation a new source of this format starts with (`Backend.default_moderation`:
+    « review » for registers whose records are only candidates, such as the RNA)."""
+    if name not in REGISTRY:
+        return "publish"
+    module_name, class_name = REGISTRY[name].split(":")
+    backend_class: type[Backend] = getattr(import_module(module_name), class_name)
+    return backend_class.default_moderation
+
+
+__all__ = ["REGISTRY", "Backend", "BackendOptions", "default_moderation", "get_backend"]

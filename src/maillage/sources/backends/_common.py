@@ -113,15 +113,18 @@ def detect_text_encoding(path: Path) -> str:
     return _checked(path).encoding
 
 
-def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, str]]:
-    """Stream a comma-separated file as dicts, after checking that the header holds every
-    `required` column. `label` names the dataset in the error messages."""
+def read_csv(
+    path: Path, required: list[str], label: str, delimiter: str = ","
+) -> Iterator[dict[str, str]]:
+    """Stream a comma-separated (or `delimiter`-separated) file as dicts, after checking that
+    the header holds every `required` column. `label` names the dataset in the error
+    messages."""
     limits = import_limits()
     check_file_size(path, limits.file_bytes)
     encoding = _checked(path, limits.line_bytes).encoding
     allow_long_fields(limits)
     with path.open(encoding=encoding, newline="") as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(handle, delimiter=delimiter)
         try:
             header = [name.strip() for name in reader.fieldnames or []]
         except csv.Error as exc:
@@ -154,7 +157,7 @@ def read_csv(path: Path, required: list[str], label: str) -> Iterator[dict[str, 
             ) from exc
 
 
-def csv_header(path: Path) -> list[str]:
+def csv_header(path: Path, delimiter: str = ",") -> list[str]:
     """Column names of a CSV file (empty list when there is no header line); refuses HTML and
     binary files first."""
     limits = import_limits()
@@ -162,7 +165,7 @@ def csv_header(path: Path) -> list[str]:
     allow_long_fields(limits)
     with path.open(encoding=encoding, newline="") as handle:
         try:
-            first = next(csv.reader(handle), [])
+            first = next(csv.reader(handle, delimiter=delimiter), [])
         except csv.Error as exc:
             raise SourceFileError(
                 _("Le fichier %(file)s est mal formé (ligne 1) : %(error)s.")

@@ -47,6 +47,9 @@ class Backend(ABC):
     name: ClassVar[str]  # the BACKEND argument of `maillage import`
     label: ClassVar[str]  # French, for people
     default_licence: ClassVar[str] = ""
+    # The moderation of a source created by a first import of this format: « review » keeps
+    # its new initiatives unpublished until staff review them (Source.Moderation).
+    default_moderation: ClassVar[str] = "publish"
     # True when rows() checks its rows' cells against the limits itself (flat text rows,
     # cheaply); otherwise every row is measured as JSON (see _guarded_rows).
     checks_cells: ClassVar[bool] = False
