@@ -17,7 +17,7 @@ import datetime
 import hashlib
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,10 +262,15 @@ def load_demo_series(progress: Progress = lambda m: None) -> list[dict[str, Any]
 DEMO_HARVEST_EVERY_DAYS = 30
 
 
-def load_demo_sources(progress: Progress = lambda m: None) -> list[dict[str, Any]]:
-    """Import each demo file found, unless this very file was already imported successfully."""
+def load_demo_sources(
+    progress: Progress = lambda m: None, names: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Import each demo file found (of the sources `names`, None: all), unless this very file
+    was already imported successfully."""
     results = []
     for demo in DEMO_SOURCES:
+        if names is not None and demo.name not in names:
+            continue
         path = find_demo_file(demo.file)
         if path is None:
             progress(_not_found(demo.file))
