@@ -285,7 +285,9 @@ def load_demo_sources(
                 "moderation": demo.moderation,
             },
         )
-        if not source.coverage_categories and not source.coverage_area:  # staff may change it
+        # What the demo knows it inventories; staff may change it. A footprint or a register
+        # of candidates declares none (their records are not an inventory of practices).
+        if demo.covers and not source.coverage_categories and not source.coverage_area:
             source.coverage_categories, source.coverage_area = list(demo.covers), list(demo.area)
             source.data_vintage = demo.vintage
             source.save(update_fields=["coverage_categories", "coverage_area", "data_vintage"])

@@ -194,6 +194,10 @@ def test_real_demo_sources_load_once_and_show_their_attribution(
     ]  # fmt: skip
     # The RNA's candidates wait for review; the SIRENE register of Lyon 4e is counted.
     assert Source.objects.get(name="rna-37").moderation == Source.Moderation.REVIEW
+    # Candidates under review claim no coverage: « non couvert » stays true where they are.
+    rna = Source.objects.get(name="rna-37")
+    assert (rna.coverage_categories, rna.coverage_area) == ([], [])
+    assert Source.objects.get(name="bnlc").coverage_categories == ["covoiturage"]
     assert first[4]["outcomes"]["new"] == Initiative.objects.filter(published=False).count()
     (register,) = loaded["registers"]
     assert (register["source"], register["status"], register["rows"]) == (
