@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -442,9 +443,20 @@ def _read(
 
 
 def _stored_values(source: Source, remote_id: str) -> dict[str, Any] | None:
-    """What the source's record of this id holds (for repeats.SeenIds)."""
-    record = SourceRecord.objects.filter(source=source, remote_id=remote_id).first()
-    return None if record is None else record.imported
+    """What the source's record of this id holds (for repeats.SeenIds). A plain query: it
+    runs once per repeated id of a re-imported file, and the ORM's cost of building it was
+    a twentieth of such an import."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT imported FROM {connection.ops.quote_name(SourceRecord._meta.db_table)} "
+            "WHERE source_id = %s AND remote_id = %s",
+            [source.pk, remote_id],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    value = found[0]  # JSON text on both databases (Django reads jsonb as text)
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _with_known(source: Source, backend: Backend, path: Path) -> Iterator[Batch]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.serializers.python import Serializer as PythonSerializer
 from django.db import transaction
 from django.db.models import Model
 
@@ -27,7 +28,6 @@ from maillage.catalog.models import Initiative
 from maillage.core import fastwrite
 
 from .models import HarvestItem, HarvestJob, Outcome, PriorState, SourceRecord, UnchangedRows
-from .pipeline import M2M_FIELDS
 
 CHUNK = 2000
 
@@ -46,21 +46,35 @@ def history_reason(job: HarvestJob) -> str:
     return f"import {job.source.name} #{job.pk}"
 
 
-def remember(job: HarvestJob, initiative_ids: Iterable[int], record_ids: Iterable[int]) -> None:
-    """Keep the current state of these initiatives and records, before the batch changes
-    them (read from the database, in the batch's transaction: exactly what undo must put
-    back), and which initiatives have no history yet (the batch writes their first record)."""
-    wanted = set(initiative_ids)
-    # Their many-to-many links in one query per field: the serializer would ask per object.
-    initiatives = list(Initiative.objects.filter(pk__in=wanted).prefetch_related(*M2M_FIELDS))
-    records = list(SourceRecord.objects.filter(pk__in=set(record_ids)))
-    if not (initiatives or records):
+class _Serializer(PythonSerializer):
+    """Django's Python serializer, reading many-to-many links from the prefetch cache when it
+    holds them: its own method builds a query per object and field even then (a tenth of a
+    re-import that changes 1 % of its rows)."""
+
+    def handle_m2m_field(self, obj: Model, field: Any) -> None:
+        cached = getattr(obj, "_prefetched_objects_cache", {}).get(field.name)
+        if cached is None:
+            super().handle_m2m_field(obj, field)
+            return
+        pks = [self._value_from_field(r, r._meta.pk) for r in cached]  # type: ignore[attr-defined]
+        self._current[field.name] = pks  # type: ignore[attr-defined]
+
+
+def snapshot(objects: Iterable[Model]) -> dict[tuple[str, Any], dict[str, Any]]:
+    """Stored initiatives and records as they are before a batch merges rows into them (loaded
+    in the batch's transaction, many-to-many links prefetched: what undo must put back), in
+    Django's Python serialization, by (model label, pk)."""
+    return {(row["model"], row["pk"]): row for row in _Serializer().serialize(objects)}
+
+
+def remember(job: HarvestJob, rows: list[dict[str, Any]], initiative_ids: Iterable[int]) -> None:
+    """Keep the rows `snapshot` took before the batch changed them, and which initiatives have
+    no history yet (the batch writes their first record)."""
+    if not rows:
         return
+    wanted = set(initiative_ids)
     with_history = set(Initiative.history.filter(id__in=wanted).values_list("id", flat=True))
-    state = {
-        "rows": serializers.serialize("python", [*initiatives, *records]),
-        "no_history": sorted(wanted - with_history),
-    }
+    state = {"rows": rows, "no_history": sorted(wanted - with_history)}
     PriorState.objects.create(job=job, objects_json=json.dumps(state, cls=_ExactEncoder))
 
 

@@ -22,7 +22,7 @@ from .pipeline import DATE_FIELDS, M2M_FIELDS, ROW_COLUMNS, Prepared, to_json
 from .rejected_cap import drop_cells_beyond_cap
 from .repeats import SeenIds
 from .survival import owner_of, survives
-from .undo import history_reason, remember
+from .undo import history_reason, remember, snapshot
 
 HELD_FOR_REVIEW = gettext_lazy(
     "à relire avant publication : la source est en modération ; l'initiative n'est pas "
@@ -192,6 +192,8 @@ class Stored:
     known: dict[str, KnownRecord]  # remote id → what was read before parsing
     records: dict[str, SourceRecord]  # remote id → full record, its initiative attached
     siblings: dict[int, list[SourceRecord]]  # initiative id → its live records
+    # The records to merge and their initiatives as loaded, serialized for undo.py.
+    prior: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -201,6 +203,7 @@ class BatchPlan:
     report: list[ReportRow]
     new: list[Prepared]  # rows that become new initiatives
     updates: list[RecordUpdate]  # stored records the rows change (or only re-verify)
+    prior: list[dict[str, Any]] = field(default_factory=list)  # their state before (undo.py)
 
 
 def write_batch(
@@ -288,6 +291,7 @@ def decide_rows(
     report: list[ReportRow] = []
     new: list[Prepared] = []
     updates: list[RecordUpdate] = []
+    prior: dict[tuple[str, Any], dict[str, Any]] = {}
     for p in usable:
         if p.unchanged:
             # The row is byte for byte the one stored with an earlier job's item: not copied.
@@ -318,10 +322,13 @@ def decide_rows(
         elif record.raw_hash == p.digest and record.archived_at is None:
             report.append(_item(p, Outcome.UNCHANGED, initiative_id=record.initiative_id))
         else:
+            for key in _prior_keys(record):
+                if key in stored.prior and key not in prior:
+                    prior[key] = stored.prior[key]
             row, update = _decide_update(p, record, siblings, today)
             report.append(row)
             updates.append(update)
-    return BatchPlan(report, new, updates)
+    return BatchPlan(report, new, updates, list(prior.values()))
 
 
 def _decide_update(
@@ -372,7 +379,15 @@ def load_stored(
             merged.initiative = initiatives[merged.initiative_id]
             merged.source = source
     siblings = _siblings(list(initiatives)) if initiatives else {}
-    return Stored(known, records, siblings)
+    return Stored(known, records, siblings, snapshot([*initiatives.values(), *to_merge]))
+
+
+def _prior_keys(record: SourceRecord) -> list[tuple[str, Any]]:
+    """The keys of `Stored.prior` an update of this record needs kept."""
+    keys = [(SourceRecord._meta.label_lower, record.pk)]
+    if record.initiative_id is not None:
+        keys.append((Initiative._meta.label_lower, record.initiative_id))
+    return keys
 
 
 def apply_plan(job: HarvestJob, plan: BatchPlan, report: list[ReportRow]) -> None:
@@ -381,12 +396,11 @@ def apply_plan(job: HarvestJob, plan: BatchPlan, report: list[ReportRow]) -> Non
     (new ones get their initiative id)."""
     with transaction.atomic():
         created = _insert_new(job, plan.new)
-        if plan.updates:
-            remember(
-                job,
-                (u.record.initiative_id for u in plan.updates if u.record.initiative_id),
-                (u.record.pk for u in plan.updates),
-            )
+        remember(
+            job,
+            plan.prior,
+            (u.record.initiative_id for u in plan.updates if u.record.initiative_id),
+        )
         _write_changes(job, plan.updates)
         if created:
             for item in report:
