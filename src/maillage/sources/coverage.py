@@ -15,11 +15,12 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
-from maillage.catalog.models import Category, Family, Initiative
+from maillage.catalog.models import Category, Family
 from maillage.territories.models import Territory
 
 from .models import Source, SourceRecord
@@ -30,9 +31,9 @@ CATEGORY_SHARE = 0.02
 CATEGORY_MINIMUM = 3
 # The proposed territory is the smallest one holding this share of the placed records.
 AREA_SHARE = 0.95
-# The levels tried, smallest first, with the commune's field naming its territory there.
-AREA_LEVELS = (("commune", "commune_id"), ("epci", "commune__epci_id"),
-               ("dep", "commune__departement_id"), ("reg", "commune__region_id"))  # fmt: skip
+
+# (category code, commune id) → number of records; "" where there is none.
+PlaceCounts = Counter[tuple[str, str]]
 
 
 @dataclass
@@ -66,24 +67,52 @@ def propose_area(counts_by_level: Iterable[Counter[str]]) -> list[str]:
     return ["fr"]
 
 
-def propose(source: Source) -> Proposal:
-    """A coverage read from the source's live records."""
-    records = SourceRecord.objects.filter(source=source, archived_at__isnull=True)
-    initiatives = Initiative.objects.filter(pk__in=records.values("initiative_id"))
-    return propose_from(initiatives, source.default_category)
+def propose(source: Source, counts: PlaceCounts | None = None) -> Proposal:
+    """A coverage read from the source's live records, or from `counts` when the job has
+    them (a first import counts what it creates: no need to read it back)."""
+    if counts is None:
+        records = SourceRecord.objects.filter(source=source, archived_at__isnull=True)
+        counts = Counter(
+            {
+                (category or "", commune or ""): n
+                for category, commune, n in records.values_list(
+                    "initiative__category_id", "initiative__commune_id"
+                )
+                .annotate(n=Count("id"))
+                .order_by()
+            }
+        )
+    return propose_from_counts(counts, Territory.objects, source.default_category)
 
 
 def propose_from(initiatives: QuerySet, forced: str = "") -> Proposal:
-    """A coverage read from these initiatives (a source's; the data migration gives its
-    historical models' queryset)."""
-    categories = Counter(
-        dict(initiatives.values_list("category_id").annotate(n=Count("id")).order_by())
-    )
-    placed = initiatives.filter(commune__isnull=False)
-    levels = [
-        Counter(dict(placed.values_list(path).annotate(n=Count("id")).order_by()))
-        for _level, path in AREA_LEVELS
-    ]
+    """A coverage read from these initiatives (the data migration gives its historical
+    models' queryset)."""
+    rows = initiatives.values_list("category_id", "commune_id").annotate(n=Count("id")).order_by()
+    counts = Counter({(c or "", m or ""): n for c, m, n in rows})
+    territories = initiatives.model._meta.get_field("commune").related_model._default_manager
+    return propose_from_counts(counts, territories, forced)
+
+
+def propose_from_counts(counts: PlaceCounts, territories: Any, forced: str = "") -> Proposal:
+    """The proposal from records counted by (category, commune); `territories`: the manager
+    of the territories, to roll communes up to their EPCI, département and région."""
+    categories: Counter[str] = Counter()
+    communes: Counter[str] = Counter()
+    for (category, commune), n in counts.items():
+        categories[category] += n
+        if commune:
+            communes[commune] += n
+    levels: list[Counter[str]] = [communes, Counter(), Counter(), Counter()]
+    if communes:
+        # Every commune's parents in one query: cheaper than naming thousands in a filter.
+        parents = territories.filter(level="com").values_list(
+            "pk", "epci_id", "departement_id", "region_id"
+        )
+        for commune, *above in parents:
+            if n := communes.get(commune):
+                for level, territory in zip(levels[1:], above, strict=True):
+                    level[territory or ""] += n
     return Proposal(propose_categories(categories, forced), propose_area(levels))
 
 
@@ -103,25 +132,27 @@ def propose_vintage(source: Source, today: datetime.date) -> datetime.date | Non
     return records.aggregate(latest=Max("verified_on"))["latest"]
 
 
-def propose_if_unset(source: Source, today: datetime.date) -> list[str]:
-    """Save a proposed coverage (and vintage) on a source that has none; the notes to add to
-    its job."""
+def propose_if_unset(
+    source: Source, today: datetime.date, first: bool = False, counts: PlaceCounts | None = None
+) -> list[str]:
+    """Save a proposed coverage (and, on a `first` import, data vintage) on a source that has
+    none; the notes to add to its job. `counts`: the records a first import created."""
     notes = []
-    if source.data_vintage is None and (vintage := propose_vintage(source, today)):
-        source.data_vintage = vintage
+    if first and source.data_vintage is None and (found := propose_vintage(source, today)):
+        source.data_vintage = found
         source.save(update_fields=["data_vintage"])
         notes.append(
             _(
                 "millésime des données proposé : %(date)s, la date de mise à jour la plus "
                 "récente que donne la source ; corrigez-le dans l'administration au besoin"
             )
-            % {"date": vintage.isoformat()}
+            % {"date": found.isoformat()}
         )
     if source.coverage_categories or source.coverage_area:
         return notes
     if source.moderation == Source.Moderation.REVIEW:  # candidates, not an inventory
         return notes
-    proposal = propose(source)
+    proposal = propose(source, counts)
     if not proposal.categories and not proposal.area:
         return notes
     source.coverage_categories, source.coverage_area = proposal.categories, proposal.area

@@ -281,17 +281,23 @@ class Tally:
         self.outcomes: Counter = Counter({o.value: 0 for o in Outcome})
         self.categories: Counter = Counter()
         self.reasons: Counter = Counter()
+        # The kept rows by (category, commune), while every one is known (none was kept as
+        # it was without being parsed, none replayed): what a first import created.
+        self.placed: coverage.PlaceCounts | None = Counter()
 
     def add(self, items: list[ReportRow]) -> None:
         for item in items:
             self.outcomes[item.outcome] += 1
             if item.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED):
                 self.categories[item.category or UNCLASSIFIED] += 1
+                if self.placed is not None:
+                    self.placed[(item.category, item.commune_id)] += 1
             for reason in item.reasons:
                 self.reasons[_reason_kind(reason)] += 1
 
     def add_unchanged(self, rows: list[Unchanged]) -> None:
         """Rows seen again as last time."""
+        self.placed = None
         self.outcomes[Outcome.UNCHANGED] += len(rows)
         self.categories.update(category_of(row) or UNCLASSIFIED for row in rows)
 
@@ -339,7 +345,13 @@ def _run(job: HarvestJob, source: Source, backend: Backend, request: ImportReque
             if source.moderation != Source.Moderation.REVIEW:
                 publish_new(job)
             job.live_records = live_records(source)
-            job.notes = [*job.notes, *coverage.propose_if_unset(source, timezone.localdate())]
+            # Vintage: proposed by a first import only (reading every stored record's date
+            # again at each re-import cost a hundredth of it).
+            first = not compare  # a first import counted all it created, by place
+            proposed = coverage.propose_if_unset(
+                source, timezone.localdate(), first, tally.placed if first else None
+            )
+            job.notes = [*job.notes, *proposed]
         job.notes = list(dict.fromkeys([*job.notes, *coverage.licence_note(source)]))
         tally.save_to(job)
         job.status = (

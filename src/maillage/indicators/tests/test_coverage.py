@@ -216,3 +216,29 @@ def test_the_command_checks_declared_coverage(referential, tmp_path):
     assert source.coverage_categories == ["alimentation"]
     assert str(source.data_vintage) == "2024-01-01"
     assert not source.coverage_proposed
+
+
+@pytest.mark.django_db
+def test_a_first_import_proposes_the_latest_date_its_records_give_as_vintage(
+    referential, tmp_path
+):
+    path = tmp_path / "amap.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Nom", "lat", "lon", "maj"])
+        writer.writerow(["AMAP du Marais", "46.32", "-0.46", "2023-05-02"])
+        writer.writerow(["AMAP des Coteaux", "43.60", "1.44", "2024-02-11"])
+    mapping = {"fields": {"name": "Nom", "lat": "lat", "lon": "lon", "source_updated_on": "maj"}}
+    job = run_import(
+        ImportRequest(backend="csv", path=path, source="amap", category="amap", mapping=mapping)
+    )
+    source = Source.objects.get(name="amap")
+    assert str(source.data_vintage) == "2024-02-11"
+    assert any("millésime des données proposé : 2024-02-11" in note for note in job.notes)
+    # Only a first import proposes it: a re-import does not read every record's date again.
+    Source.objects.filter(pk=source.pk).update(data_vintage=None)
+    path.write_text(path.read_text("utf-8").replace("2024-02-11", "2025-01-20"), "utf-8")
+    again = run_import(ImportRequest(backend="csv", path=path, source="amap", mapping=mapping))
+    assert again.outcomes["unchanged"] == 2  # read again: the date is not a field shown
+    assert Source.objects.get(name="amap").data_vintage is None
+    assert not any("millésime" in note for note in again.notes)
