@@ -423,6 +423,8 @@ def _read(
     )
     first_import = not SourceRecord.objects.filter(source=source).exists()
     if not first_import:
+        tally.placed = None  # the rows kept unparsed do not say their commune
+    if not first_import:
         batches = preparer.run(_with_known(source, backend, request.path))
     else:  # nothing stored yet: nothing to look up, the parsing process can read the file
         batches = preparer.run_reading(

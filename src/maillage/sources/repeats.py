@@ -94,9 +94,9 @@ class SeenIds:
 
 
 def _mark(p: Prepared) -> int:
-    """32 bits of the row's mapped fields (its raw row's hash when it was not parsed)."""
-    content = p.encoded.imported if p.encoded is not None else p.digest.encode()
-    return zlib.crc32(content) & MARK_MASK
+    """32 bits of the row's mapped fields; 0 for a row that was not parsed: its bytes are those
+    stored for its id, so two such rows of one id are the same row (no hash needed)."""
+    return 0 if p.encoded is None else zlib.crc32(p.encoded.imported) & MARK_MASK
 
 
 def _can_reidentify(p: Prepared) -> bool:
