@@ -30,7 +30,7 @@ from maillage.territories.models import Level, Territory
 
 from .coefficients import CoefficientTable, CoefficientValue
 from .dimensions import DIMENSIONS, NO_BASIS
-from .engine import ESTIMATED, MIXED, REPORTED, DimensionResult, Report, evaluate
+from .engine import ESTIMATED, MIXED, REPORTED, DimensionResult, Report, Vary, evaluate
 from .formulas import Formula, FormulaSet, project_formulas
 from .presenters import sensitivity_sentence
 from .ranges import ZERO, Range
@@ -217,22 +217,19 @@ class Total:
     def swing(self, key: str, table: CoefficientTable) -> tuple[float, float]:
         """The total with `key` at its low end, then at its high end, every other coefficient
         at its central value."""
-        ends = []
-        for end in ("low", "high"):
-            total = 0.0
-            for impact in self.contributions:
-                formula = next(f for f in impact.formulas if self._gives(f))
-                chain = impact.place.chain
-                for result in evaluate(
-                    formula,
-                    impact.reports,
-                    lambda k, chain=chain: table.resolve(k, chain),  # type: ignore[misc]
-                    vary=(key, end),  # type: ignore[arg-type]
-                ):
-                    if result.dimension == self.dimension and result.value is not None:
-                        total += result.value.central
-            ends.append(total)
-        return ends[0], ends[1]
+        return self._total_at((key, "low"), table), self._total_at((key, "high"), table)
+
+    def _total_at(self, vary: Vary, table: CoefficientTable) -> float:
+        total = 0.0
+        for impact in self.contributions:
+            formula = next(f for f in impact.formulas if self._gives(f))
+            chain = impact.place.chain
+            for result in evaluate(
+                formula, impact.reports, lambda k: table.resolve(k, chain), vary=vary
+            ):
+                if result.dimension == self.dimension and result.value is not None:
+                    total += result.value.central
+        return total
 
     def _gives(self, formula: Formula) -> bool:
         return any(d.dimension == self.dimension for d in formula.dimensions)

@@ -98,8 +98,8 @@ class DimensionResult:
 
 
 class _Missing(Exception):
-    def __init__(self, spec: InputSpec) -> None:
-        self.spec = spec
+    def __init__(self, specs: list[InputSpec]) -> None:
+        self.specs = specs  # the input, then those its default lacked
 
 
 class _Evaluation:
@@ -114,28 +114,28 @@ class _Evaluation:
         self.reported = reported
         self.resolve = resolve
         self.vary = vary
-        self.inputs: dict[str, InputValue | InputSpec] = {}  # a spec alone: missing
+        self.inputs: dict[str, InputValue | list[InputSpec]] = {}  # a list: what is missing
 
     def input(self, name: str, used: dict[str, InputValue]) -> Range:
         if name not in self.inputs:
             self.inputs[name] = self._input(self.formula.input(name))
         found = self.inputs[name]
-        if isinstance(found, InputSpec):
+        if isinstance(found, list):
             raise _Missing(found)
         used[name] = found
         return found.value
 
-    def _input(self, spec: InputSpec) -> InputValue | InputSpec:
+    def _input(self, spec: InputSpec) -> InputValue | list[InputSpec]:
         report = self.reported.get(spec.metric) if spec.metric else None
         if report is not None:
             return InputValue(spec, Range.point(report.value), REPORTED, report.year)
         if spec.default is None:
-            return spec
+            return [spec]
         try:
             # The inputs a default reads are part of the default: not listed on their own.
             value = self.expression(spec.default, {})
-        except _Missing:
-            return spec
+        except _Missing as exc:
+            return [spec, *exc.specs]
         return InputValue(spec, value, "default")
 
     def coefficient(self, ref: CoefficientRef) -> Range:
@@ -163,11 +163,11 @@ class _Evaluation:
             if isinstance(found, InputValue) and found.origin == "default" and found.spec.default:
                 return self.keys_of(found.spec.default)
             return set()
-        if isinstance(expr, Product):
-            return set().union(*(self.keys_of(f) for f in expr.factors))
-        if isinstance(expr, Sum):
-            return set().union(*(self.keys_of(t) for t in expr.terms))
-        return set()
+        keys: set[str] = set()
+        if isinstance(expr, Product | Sum):
+            for part in expr.factors if isinstance(expr, Product) else expr.terms:
+                keys |= self.keys_of(part)
+        return keys
 
     def expression(self, expr: Expression, used: dict[str, InputValue]) -> Range:
         if isinstance(expr, InputRef):
@@ -202,7 +202,7 @@ def evaluate(
             value: Range | None = evaluation.expression(dimension.expression, used)
             missing: list[InputSpec] = []
         except _Missing as exc:
-            value, missing = None, [exc.spec]
+            value, missing = None, exc.specs
         all_reported = bool(used) and all(i.origin == REPORTED for i in used.values())
         keys = sorted(evaluation.keys_of(dimension.expression))
         results.append(

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from django.utils.translation import gettext as _
 
@@ -69,7 +69,7 @@ class Sum:
     terms: tuple["Expression", ...]
 
 
-Expression = Union[InputRef, CoefficientRef, Constant, Product, Sum]  # noqa: UP007 - recursive alias
+Expression: TypeAlias = InputRef | CoefficientRef | Constant | Product | Sum
 
 
 @dataclass(frozen=True)
@@ -103,26 +103,23 @@ class Formula:
         return next(spec for spec in self.inputs if spec.name == name)
 
 
-@dataclass(frozen=True)
 class FormulaSet:
-    version: str
-    formulas: tuple[Formula, ...]
+    """The formulas of a file, found by category or by carrier."""
 
-    def __post_init__(self) -> None:
-        by_category = {c: f for f in self.formulas for c in f.categories}
-        by_carrier = {c: f for f in self.formulas for c in f.carriers}
-        object.__setattr__(self, "_by_category", by_category)
-        object.__setattr__(self, "_by_carrier", by_carrier)
+    def __init__(self, version: str, formulas: tuple[Formula, ...]) -> None:
+        self.version = version
+        self.formulas = formulas
+        self.by_category = {c: f for f in formulas for c in f.categories}
+        self.by_carrier = {c: f for f in formulas for c in f.carriers}
 
     def for_category(self, category: str | None) -> Formula | None:
-        by_category: dict[str, Formula] = self._by_category  # type: ignore[attr-defined]
-        return by_category.get(category or "")
+        return self.by_category.get(category or "")
 
     def for_carrier(self, carrier: str | None) -> Formula | None:
-        by_carrier: dict[str, Formula] = self._by_carrier  # type: ignore[attr-defined]
-        return by_carrier.get(carrier or "")
+        return self.by_carrier.get(carrier or "")
 
     def applying(self, category: str | None, carrier: str | None) -> list[Formula]:
+        """The category's formula, then the carrier's (their dimensions never overlap)."""
         return [f for f in (self.for_category(category), self.for_carrier(carrier)) if f]
 
 

@@ -41,7 +41,7 @@ def test_the_migration_seeded_every_coefficient_of_the_file():
 
 
 @pytest.mark.django_db
-def test_an_edited_coefficient_survives_the_next_load_unless_forced(admin_client):
+def test_an_edited_coefficient_survives_the_next_load_unless_forced():
     from maillage.impacts import services
 
     repair = Coefficient.objects.get(key=KEY)

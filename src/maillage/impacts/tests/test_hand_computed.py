@@ -136,3 +136,15 @@ def test_an_association_repair_cafe_gets_both_formulas(table):
     impact = impact_of(table, "repair-cafe", carrier="association")
     assert [f.code for f in impact.formulas] == ["repair-cafe", "benevolat-associatif"]
     assert {r.dimension for r in impact.results} >= {"co2e_avoided_t", "volunteer_fte"}
+
+
+def test_a_missing_input_says_which_data_would_allow_the_figure(table):
+    # Nothing reported by a ressourcerie: no tonnage, so no waste figure and no jobs either
+    # (their default needs the tonnage): the reason names both inputs, and there is no number.
+    impact = impact_of(table, "ressourcerie")
+    jobs = figure(impact, "jobs_fte")
+    assert jobs.value is None and jobs.basis is None and jobs.coefficients == []
+    assert jobs.missing_text() == (
+        "impact non estimé : donnée d'activité manquante "
+        "(emplois salariés, tonnes réemployées dans l'année)"
+    )

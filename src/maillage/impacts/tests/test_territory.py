@@ -45,6 +45,9 @@ def test_a_territory_sums_its_initiatives_per_dimension(make_initiative):
     assert {c["key"] for c in co2["coefficients"]} == {
         "repair.kgco2e_per_repair",
         "food.kgco2e_per_kg_wasted",
+        # Cesson's default number of repairs rests on these two:
+        "repair.successful_repairs_per_session",
+        "repair.sessions_per_year",
     }
     assert all(c["source"] for c in co2["coefficients"])
     # Dimensions are never mixed: waste is its own figure, in tonnes.
