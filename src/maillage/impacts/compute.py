@@ -19,6 +19,7 @@ are the ones a local measurement would narrow best.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -157,7 +158,7 @@ def estimate(
     applying = formulas.applying(place.category_id, place.carrier)
     results: list[DimensionResult] = []
     for formula in applying:
-        results.extend(evaluate(formula, reports, lambda key: table.resolve(key, place.chain)))
+        results.extend(evaluate(formula, reports, partial(table.resolve, chain=place.chain)))
     return InitiativeImpact(place, reports, applying, results)
 
 
@@ -223,10 +224,8 @@ class Total:
         total = 0.0
         for impact in self.contributions:
             formula = next(f for f in impact.formulas if self._gives(f))
-            chain = impact.place.chain
-            for result in evaluate(
-                formula, impact.reports, lambda k: table.resolve(k, chain), vary=vary
-            ):
+            resolve = partial(table.resolve, chain=impact.place.chain)
+            for result in evaluate(formula, impact.reports, resolve, vary=vary):
                 if result.dimension == self.dimension and result.value is not None:
                     total += result.value.central
         return total
