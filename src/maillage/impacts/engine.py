@@ -12,7 +12,7 @@ its low or high end.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 from django.utils.translation import gettext as _
 
@@ -31,9 +31,9 @@ from .formulas import (
 )
 from .ranges import ONE, ZERO, Range
 
-REPORTED = "reported"
-ESTIMATED = "estimated"
-MIXED = "mixed"
+REPORTED: Final = "reported"
+ESTIMATED: Final = "estimated"
+MIXED: Final = "mixed"
 
 Origin = Literal["reported", "default"]
 Resolver = Callable[[str], CoefficientValue]
