@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from maillage.impacts.coefficients import CoefficientTable, read_coefficients
+from maillage.impacts.coefficients import CoefficientTable, read_coefficients, sync_coefficients
 
 # Real communes of the referential, and the territories above them.
 RENNES = "com:35238"  # Rennes Métropole, Ille-et-Vilaine, Bretagne
@@ -22,6 +22,19 @@ def file_table() -> CoefficientTable:
     """The project's coefficients without a database (national values, no override)."""
     rows = [SimpleNamespace(**entry) for entry in read_coefficients()["coefficients"]]
     return CoefficientTable(rows, [])
+
+
+@pytest.fixture(autouse=True)
+def seeded_coefficients(request: pytest.FixtureRequest) -> None:
+    """The coefficients the migration loads, loaded again if a transactional test (the
+    browser tests, run last) flushed them."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("db")
+    from maillage.impacts.models import Coefficient
+
+    if not Coefficient.objects.exists():
+        sync_coefficients()
 
 
 @pytest.fixture
