@@ -43,6 +43,10 @@ class CoefficientAdmin(SimpleHistoryAdmin):
     search_fields = ["key", "practice_fr", "quantity_fr", "source_text"]
     readonly_fields = ["version", "origin", "edited_at"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Formulas read a coefficient by its key: it never changes once created.
+        return [*self.readonly_fields, "key"] if obj is not None else list(self.readonly_fields)
+
     def save_model(self, request: HttpRequest, obj: Coefficient, form: Any, change: bool) -> None:
         services.save_coefficient(obj, list(form.changed_data) if change else None)
 
