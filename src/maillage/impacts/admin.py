@@ -38,7 +38,17 @@ class CoefficientForm(forms.ModelForm):
 @admin.register(Coefficient)
 class CoefficientAdmin(SimpleHistoryAdmin):
     form = CoefficientForm
-    list_display = ["key", "quantity_fr", "low", "central", "high", "unit", "contested", "version", "edited_at"]
+    list_display = [
+        "key",
+        "quantity_fr",
+        "low",
+        "central",
+        "high",
+        "unit",
+        "contested",
+        "version",
+        "edited_at",
+    ]
     list_filter = ["contested", "origin"]
     search_fields = ["key", "practice_fr", "quantity_fr", "source_text"]
     readonly_fields = ["version", "origin", "edited_at"]
@@ -53,7 +63,15 @@ class CoefficientAdmin(SimpleHistoryAdmin):
 
 @admin.register(CoefficientOverride)
 class CoefficientOverrideAdmin(SimpleHistoryAdmin):
-    list_display = ["coefficient", "territory", "low", "central", "high", "created_by", "updated_at"]
+    list_display = [
+        "coefficient",
+        "territory",
+        "low",
+        "central",
+        "high",
+        "created_by",
+        "updated_at",
+    ]
     list_filter = ["coefficient"]
     search_fields = ["coefficient__key", "territory__name", "territory__id", "source_text"]
     raw_id_fields = ["territory"]

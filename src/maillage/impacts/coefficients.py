@@ -96,7 +96,11 @@ def checked_entry(entry: Any, position: int) -> dict[str, Any]:
     values = {}
     for name in ("low", "central", "high"):
         value = entry[name]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise fail(_("« %(name)s » doit être un nombre") % {"name": name})
         values[name] = float(value)
     if not values["low"] <= values["central"] <= values["high"]:
@@ -106,13 +110,17 @@ def checked_entry(entry: Any, position: int) -> dict[str, Any]:
         raise fail(_("« categories » doit être une liste de codes"))
     unknown = sorted(set(categories) - typology_codes())
     if unknown:
-        raise fail(_("catégories absentes de la typologie : %(codes)s") % {"codes": ", ".join(unknown)})
+        raise fail(
+            _("catégories absentes de la typologie : %(codes)s") % {"codes": ", ".join(unknown)}
+        )
     url = str(entry["source_url"] or "")
     if url:
         try:
             validate_source_url(url)
         except ValidationError as exc:
-            raise fail(_("adresse de source invalide (http ou https) : %(url)s") % {"url": url}) from exc
+            raise fail(
+                _("adresse de source invalide (http ou https) : %(url)s") % {"url": url}
+            ) from exc
     try:
         checked_on = datetime.date.fromisoformat(str(entry["checked_on"]))
     except ValueError as exc:
@@ -162,9 +170,7 @@ def read_coefficients(path: Path | None = None) -> dict[str, Any]:
     keys = [e["key"] for e in entries]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
-        raise CoefficientFileError(
-            _("Clés en double : %(keys)s") % {"keys": ", ".join(duplicates)}
-        )
+        raise CoefficientFileError(_("Clés en double : %(keys)s") % {"keys": ", ".join(duplicates)})
     return {"version": str(data.get("version") or ""), "coefficients": entries}
 
 
@@ -311,9 +317,7 @@ class CoefficientTable:
         """The value of `key` for a place given by its chain of territories, nearest first
         (see `ancestry`): the nearest override, else the national value."""
         if key not in self.national:
-            raise UnknownCoefficient(
-                _("Coefficient inconnu : %(key)s") % {"key": key}
-            )
+            raise UnknownCoefficient(_("Coefficient inconnu : %(key)s") % {"key": key})
         if self.local:
             for territory_id in chain:
                 found = self.local.get((territory_id, key))

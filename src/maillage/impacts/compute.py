@@ -200,7 +200,9 @@ class Total:
             return MIXED
         return REPORTED if self.reported else ESTIMATED
 
-    def add(self, impact: InitiativeImpact, result: DimensionResult, table: CoefficientTable) -> None:
+    def add(
+        self, impact: InitiativeImpact, result: DimensionResult, table: CoefficientTable
+    ) -> None:
         if result.value is None:
             self.missing += 1
             return
@@ -234,7 +236,7 @@ class Total:
         return any(d.dimension == self.dimension for d in formula.dimensions)
 
     def sensitivity(self, table: CoefficientTable) -> list[dict[str, Any]]:
-        moves = []
+        moves: list[dict[str, Any]] = []
         for key, national in self.coefficients.items():
             at_low, at_high = self.swing(key, table)
             swing = abs(at_high - at_low)
@@ -273,7 +275,9 @@ class Total:
             "missing_data_initiatives": self.missing,
             "coefficients": coefficients,
             "sensitivity": sensitivity,
-            "sensitivity_text": sensitivity_sentence(sensitivity, str(dimension.unit), bool(coefficients)),
+            "sensitivity_text": sensitivity_sentence(
+                sensitivity, str(dimension.unit), bool(coefficients)
+            ),
         }
 
 

@@ -20,7 +20,9 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("jobs_fte", _("emplois"), _("ETP")),
         Dimension("volunteer_fte", _("bénévolat"), _("ETP")),
         Dimension("participants", _("participants ou usagers"), _("personnes")),
-        Dimension("household_money_eur", _("argent économisé ou gagné par les ménages"), _("€ par an")),
+        Dimension(
+            "household_money_eur", _("argent économisé ou gagné par les ménages"), _("€ par an")
+        ),
         Dimension("local_benefit_eur", _("retombées économiques locales"), _("€ par an")),
         Dimension("cars_avoided", _("voitures particulières évitées"), _("voitures")),
     )

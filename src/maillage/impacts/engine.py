@@ -149,7 +149,9 @@ class _Evaluation:
             return value.inverse()
         except ZeroDivisionError as exc:
             raise FormulaError(
-                _("La formule « %(formula)s » divise par « %(key)s », dont la fourchette contient zéro.")
+                _(
+                    "La formule « %(formula)s » divise par « %(key)s », dont la fourchette contient zéro."
+                )
                 % {"formula": self.formula.code, "key": ref.key}
             ) from exc
 

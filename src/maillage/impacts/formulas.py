@@ -163,7 +163,9 @@ class _Parser:
                 )
             inverse = raw.get("inverse", False)
             if not isinstance(inverse, bool):
-                raise FormulaFileError(_("%(where)s : « inverse » vaut true ou false") % {"where": where})
+                raise FormulaFileError(
+                    _("%(where)s : « inverse » vaut true ou false") % {"where": where}
+                )
             low, high = self.coefficients[key]
             if inverse and low <= 0 <= high:
                 raise FormulaFileError(
@@ -174,11 +176,16 @@ class _Parser:
         if "constant" in raw:
             value = raw["constant"]
             why = str(raw.get("why_fr") or "").strip()
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
                 raise FormulaFileError(_("%(where)s : constante non numérique") % {"where": where})
             if not why:
                 raise FormulaFileError(
-                    _("%(where)s : une constante dit pourquoi elle est là (why_fr)") % {"where": where}
+                    _("%(where)s : une constante dit pourquoi elle est là (why_fr)")
+                    % {"where": where}
                 )
             return Constant(float(value), why)
         raise FormulaFileError(_("%(where)s : expression inconnue") % {"where": where})
@@ -189,7 +196,9 @@ class _Parser:
         code = str(raw.get("code") or "").strip()
         where = _("formule « %(code)s »") % {"code": code or position}
         if not code or not str(raw.get("label_fr") or "").strip():
-            raise FormulaFileError(_("%(where)s : « code » et « label_fr » sont requis") % {"where": where})
+            raise FormulaFileError(
+                _("%(where)s : « code » et « label_fr » sont requis") % {"where": where}
+            )
         applies = raw.get("applies_to") or {}
         categories = tuple(applies.get("categories") or ())
         carriers = tuple(applies.get("carriers") or ())
@@ -218,12 +227,14 @@ class _Parser:
         for dimension, body in (raw.get("dimensions") or {}).items():
             if dimension not in DIMENSIONS:
                 raise FormulaFileError(
-                    _("%(where)s : dimension « %(name)s » inconnue") % {"where": where, "name": dimension}
+                    _("%(where)s : dimension « %(name)s » inconnue")
+                    % {"where": where, "name": dimension}
                 )
             place = f"{where}, {dimension}"
             if not isinstance(body, dict) or not str(body.get("description_fr") or "").strip():
                 raise FormulaFileError(
-                    _("%(where)s : chaque dimension se décrit en mots (description_fr)") % {"where": place}
+                    _("%(where)s : chaque dimension se décrit en mots (description_fr)")
+                    % {"where": place}
                 )
             dimensions.append(
                 DimensionFormula(
@@ -277,12 +288,18 @@ class _Parser:
 def parse_formulas(data: Any, coefficients: dict[str, tuple[float, float]]) -> FormulaSet:
     """Check a parsed formulas document against the typology and the coefficients."""
     if not isinstance(data, dict) or not isinstance(data.get("formulas"), list):
-        raise FormulaFileError(_('Fichier des formules : {"version": …, "formulas": [...]} attendu'))
+        raise FormulaFileError(
+            _('Fichier des formules : {"version": …, "formulas": [...]} attendu')
+        )
     parser = _Parser(coefficients)
     formulas = [parser.formula(raw, n) for n, raw in enumerate(data["formulas"], start=1)]
     seen: dict[str, str] = {}
     for formula in formulas:
-        for target in [f"code:{formula.code}", *formula.categories, *(f"carrier:{c}" for c in formula.carriers)]:
+        for target in [
+            f"code:{formula.code}",
+            *formula.categories,
+            *(f"carrier:{c}" for c in formula.carriers),
+        ]:
             if target in seen:
                 raise FormulaFileError(
                     _("« %(target)s » a deux formules : %(a)s et %(b)s")
@@ -297,7 +314,9 @@ def parse_formulas(data: Any, coefficients: dict[str, tuple[float, float]]) -> F
             twice = sorted(by_category & {d.dimension for d in formula.dimensions})
             if twice:
                 raise FormulaFileError(
-                    _("formule « %(code)s » : dimensions déjà données par une catégorie : %(names)s")
+                    _(
+                        "formule « %(code)s » : dimensions déjà données par une catégorie : %(names)s"
+                    )
                     % {"code": formula.code, "names": ", ".join(twice)}
                 )
     return FormulaSet(str(data.get("version") or ""), tuple(formulas))
@@ -309,10 +328,12 @@ def read_formulas(path: Path | None = None, coefficients_path: Path | None = Non
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise FormulaFileError(
-            _("Fichier des formules illisible : %(file)s (%(error)s)") % {"file": path.name, "error": exc}
+            _("Fichier des formules illisible : %(file)s (%(error)s)")
+            % {"file": path.name, "error": exc}
         ) from exc
     ranges = {
-        c["key"]: (c["low"], c["high"]) for c in read_coefficients(coefficients_path)["coefficients"]
+        c["key"]: (c["low"], c["high"])
+        for c in read_coefficients(coefficients_path)["coefficients"]
     }
     return parse_formulas(data, ranges)
 

@@ -24,7 +24,9 @@ KEY_PATTERN = r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$"
 
 validate_key = RegexValidator(
     KEY_PATTERN,
-    _("Clé attendue en minuscules, en deux parties ou plus séparées par des points (ex. carpool.commute_km)."),
+    _(
+        "Clé attendue en minuscules, en deux parties ou plus séparées par des points (ex. carpool.commute_km)."
+    ),
     code="coefficient-key",
 )
 # Only web addresses: a source must be something a reader can open.
@@ -88,7 +90,7 @@ class Coefficient(RangeFields):
         _("catégories concernées"),
         default=list,
         blank=True,
-        help_text=_("Codes de la typologie (ex. [\"covoiturage\"]) ; vide : toutes."),
+        help_text=_('Codes de la typologie (ex. ["covoiturage"]) ; vide : toutes.'),
     )
     practice_fr = models.CharField(_("pratique"), max_length=200)
     quantity_fr = models.CharField(_("grandeur"), max_length=300)

@@ -22,7 +22,9 @@ def fr_number(value: float, significant: int = 3) -> str:
 def sensitivity_sentence(moves: list[dict[str, Any]], unit: str, has_coefficients: bool) -> str:
     """« Ce qui fait le plus varier ce chiffre : … » from the top coefficients."""
     if not has_coefficients:
-        return _("Ce chiffre ne dépend d'aucun coefficient : il vient des seules données déclarées.")
+        return _(
+            "Ce chiffre ne dépend d'aucun coefficient : il vient des seules données déclarées."
+        )
     if not moves:
         return _(
             "Les coefficients de ce chiffre ont une valeur unique dans leurs sources : sa "

@@ -32,9 +32,7 @@ class Range:
         return cls(low, min(max(central, low), high), high)
 
     def __add__(self, other: "Range") -> "Range":
-        return Range.of(
-            self.low + other.low, self.central + other.central, self.high + other.high
-        )
+        return Range.of(self.low + other.low, self.central + other.central, self.high + other.high)
 
     def __mul__(self, other: "Range") -> "Range":
         ends = [a * b for a in (self.low, self.high) for b in (other.low, other.high)]

@@ -48,7 +48,8 @@ def test_an_edited_coefficient_survives_the_next_load_unless_forced():
     repair.central = 5
     services.save_coefficient(repair, ["central"])
     repair.refresh_from_db()
-    assert repair.version == 2 and repair.edited_at is not None
+    assert repair.version == 2
+    assert repair.edited_at is not None
     assert repair.history.count() >= 1
 
     summary = sync_coefficients()

@@ -143,7 +143,9 @@ def test_a_missing_input_says_which_data_would_allow_the_figure(table):
     # (their default needs the tonnage): the reason names both inputs, and there is no number.
     impact = impact_of(table, "ressourcerie")
     jobs = figure(impact, "jobs_fte")
-    assert jobs.value is None and jobs.basis is None and jobs.coefficients == []
+    assert jobs.value is None
+    assert jobs.basis is None
+    assert jobs.coefficients == []
     assert jobs.missing_text() == (
         "impact non estimé : donnée d'activité manquante "
         "(emplois salariés, tonnes réemployées dans l'année)"

@@ -12,7 +12,11 @@ def test_numbers_read_the_french_way():
 
 def test_the_sentence_names_the_coefficients_and_their_effect():
     moves = [
-        {"quantity": "CO₂e évité par réparation réussie", "total_at_low": 0.216, "total_at_high": 5.184},
+        {
+            "quantity": "CO₂e évité par réparation réussie",
+            "total_at_low": 0.216,
+            "total_at_high": 5.184,
+        },
     ]
     text = sensitivity_sentence(moves, "tCO₂e par an", True)
     assert "CO₂e évité par réparation réussie (de 0,216 à 5,18 tCO₂e par an)" in text

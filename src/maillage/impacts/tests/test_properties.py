@@ -107,6 +107,7 @@ def test_more_activity_never_lowers_an_impact(target, reports, metric, more):
 def test_a_reported_figure_rests_only_on_reported_inputs(target, reports):
     for result in results_of(target, reports).values():
         if result.basis == "reported":
-            assert result.inputs and all(i.origin == "reported" for i in result.inputs)
+            assert result.inputs
+            assert all(i.origin == "reported" for i in result.inputs)
         if result.basis == "estimated":
             assert not result.inputs or any(i.origin == "default" for i in result.inputs)

@@ -187,7 +187,8 @@ def test_the_command_lists_every_figure_as_json(make_initiative, capsys):
     figure = next(f for f in data["figures"] if f["indicator"] == "co2e_avoided_t")
     for key in ("unit", "low", "central", "high", "basis", "coefficients"):
         assert key in figure
-    assert figure["reported_initiatives"] == 1 and figure["estimated_initiatives"] == 0
+    assert figure["reported_initiatives"] == 1
+    assert figure["estimated_initiatives"] == 0
     assert all(c["source"] for c in figure["coefficients"])
     call_command("impacts", "--initiative", str(initiative.pk))
     single = json.loads(capsys.readouterr().out)
