@@ -10,9 +10,20 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from maillage.catalog.forms import formfield, https_by_default
+
 from . import services
 from .coefficients import typology_codes
 from .models import Coefficient, CoefficientOverride
+
+
+class HttpsByDefault(admin.ModelAdmin):
+    """A source typed without its scheme is a web page in https."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return super().formfield_for_dbfield(
+            db_field, request, **https_by_default(kwargs, db_field)
+        )
 
 
 class CoefficientForm(forms.ModelForm):
@@ -22,6 +33,7 @@ class CoefficientForm(forms.ModelForm):
             "key", "categories", "practice_fr", "quantity_fr", "unit", "low", "central", "high",
             "source_text", "source_url", "checked_on", "contested", "contested_note", "note_fr",
         ]  # fmt: skip
+        formfield_callback = formfield  # a source typed without its scheme is https
 
     def clean_categories(self) -> list[str]:
         codes = self.cleaned_data.get("categories") or []
@@ -36,7 +48,7 @@ class CoefficientForm(forms.ModelForm):
 
 
 @admin.register(Coefficient)
-class CoefficientAdmin(SimpleHistoryAdmin):
+class CoefficientAdmin(HttpsByDefault, SimpleHistoryAdmin):
     form = CoefficientForm
     list_display = [
         "key",
@@ -62,7 +74,7 @@ class CoefficientAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CoefficientOverride)
-class CoefficientOverrideAdmin(SimpleHistoryAdmin):
+class CoefficientOverrideAdmin(HttpsByDefault, SimpleHistoryAdmin):
     list_display = [
         "coefficient",
         "territory",

@@ -89,14 +89,13 @@ def test_every_figure_is_ordered_and_not_negative(target, reports):
     more=st.floats(min_value=0, max_value=1e6, allow_nan=False),
 )
 def test_more_activity_never_lowers_an_impact(target, reports, metric, more):
-    before = results_of(target, reports)
-    grown = dict(reports)
-    grown[metric] = Report((reports[metric].value if metric in reports else 0) + more, 2025)
-    after = results_of(target, grown)
+    # From a reported value (0 when the metric was not reported) to a larger one.
+    before_reports = {**reports, metric: reports.get(metric, Report(0.0, 2025))}
+    grown = {**before_reports, metric: Report(before_reports[metric].value + more, 2025)}
+    before, after = results_of(target, before_reports), results_of(target, grown)
     for dimension, result in before.items():
-        if result.value is None or after[dimension].value is None:
-            continue  # reporting a metric for the first time replaces a default: see below
-        if metric not in reports:
+        assert (result.value is None) == (after[dimension].value is None)
+        if result.value is None:
             continue
         for end in ("low", "central", "high"):
             assert getattr(after[dimension].value, end) >= getattr(result.value, end) * (1 - 1e-12)
