@@ -222,3 +222,28 @@ def test_checked_on_is_a_date():
     assert all(
         isinstance(e["checked_on"], datetime.date) for e in read_coefficients()["coefficients"]
     )
+
+
+@pytest.mark.django_db
+def test_a_territory_enters_its_own_value_in_the_admin(admin_client, admin_user, referential):
+    coefficient = Coefficient.objects.get(key=KEY)
+    form = {
+        "territory": RENNES_METROPOLE,
+        "coefficient": str(coefficient.pk),
+        "low": "8",
+        "central": "10",
+        "high": "12",
+        "source_text": "Pesées du repair café de Rennes, 2025",
+        "source_url": "example.org/pesees",  # no scheme: https
+    }
+    done = admin_client.post("/admin/impacts/coefficientoverride/add/", form)
+    assert done.status_code == 302, done.context["adminform"].form.errors
+    override = CoefficientOverride.objects.get(territory_id=RENNES_METROPOLE)
+    assert override.created_by == admin_user
+    assert override.source_url == "https://example.org/pesees"
+    assert override.history.count() == 1
+    refused = admin_client.post(
+        "/admin/impacts/coefficientoverride/add/", {**form, "territory": "fr"}
+    )
+    assert refused.status_code == 200
+    assert "modifiez le coefficient lui-même" in str(refused.context["adminform"].form.errors)
