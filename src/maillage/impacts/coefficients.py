@@ -301,6 +301,13 @@ class CoefficientTable:
                 override_territory=override.territory_id,
             )
 
+        self.places_with_overrides = {territory_id for territory_id, _key in self.local}
+
+    def override_chain(self, chain: Sequence[str]) -> tuple[str, ...]:
+        """The part of a chain that can change a value: two places with the same one get the
+        same coefficients (what lets a computation reuse an estimate)."""
+        return tuple(t for t in chain if t in self.places_with_overrides)
+
     @classmethod
     def load(cls) -> "CoefficientTable":
         from .models import Coefficient, CoefficientOverride

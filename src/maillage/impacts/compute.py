@@ -149,16 +149,37 @@ def latest_reports(initiatives: QuerySet[Initiative]) -> dict[int, dict[str, Rep
 # --- one initiative ----------------------------------------------------------------------
 
 
+Signature = tuple[str | None, str, tuple[str, ...], tuple[tuple[str, Report], ...]]
+
+
+def signature(place: Place, reports: dict[str, Report], table: CoefficientTable) -> Signature:
+    """What an estimate depends on: initiatives alike in these get the same figures."""
+    return (
+        place.category_id,
+        place.carrier,
+        table.override_chain(place.chain),
+        tuple(sorted(reports.items())),
+    )
+
+
 def estimate(
     place: Place,
     reports: dict[str, Report],
     table: CoefficientTable,
     formulas: FormulaSet,
+    memo: dict[Signature, list[DimensionResult]] | None = None,
 ) -> InitiativeImpact:
+    """One initiative's figures. With `memo`, initiatives alike (same category, carrier,
+    reports and overrides: most of those with no report) are evaluated once."""
     applying = formulas.applying(place.category_id, place.carrier)
+    key = signature(place, reports, table) if memo is not None else None
+    if memo is not None and key in memo:
+        return InitiativeImpact(place, reports, applying, memo[key])
     results: list[DimensionResult] = []
     for formula in applying:
         results.extend(evaluate(formula, reports, partial(table.resolve, chain=place.chain)))
+    if memo is not None and key is not None:
+        memo[key] = results
     return InitiativeImpact(place, reports, applying, results)
 
 
@@ -224,13 +245,21 @@ class Total:
 
     def _total_at(self, vary: Vary, table: CoefficientTable) -> float:
         total = 0.0
+        seen: dict[Signature, float] = {}
         for impact in self.contributions:
-            formula = next(f for f in impact.formulas if self._gives(f))
-            resolve = partial(table.resolve, chain=impact.place.chain)
-            for result in evaluate(formula, impact.reports, resolve, vary=vary):
-                if result.dimension == self.dimension and result.value is not None:
-                    total += result.value.central
+            key = signature(impact.place, impact.reports, table)
+            if key not in seen:
+                seen[key] = self._central(impact, vary, table)
+            total += seen[key]
         return total
+
+    def _central(self, impact: InitiativeImpact, vary: Vary, table: CoefficientTable) -> float:
+        formula = next(f for f in impact.formulas if self._gives(f))
+        resolve = partial(table.resolve, chain=impact.place.chain)
+        for result in evaluate(formula, impact.reports, resolve, vary=vary):
+            if result.dimension == self.dimension and result.value is not None:
+                return result.value.central
+        return 0.0
 
     def _gives(self, formula: Formula) -> bool:
         return any(d.dimension == self.dimension for d in formula.dimensions)
@@ -339,8 +368,9 @@ def territory_impacts(
     formulas = formulas or project_formulas()
     initiatives = counted().filter(territory_filter(territory))
     reports = latest_reports(initiatives)
+    memo: dict[Signature, list[DimensionResult]] = {}
     impacts = (
-        estimate(place, reports.get(place.initiative_id, {}), table, formulas)
+        estimate(place, reports.get(place.initiative_id, {}), table, formulas, memo)
         for place in places(initiatives)
     )
     count, without_basis, totals = aggregate(impacts, table)

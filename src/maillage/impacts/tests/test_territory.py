@@ -166,10 +166,18 @@ initiatives = st.lists(
 @given(inventory=initiatives)
 def test_a_territory_equals_the_sum_of_its_communes(make_initiative, inventory):
     with transaction.atomic():
-        for category, commune, carrier, reports in inventory:
+        made = [
             make_initiative(category, commune, carrier=carrier, reports=reports)
+            for category, commune, carrier, reports in inventory
+        ]
         totals = figures("dep:35")[1]
         communes = [figures(c)[1] for c in (RENNES, CESSON, SAINT_MALO)]
+        # The territory reuses the estimate of initiatives alike: the same as one by one.
+        one_by_one = [initiative_impacts(i) for i in made]
+        for dimension, total in totals.items():
+            alone = [r.value for i in one_by_one for r in i.results if r.dimension == dimension]
+            expected = sum(v.central for v in alone if v is not None)
+            assert total["central"] == pytest.approx(expected)
         for dimension, total in totals.items():
             parts = [c[dimension] for c in communes if dimension in c]
             for end in ("low", "central", "high"):
