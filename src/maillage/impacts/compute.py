@@ -1,0 +1,377 @@
+"""Impacts of one initiative and of a territory, by dimension, with their sensitivity.
+
+An initiative's inputs are its latest reported value of each metric (the most recent year
+reported for that metric). Its coefficients are those that apply where it is (its commune's
+overrides, else its EPCI's, département's, région's, else the national value). A territory's
+figure of a dimension is the sum of its initiatives' ranges for that dimension (never a sum
+across dimensions), with how many initiatives reported and how many are estimated; so a
+territory's figure is exactly the sum of its communes'. Participants are summed as reported:
+a person taking part in two initiatives counts twice.
+
+What is counted: published, live, active initiatives placed in a commune of the territory
+(as the indicators count them).
+
+Sensitivity: for a territory figure, each coefficient it rests on is moved alone from its
+low to its high end (every other at its central value); the three that move the total most
+are the ones a local measurement would narrow best.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from maillage.catalog.activity import ActivityReport
+from maillage.catalog.models import Initiative
+from maillage.catalog.vocabularies import Status
+from maillage.territories.models import Level, Territory
+
+from .coefficients import CoefficientTable, CoefficientValue
+from .dimensions import DIMENSIONS, NO_BASIS
+from .engine import ESTIMATED, MIXED, REPORTED, DimensionResult, Report, Vary, evaluate
+from .formulas import Formula, FormulaSet, project_formulas
+from .presenters import sensitivity_sentence
+from .ranges import ZERO, Range
+
+TOP_SENSITIVITY = 3
+
+
+@dataclass(frozen=True)
+class Place:
+    """An initiative as the computation needs it: what it is and where."""
+
+    initiative_id: int
+    name: str
+    category_id: str | None
+    carrier: str
+    chain: tuple[str, ...]  # its commune, EPCI, département, région (overrides, nearest first)
+
+
+@dataclass
+class InitiativeImpact:
+    place: Place
+    reports: dict[str, Report]
+    formulas: list[Formula]
+    results: list[DimensionResult]
+
+    @property
+    def has_basis(self) -> bool:
+        """Whether its category has a sourced formula (a carrier's formula alone does not say
+        anything of the practice)."""
+        return any(f.categories for f in self.formulas)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "initiative": self.place.initiative_id,
+            "name": self.place.name,
+            "category": self.place.category_id,
+            "formulas": [f.code for f in self.formulas],
+            "message": "" if self.has_basis else str(NO_BASIS),
+            "figures": [figure_of(r) for r in self.results if r.value is not None],
+            "not_estimated": [
+                {"indicator": r.dimension, "reason": r.missing_text()}
+                for r in self.results
+                if r.value is None
+            ],
+        }
+
+
+def figure_of(result: DimensionResult) -> dict[str, Any]:
+    assert result.value is not None
+    dimension = DIMENSIONS[result.dimension]
+    return {
+        "indicator": result.dimension,
+        "label": str(dimension.label),
+        "unit": str(dimension.unit),
+        **result.value.as_dict(),
+        "basis": result.basis,
+        "formula": result.formula,
+        "description": result.description,
+        "inputs": [i.as_dict() for i in result.inputs],
+        "coefficients": [c.as_dict() for c in result.coefficients],
+    }
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def territory_filter(territory: Territory) -> Q:
+    """The initiatives placed in a commune of the territory."""
+    match territory.level:
+        case Level.COUNTRY:
+            return Q(commune__isnull=False)
+        case Level.REGION:
+            return Q(commune__region_id=territory.id)
+        case Level.DEPARTEMENT:
+            return Q(commune__departement_id=territory.id)
+        case Level.EPCI:
+            return Q(commune__epci_id=territory.id)
+    return Q(commune_id=territory.id)
+
+
+def counted() -> QuerySet[Initiative]:
+    return Initiative.objects.public().filter(status=Status.ACTIF)
+
+
+def places(initiatives: QuerySet[Initiative]) -> list[Place]:
+    rows = initiatives.values_list(
+        "id",
+        "name",
+        "category_id",
+        "carrier",
+        "commune_id",
+        "commune__epci_id",
+        "commune__departement_id",
+        "commune__region_id",
+    ).order_by("id")
+    return [
+        Place(pk, name, category, carrier, tuple(i for i in chain if i))
+        for pk, name, category, carrier, *chain in rows
+    ]
+
+
+def latest_reports(initiatives: QuerySet[Initiative]) -> dict[int, dict[str, Report]]:
+    """initiative id → metric → its latest reported value (one query)."""
+    rows = (
+        ActivityReport.objects.filter(initiative__in=initiatives.values("id"))
+        .order_by("initiative_id", "metric", "year")
+        .values_list("initiative_id", "metric", "value", "year")
+    )
+    found: dict[int, dict[str, Report]] = defaultdict(dict)
+    for initiative_id, metric, value, year in rows:
+        found[initiative_id][metric] = Report(value, year)  # the latest year comes last
+    return found
+
+
+# --- one initiative ----------------------------------------------------------------------
+
+
+Signature = tuple[str | None, str, tuple[str, ...], tuple[tuple[str, Report], ...]]
+
+
+def signature(place: Place, reports: dict[str, Report], table: CoefficientTable) -> Signature:
+    """What an estimate depends on: initiatives alike in these get the same figures."""
+    return (
+        place.category_id,
+        place.carrier,
+        table.override_chain(place.chain),
+        tuple(sorted(reports.items())),
+    )
+
+
+def estimate(
+    place: Place,
+    reports: dict[str, Report],
+    table: CoefficientTable,
+    formulas: FormulaSet,
+    memo: dict[Signature, list[DimensionResult]] | None = None,
+) -> InitiativeImpact:
+    """One initiative's figures. With `memo`, initiatives alike (same category, carrier,
+    reports and overrides: most of those with no report) are evaluated once."""
+    applying = formulas.applying(place.category_id, place.carrier)
+    key = signature(place, reports, table) if memo is not None else None
+    if memo is not None and key in memo:
+        return InitiativeImpact(place, reports, applying, memo[key])
+    results: list[DimensionResult] = []
+    for formula in applying:
+        results.extend(evaluate(formula, reports, partial(table.resolve, chain=place.chain)))
+    if memo is not None and key is not None:
+        memo[key] = results
+    return InitiativeImpact(place, reports, applying, results)
+
+
+def initiative_impacts(
+    initiative: Initiative,
+    table: CoefficientTable | None = None,
+    formulas: FormulaSet | None = None,
+) -> InitiativeImpact:
+    one = Initiative.objects.filter(pk=initiative.pk)
+    found = places(one)
+    place = found[0] if found else Place(initiative.pk, initiative.name, None, "", ())
+    return estimate(
+        place,
+        latest_reports(one).get(initiative.pk, {}),
+        table or CoefficientTable.load(),
+        formulas or project_formulas(),
+    )
+
+
+# --- a territory -------------------------------------------------------------------------
+
+
+@dataclass
+class Total:
+    """One dimension of a territory: the sum of its initiatives' ranges, and what it rests on."""
+
+    dimension: str
+    value: Range = ZERO
+    reported: int = 0
+    estimated: int = 0
+    missing: int = 0
+    coefficients: dict[str, CoefficientValue] = field(default_factory=dict)
+    overrides: dict[tuple[str, str], CoefficientValue] = field(default_factory=dict)
+    contributions: list[InitiativeImpact] = field(default_factory=list)
+
+    @property
+    def basis(self) -> str:
+        if self.reported and self.estimated:
+            return MIXED
+        return REPORTED if self.reported else ESTIMATED
+
+    def add(
+        self, impact: InitiativeImpact, result: DimensionResult, table: CoefficientTable
+    ) -> None:
+        if result.value is None:
+            self.missing += 1
+            return
+        self.value = self.value + result.value
+        if result.basis == REPORTED:
+            self.reported += 1
+        else:
+            self.estimated += 1
+        for used in result.coefficients:
+            self.coefficients.setdefault(used.key, table.national[used.key])
+            if used.override_territory:
+                self.overrides[(used.key, used.override_territory)] = used
+        self.contributions.append(impact)
+
+    def swing(self, key: str, table: CoefficientTable) -> tuple[float, float]:
+        """The total with `key` at its low end, then at its high end, every other coefficient
+        at its central value."""
+        return self._total_at((key, "low"), table), self._total_at((key, "high"), table)
+
+    def _total_at(self, vary: Vary, table: CoefficientTable) -> float:
+        total = 0.0
+        seen: dict[Signature, float] = {}
+        for impact in self.contributions:
+            key = signature(impact.place, impact.reports, table)
+            if key not in seen:
+                seen[key] = self._central(impact, vary, table)
+            total += seen[key]
+        return total
+
+    def _central(self, impact: InitiativeImpact, vary: Vary, table: CoefficientTable) -> float:
+        formula = next(f for f in impact.formulas if self._gives(f))
+        resolve = partial(table.resolve, chain=impact.place.chain)
+        for result in evaluate(formula, impact.reports, resolve, vary=vary):
+            if result.dimension == self.dimension and result.value is not None:
+                return result.value.central
+        return 0.0
+
+    def _gives(self, formula: Formula) -> bool:
+        return any(d.dimension == self.dimension for d in formula.dimensions)
+
+    def sensitivity(self, table: CoefficientTable) -> list[dict[str, Any]]:
+        moves: list[dict[str, Any]] = []
+        for key, national in self.coefficients.items():
+            at_low, at_high = self.swing(key, table)
+            swing = abs(at_high - at_low)
+            if swing > 0:
+                moves.append(
+                    {
+                        "key": key,
+                        "quantity": national.quantity,
+                        "unit": national.unit,
+                        "total_at_low": at_low,
+                        "total_at_high": at_high,
+                        "swing": swing,
+                    }
+                )
+        moves.sort(key=lambda m: (-m["swing"], m["key"]))
+        return moves[:TOP_SENSITIVITY]
+
+    def as_dict(self, table: CoefficientTable) -> dict[str, Any]:
+        dimension = DIMENSIONS[self.dimension]
+        sensitivity = self.sensitivity(table)
+        coefficients = []
+        for key in sorted(self.coefficients):
+            entry = self.coefficients[key].as_dict()
+            entry["overrides"] = [
+                value.as_dict() for (k, _t), value in sorted(self.overrides.items()) if k == key
+            ]
+            coefficients.append(entry)
+        return {
+            "indicator": self.dimension,
+            "label": str(dimension.label),
+            "unit": str(dimension.unit),
+            **self.value.as_dict(),
+            "basis": self.basis,
+            "reported_initiatives": self.reported,
+            "estimated_initiatives": self.estimated,
+            "missing_data_initiatives": self.missing,
+            "coefficients": coefficients,
+            "sensitivity": sensitivity,
+            "sensitivity_text": sensitivity_sentence(
+                sensitivity, str(dimension.unit), bool(coefficients)
+            ),
+        }
+
+
+@dataclass
+class TerritoryImpacts:
+    territory: Territory
+    initiatives: int
+    without_basis: int
+    totals: dict[str, Total]
+    table: CoefficientTable
+    version: str
+
+    def estimated(self) -> list[Total]:
+        return [t for t in self.totals.values() if t.reported or t.estimated]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "territory": self.territory.id,
+            "name": self.territory.name,
+            "formulas_version": self.version,
+            "initiatives": self.initiatives,
+            "initiatives_without_basis": self.without_basis,
+            "without_basis_message": str(NO_BASIS),
+            "figures": [t.as_dict(self.table) for t in self.estimated()],
+            "not_estimated": [
+                {
+                    "indicator": t.dimension,
+                    "missing_data_initiatives": t.missing,
+                }
+                for t in self.totals.values()
+                if not (t.reported or t.estimated)
+            ],
+        }
+
+
+def aggregate(
+    impacts: Iterable[InitiativeImpact], table: CoefficientTable
+) -> tuple[int, int, dict[str, Total]]:
+    """Sum initiatives' figures per dimension; returns (initiatives, without basis, totals)."""
+    totals: dict[str, Total] = {}
+    count = without_basis = 0
+    for impact in impacts:
+        count += 1
+        if not impact.has_basis:
+            without_basis += 1
+        for result in impact.results:
+            total = totals.setdefault(result.dimension, Total(result.dimension))
+            total.add(impact, result, table)
+    ordered = {code: totals[code] for code in DIMENSIONS if code in totals}
+    return count, without_basis, ordered
+
+
+def territory_impacts(
+    territory: Territory,
+    table: CoefficientTable | None = None,
+    formulas: FormulaSet | None = None,
+) -> TerritoryImpacts:
+    table = table or CoefficientTable.load()
+    formulas = formulas or project_formulas()
+    initiatives = counted().filter(territory_filter(territory))
+    reports = latest_reports(initiatives)
+    memo: dict[Signature, list[DimensionResult]] = {}
+    impacts = (
+        estimate(place, reports.get(place.initiative_id, {}), table, formulas, memo)
+        for place in places(initiatives)
+    )
+    count, without_basis, totals = aggregate(impacts, table)
+    return TerritoryImpacts(territory, count, without_basis, totals, table, formulas.version)
