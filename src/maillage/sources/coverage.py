@@ -110,9 +110,9 @@ def propose_from_counts(counts: PlaceCounts, territories: Any, forced: str = "")
             "pk", "epci_id", "departement_id", "region_id"
         )
         for commune, *above in parents:
-            if n := communes.get(commune):
+            if found := communes.get(commune):
                 for level, territory in zip(levels[1:], above, strict=True):
-                    level[territory or ""] += n
+                    level[territory or ""] += found
     return Proposal(propose_categories(categories, forced), propose_area(levels))
 
 

@@ -219,9 +219,7 @@ def test_the_command_checks_declared_coverage(referential, tmp_path):
 
 
 @pytest.mark.django_db
-def test_a_first_import_proposes_the_latest_date_its_records_give_as_vintage(
-    referential, tmp_path
-):
+def test_a_first_import_proposes_the_latest_date_its_records_give_as_vintage(referential, tmp_path):
     path = tmp_path / "amap.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
