@@ -192,9 +192,10 @@ class WriterTurns:
     (its busy handler): a job that starts its next transaction as soon as it commits the last
     one can starve a login or another import until it ends. So, every `every` seconds of
     holding the lock, the job pauses `pause` seconds — longer than one retry, so that any
-    waiting writer gets its turn — at a cost of pause/every of the job's time."""
+    waiting writer gets its turn — at a cost of pause/every of the job's time: 2 %, for a
+    wait of 5 s at most, a quarter of the 20 s a request waits before it gives up."""
 
-    def __init__(self, every: float = 3.0, pause: float = 0.12) -> None:
+    def __init__(self, every: float = 5.0, pause: float = 0.11) -> None:
         self.every, self.pause = every, pause
         self.held = 0.0
         self.started = 0.0
