@@ -96,10 +96,8 @@ def test_a_long_import_never_breaks_the_site(raw_data, child_database, tmp_path)
     bnlc = raw_data / "bnlc-covoiturage" / "bnlc.csv"
     header, rows = read_rows(bnlc)
     small = write_rows(tmp_path / "autre.csv", header, rows[:300])
-    # Long enough to outlast the checks below (it is interrupted, so its length costs
-    # nothing): 60 copies ended before them once imports got faster.
-    big = tmp_path / "bnlc-x150.csv"
-    _bnlc_copies(raw_data, big, 150)
+    big = tmp_path / "bnlc-x60.csv"
+    _bnlc_copies(raw_data, big, 60)
 
     port = _free_port()
     server = subprocess.Popen(
