@@ -41,6 +41,10 @@ def _wait_for(url: str, deadline: float) -> None:
     raise AssertionError(f"le serveur ne répond pas : {url}")
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Visitor:
     """A browser's part: cookies, CSRF token, status and time of each answer."""
 
@@ -111,6 +115,9 @@ def test_a_long_import_never_breaks_the_site(raw_data, child_database, tmp_path)
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        # Ctrl-C must reach it even when the tests run in the background (a shell starts
+        # background jobs with SIGINT ignored, and children inherit that).
+        preexec_fn=_default_sigint,
     )
     try:
         base = f"http://127.0.0.1:{port}"
