@@ -213,7 +213,9 @@ class Total:
     missing: int = 0
     coefficients: dict[str, CoefficientValue] = field(default_factory=dict)
     overrides: dict[tuple[str, str], CoefficientValue] = field(default_factory=dict)
-    contributions: list[InitiativeImpact] = field(default_factory=list)
+    # Initiatives alike (one signature) counted once with how many they are: the sensitivity
+    # evaluates each group once, not each initiative (France holds every initiative).
+    groups: dict[Signature, tuple[InitiativeImpact, int]] = field(default_factory=dict)
 
     @property
     def basis(self) -> str:
@@ -222,7 +224,11 @@ class Total:
         return REPORTED if self.reported else ESTIMATED
 
     def add(
-        self, impact: InitiativeImpact, result: DimensionResult, table: CoefficientTable
+        self,
+        impact: InitiativeImpact,
+        result: DimensionResult,
+        table: CoefficientTable,
+        key: Signature | None = None,
     ) -> None:
         if result.value is None:
             self.missing += 1
@@ -236,7 +242,9 @@ class Total:
             self.coefficients.setdefault(used.key, table.national[used.key])
             if used.override_territory:
                 self.overrides[(used.key, used.override_territory)] = used
-        self.contributions.append(impact)
+        key = key or signature(impact.place, impact.reports, table)
+        first, count = self.groups.get(key, (impact, 0))
+        self.groups[key] = (first, count + 1)
 
     def swing(self, key: str, table: CoefficientTable) -> tuple[float, float]:
         """The total with `key` at its low end, then at its high end, every other coefficient
@@ -244,14 +252,9 @@ class Total:
         return self._total_at((key, "low"), table), self._total_at((key, "high"), table)
 
     def _total_at(self, vary: Vary, table: CoefficientTable) -> float:
-        total = 0.0
-        seen: dict[Signature, float] = {}
-        for impact in self.contributions:
-            key = signature(impact.place, impact.reports, table)
-            if key not in seen:
-                seen[key] = self._central(impact, vary, table)
-            total += seen[key]
-        return total
+        return sum(
+            self._central(impact, vary, table) * count for impact, count in self.groups.values()
+        )
 
     def _central(self, impact: InitiativeImpact, vary: Vary, table: CoefficientTable) -> float:
         formula = next(f for f in impact.formulas if self._gives(f))
@@ -311,13 +314,47 @@ class Total:
 
 
 @dataclass
+class Sums:
+    """A territory's initiatives added one at a time: how many, those without a sourced basis
+    (by category), and each dimension's total."""
+
+    initiatives: int = 0
+    without_basis: dict[str, int] = field(default_factory=dict)  # category (or "") → count
+    totals: dict[str, Total] = field(default_factory=dict)
+
+    def add(
+        self, impact: InitiativeImpact, table: CoefficientTable, key: Signature | None = None
+    ) -> None:
+        self.initiatives += 1
+        if not impact.has_basis:
+            category = impact.place.category_id or ""
+            self.without_basis[category] = self.without_basis.get(category, 0) + 1
+        for result in impact.results:
+            total = self.totals.setdefault(result.dimension, Total(result.dimension))
+            total.add(impact, result, table, key)
+
+    def ordered(self) -> dict[str, Total]:
+        return {code: self.totals[code] for code in DIMENSIONS if code in self.totals}
+
+
+@dataclass
 class TerritoryImpacts:
     territory: Territory
-    initiatives: int
-    without_basis: int
-    totals: dict[str, Total]
+    sums: Sums
     table: CoefficientTable
     version: str
+
+    @property
+    def initiatives(self) -> int:
+        return self.sums.initiatives
+
+    @property
+    def without_basis(self) -> int:
+        return sum(self.sums.without_basis.values())
+
+    @property
+    def totals(self) -> dict[str, Total]:
+        return self.sums.ordered()
 
     def estimated(self) -> list[Total]:
         return [t for t in self.totals.values() if t.reported or t.estimated]
@@ -330,6 +367,11 @@ class TerritoryImpacts:
             "initiatives": self.initiatives,
             "initiatives_without_basis": self.without_basis,
             "without_basis_message": str(NO_BASIS),
+            # The categories no sourced formula covers: said, never given a number.
+            "categories_without_basis": [
+                {"category": category or None, "initiatives": count, "message": str(NO_BASIS)}
+                for category, count in sorted(self.sums.without_basis.items())
+            ],
             "figures": [t.as_dict(self.table) for t in self.estimated()],
             "not_estimated": [
                 {
@@ -342,21 +384,12 @@ class TerritoryImpacts:
         }
 
 
-def aggregate(
-    impacts: Iterable[InitiativeImpact], table: CoefficientTable
-) -> tuple[int, int, dict[str, Total]]:
-    """Sum initiatives' figures per dimension; returns (initiatives, without basis, totals)."""
-    totals: dict[str, Total] = {}
-    count = without_basis = 0
+def aggregate(impacts: Iterable[InitiativeImpact], table: CoefficientTable) -> Sums:
+    """Sum initiatives' figures per dimension."""
+    sums = Sums()
     for impact in impacts:
-        count += 1
-        if not impact.has_basis:
-            without_basis += 1
-        for result in impact.results:
-            total = totals.setdefault(result.dimension, Total(result.dimension))
-            total.add(impact, result, table)
-    ordered = {code: totals[code] for code in DIMENSIONS if code in totals}
-    return count, without_basis, ordered
+        sums.add(impact, table)
+    return sums
 
 
 def territory_impacts(
@@ -373,5 +406,4 @@ def territory_impacts(
         estimate(place, reports.get(place.initiative_id, {}), table, formulas, memo)
         for place in places(initiatives)
     )
-    count, without_basis, totals = aggregate(impacts, table)
-    return TerritoryImpacts(territory, count, without_basis, totals, table, formulas.version)
+    return TerritoryImpacts(territory, aggregate(impacts, table), table, formulas.version)
