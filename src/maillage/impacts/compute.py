@@ -286,6 +286,52 @@ class Total:
         moves.sort(key=lambda m: (-m["swing"], m["key"]))
         return moves[:TOP_SENSITIVITY]
 
+    def explained(self) -> list[dict[str, Any]]:
+        """The formulas behind the figure, in words, with each input's origin: how many
+        initiatives reported it (and of which years) and how many took its default. Read from
+        the groups of alike initiatives, so it costs nothing per initiative."""
+        formulas: dict[str, dict[str, Any]] = {}
+        for impact, count in self.groups.values():
+            for result in impact.results:
+                if result.dimension != self.dimension or result.value is None:
+                    continue
+                entry = formulas.setdefault(
+                    result.formula,
+                    {
+                        "formula": result.formula,
+                        "description": result.description,
+                        "initiatives": 0,
+                        "inputs": {},
+                    },
+                )
+                entry["initiatives"] += count
+                for used in result.inputs:
+                    spec = used.spec
+                    line = entry["inputs"].setdefault(
+                        spec.name,
+                        {
+                            "name": spec.name,
+                            "label": spec.label,
+                            "unit": spec.unit,
+                            "metric": spec.metric,
+                            "default": spec.default_label,
+                            "reported": 0,
+                            "defaulted": 0,
+                            "years": [],
+                        },
+                    )
+                    if used.origin == "default":
+                        line["defaulted"] += count
+                    else:
+                        line["reported"] += count
+                        if used.year is not None and used.year not in line["years"]:
+                            line["years"].append(used.year)
+        for entry in formulas.values():
+            entry["inputs"] = list(entry["inputs"].values())
+            for line in entry["inputs"]:
+                line["years"].sort()
+        return [formulas[code] for code in sorted(formulas)]
+
     def as_dict(self, table: CoefficientTable) -> dict[str, Any]:
         dimension = DIMENSIONS[self.dimension]
         sensitivity = self.sensitivity(table)
@@ -306,6 +352,7 @@ class Total:
             "estimated_initiatives": self.estimated,
             "missing_data_initiatives": self.missing,
             "coefficients": coefficients,
+            "formulas": self.explained(),
             "sensitivity": sensitivity,
             "sensitivity_text": sensitivity_sentence(
                 sensitivity, str(dimension.unit), bool(coefficients)
