@@ -84,3 +84,12 @@ def test_an_unknown_figure_or_territory_is_a_404(client, stored):
     assert missing.status_code == 404
     assert missing.json()["code"] == "impact-not-found"
     assert client.get("/territoires/dep:999/impacts/co2e_avoided_t/").status_code == 404
+
+
+def test_the_pages_read_in_english(client, stored, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(f"/territoires/{RENNES_METROPOLE}/").content.decode()
+    assert "How is this figure computed?" in html
+    assert "Basis: mixed" in html
+    page = client.get(f"/territoires/{RENNES_METROPOLE}/impacts/co2e_avoided_t/").content.decode()
+    assert "The formula, in words" in page
