@@ -17,7 +17,7 @@ are the ones a local measurement would narrow best.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -215,7 +215,9 @@ class Total:
     overrides: dict[tuple[str, str], CoefficientValue] = field(default_factory=dict)
     # Initiatives alike (one signature) counted once with how many they are: the sensitivity
     # evaluates each group once, not each initiative (France holds every initiative).
-    groups: dict[Signature, tuple[InitiativeImpact, int]] = field(default_factory=dict)
+    groups: dict[Hashable, tuple[InitiativeImpact, int]] = field(default_factory=dict)
+    # (group, dimension, vary) → central value: see `_central`.
+    cache: dict[tuple[Hashable, str, Vary], float] = field(default_factory=dict)
 
     @property
     def basis(self) -> str:
@@ -228,23 +230,26 @@ class Total:
         impact: InitiativeImpact,
         result: DimensionResult,
         table: CoefficientTable,
-        key: Signature | None = None,
+        key: Hashable | None = None,
+        count: int = 1,
     ) -> None:
+        """Add `count` initiatives alike (`key`: their signature, or any id standing for it)."""
         if result.value is None:
-            self.missing += 1
+            self.missing += count
             return
-        self.value = self.value + result.value
+        value = result.value if count == 1 else result.value * Range.point(float(count))
+        self.value = self.value + value
         if result.basis == REPORTED:
-            self.reported += 1
+            self.reported += count
         else:
-            self.estimated += 1
+            self.estimated += count
         for used in result.coefficients:
             self.coefficients.setdefault(used.key, table.national[used.key])
             if used.override_territory:
                 self.overrides[(used.key, used.override_territory)] = used
-        key = key or signature(impact.place, impact.reports, table)
-        first, count = self.groups.get(key, (impact, 0))
-        self.groups[key] = (first, count + 1)
+        key = key if key is not None else signature(impact.place, impact.reports, table)
+        first, before = self.groups.get(key, (impact, 0))
+        self.groups[key] = (first, before + count)
 
     def swing(self, key: str, table: CoefficientTable) -> tuple[float, float]:
         """The total with `key` at its low end, then at its high end, every other coefficient
@@ -253,16 +258,39 @@ class Total:
 
     def _total_at(self, vary: Vary, table: CoefficientTable) -> float:
         return sum(
-            self._central(impact, vary, table) * count for impact, count in self.groups.values()
+            self._central(key, impact, vary, table) * count
+            for key, (impact, count) in self.groups.items()
         )
 
-    def _central(self, impact: InitiativeImpact, vary: Vary, table: CoefficientTable) -> float:
-        formula = next(f for f in impact.formulas if self._gives(f))
-        resolve = partial(table.resolve, chain=impact.place.chain)
-        for result in evaluate(formula, impact.reports, resolve, vary=vary):
-            if result.dimension == self.dimension and result.value is not None:
-                return result.value.central
-        return 0.0
+    def _central(
+        self, key: Hashable, impact: InitiativeImpact, vary: Vary, table: CoefficientTable
+    ) -> float:
+        """The group's central value with `vary`; remembered in `cache`, which precompute
+        shares between every territory (a group's value does not depend on the territory),
+        and a coefficient the group does not use leaves it at its unvaried value."""
+        found = self.cache.get((key, self.dimension, vary))
+        if found is not None:
+            return found
+        if vary is not None and vary[0] not in self._used(impact):
+            value = self._central(key, impact, None, table)
+        else:
+            value = 0.0
+            formula = next(f for f in impact.formulas if self._gives(f))
+            resolve = partial(table.resolve, chain=impact.place.chain)
+            for result in evaluate(formula, impact.reports, resolve, vary=vary):
+                if result.dimension == self.dimension and result.value is not None:
+                    value = result.value.central
+                    break
+        self.cache[(key, self.dimension, vary)] = value
+        return value
+
+    def _used(self, impact: InitiativeImpact) -> set[str]:
+        return {
+            c.key
+            for result in impact.results
+            if result.dimension == self.dimension
+            for c in result.coefficients
+        }
 
     def _gives(self, formula: Formula) -> bool:
         return any(d.dimension == self.dimension for d in formula.dimensions)
@@ -368,17 +396,24 @@ class Sums:
     initiatives: int = 0
     without_basis: dict[str, int] = field(default_factory=dict)  # category (or "") → count
     totals: dict[str, Total] = field(default_factory=dict)
+    cache: dict[tuple[Hashable, str, Vary], float] = field(default_factory=dict)
 
     def add(
-        self, impact: InitiativeImpact, table: CoefficientTable, key: Signature | None = None
+        self,
+        impact: InitiativeImpact,
+        table: CoefficientTable,
+        key: Hashable | None = None,
+        count: int = 1,
     ) -> None:
-        self.initiatives += 1
+        self.initiatives += count
         if not impact.has_basis:
             category = impact.place.category_id or ""
-            self.without_basis[category] = self.without_basis.get(category, 0) + 1
+            self.without_basis[category] = self.without_basis.get(category, 0) + count
         for result in impact.results:
-            total = self.totals.setdefault(result.dimension, Total(result.dimension))
-            total.add(impact, result, table, key)
+            total = self.totals.get(result.dimension)
+            if total is None:
+                total = self.totals[result.dimension] = Total(result.dimension, cache=self.cache)
+            total.add(impact, result, table, key, count)
 
     def ordered(self) -> dict[str, Total]:
         return {code: self.totals[code] for code in DIMENSIONS if code in self.totals}

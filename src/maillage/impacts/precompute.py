@@ -10,7 +10,8 @@ and France. The stored document of a territory is exactly `compute.territory_imp
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 import orjson
 from django.db import transaction
@@ -30,7 +31,7 @@ from .compute import (
     places,
     signature,
 )
-from .engine import DimensionResult
+from .engine import DimensionResult, Vary
 from .formulas import FormulaSet, project_formulas
 from .models import ImpactRun, TerritoryImpactFigures
 
@@ -47,13 +48,27 @@ def every_territory(
     initiatives = counted().filter(commune__isnull=False)
     reports = latest_reports(initiatives)
     memo: dict[Signature, list[DimensionResult]] = {}
-    sums: dict[str, Sums] = {COUNTRY: Sums()}
+    # Initiatives alike in one commune are added once, with their number, to each territory
+    # above them: the per-territory work follows the groups, not the initiatives. A signature
+    # stands as a small int (hashing the nested tuple once per initiative, not per territory).
+    ids: dict[Signature, int] = {}
+    groups: dict[tuple[tuple[str, ...], int], list[Any]] = {}
     for place in places(initiatives):
         mine = reports.get(place.initiative_id, {})
         impact = estimate(place, mine, table, formulas, memo)
-        key = signature(place, mine, table)
-        for territory_id in (*place.chain, COUNTRY):
-            sums.setdefault(territory_id, Sums()).add(impact, table, key)
+        number = ids.setdefault(signature(place, mine, table), len(ids))
+        group = groups.setdefault((place.chain, number), [impact, 0])
+        group[1] += 1
+    # One cache of the sensitivity's evaluations for all: a group's value is the same in
+    # every territory that holds it.
+    cache: dict[tuple[Hashable, str, Vary], float] = {}
+    sums: dict[str, Sums] = {COUNTRY: Sums(cache=cache)}
+    for (chain, number), (impact, count) in groups.items():
+        for territory_id in (*chain, COUNTRY):
+            target = sums.get(territory_id)
+            if target is None:
+                target = sums[territory_id] = Sums(cache=cache)
+            target.add(impact, table, number, count)
     return sums
 
 
