@@ -1,5 +1,5 @@
 """Reads of the stored impacts: what the portrait, the API and the explanation page show.
-Never a computation: a stale document is served with `stale: true` (a refresh is queued)."""
+Never a computation nor a write: a stale document is served with `stale: true`."""
 
 from typing import Any
 
@@ -70,12 +70,9 @@ def stored_impacts(territory: Territory) -> dict[str, Any]:
         .values_list("document", flat=True)
         .first()
     )
+    # A stale document is served as is: the change that made it stale queued the refresh
+    # (indicators.services.on_inventory_changed); a read never writes, not even a task.
     stale = is_stale(run)
-    if stale:
-        # The change queued one already; queued again only if none is waiting (cheap).
-        from maillage.indicators.tasks import queue_refresh
-
-        queue_refresh()
     return {
         **(document or empty_document(territory, run)),
         "computed_at": run.computed_at.isoformat(),

@@ -117,3 +117,31 @@ def test_the_command_recomputes(inventory, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["initiatives"] == 6
     assert out["territories"] == TerritoryImpactFigures.objects.count()
+
+
+@pytest.mark.django_db
+def test_a_coefficient_or_local_value_change_makes_the_stored_impacts_stale(inventory):
+    from maillage.impacts import services
+    from maillage.impacts.models import Coefficient
+
+    territory = Territory.objects.get(id="dep:35")
+    precompute.recompute()
+    coefficient = Coefficient.objects.get(key="repair.kgco2e_per_repair")
+    coefficient.central = coefficient.low
+    services.save_coefficient(coefficient, ["central"])
+    assert selectors.stored_impacts(territory)["stale"] is True
+    precompute.recompute()
+    override = services.save_override(
+        CoefficientOverride(
+            territory_id=RENNES_METROPOLE,
+            coefficient=coefficient,
+            low=5,
+            central=6,
+            high=7,
+            source_text="Mesure locale",
+        )
+    )
+    assert selectors.stored_impacts(territory)["stale"] is True
+    precompute.recompute()
+    services.delete_overrides([override])
+    assert selectors.stored_impacts(territory)["stale"] is True
