@@ -116,7 +116,7 @@ class ImpactsOut(Schema):
 
 @router.get(
     "/territories/{territory_id}/impacts",
-    response={200: ImpactsOut, **errors(404, 503)},
+    response={200: ImpactsOut, **errors(400, 404, 503)},
     summary="Impacts des pratiques collaboratives d'un territoire, avec fourchettes et sources",
     description=(
         "Par dimension (CO₂e évité, déchets évités, emplois, bénévolat, participants, argent "
