@@ -109,8 +109,11 @@ def recompute(progress: Progress | None = None) -> ImpactRun:
     run.seconds = round(time.perf_counter() - started, 3)
     run.save(update_fields=["seconds"])
     ImpactRun.objects.exclude(pk=run.pk).delete()
+    say(f"impacts : {run.territories} territoires calculés en {run.seconds:.1f} s")
     return run
 
 
-def on_figures_refreshed(sender: object, **kwargs: object) -> None:
-    recompute()
+def on_figures_refreshed(
+    sender: object, progress: Progress | None = None, **kwargs: object
+) -> None:
+    recompute(progress=progress)

@@ -68,7 +68,7 @@ def recompute(today: datetime.date | None = None, progress: Progress | None = No
     run.save(update_fields=["seconds"])
     IndicatorRun.objects.exclude(pk=run.pk).delete()
     # After `seconds`: the indicators' own time stays theirs, the figures above time their own.
-    figures_refreshed.send(sender=IndicatorRun, run=run)
+    figures_refreshed.send(sender=IndicatorRun, run=run, progress=say)
     return run
 
 

@@ -3,6 +3,6 @@
 from django.dispatch import Signal
 
 # Sent at the end of `services.recompute`, inside its transaction, with `run` (the new
-# IndicatorRun): what is precomputed with the indicators is recomputed with them and
-# committed together.
+# IndicatorRun) and `progress` (a callable taking a French message, for the logs): what is
+# precomputed with the indicators is recomputed with them and committed together.
 figures_refreshed = Signal()
