@@ -31,10 +31,11 @@ from maillage.territories.models import Level, Territory
 
 from .coefficients import CoefficientTable, CoefficientValue
 from .dimensions import DIMENSIONS, NO_BASIS
-from .engine import ESTIMATED, MIXED, REPORTED, DimensionResult, Report, Vary, evaluate
+from .engine import ESTIMATED, MIXED, REPORTED, DimensionResult, Report, evaluate
 from .formulas import Formula, FormulaSet, project_formulas
 from .presenters import sensitivity_sentence
 from .ranges import ZERO, Range
+from .swings import Moves, swings
 
 TOP_SENSITIVITY = 3
 
@@ -216,8 +217,8 @@ class Total:
     # Initiatives alike (one signature) counted once with how many they are: the sensitivity
     # evaluates each group once, not each initiative (France holds every initiative).
     groups: dict[Hashable, tuple[InitiativeImpact, int]] = field(default_factory=dict)
-    # (group, dimension, vary) → central value: see `_central`.
-    cache: dict[tuple[Hashable, str, Vary], float] = field(default_factory=dict)
+    # (group, dimension) → its central value and moves: see `_moves`.
+    cache: dict[tuple[Hashable, str], tuple[float, Moves]] = field(default_factory=dict)
 
     @property
     def basis(self) -> str:
@@ -254,43 +255,27 @@ class Total:
     def swing(self, key: str, table: CoefficientTable) -> tuple[float, float]:
         """The total with `key` at its low end, then at its high end, every other coefficient
         at its central value."""
-        return self._total_at((key, "low"), table), self._total_at((key, "high"), table)
+        low = high = 0.0
+        for group, (impact, count) in self.groups.items():
+            central, moves = self._moves(group, impact, table)
+            at_low, at_high = moves.get(key, (central, central))
+            low += at_low * count
+            high += at_high * count
+        return low, high
 
-    def _total_at(self, vary: Vary, table: CoefficientTable) -> float:
-        return sum(
-            self._central(key, impact, vary, table) * count
-            for key, (impact, count) in self.groups.items()
-        )
-
-    def _central(
-        self, key: Hashable, impact: InitiativeImpact, vary: Vary, table: CoefficientTable
-    ) -> float:
-        """The group's central value with `vary`; remembered in `cache`, which precompute
-        shares between every territory (a group's value does not depend on the territory),
-        and a coefficient the group does not use leaves it at its unvaried value."""
-        found = self.cache.get((key, self.dimension, vary))
-        if found is not None:
-            return found
-        if vary is not None and vary[0] not in self._used(impact):
-            value = self._central(key, impact, None, table)
-        else:
-            value = 0.0
+    def _moves(
+        self, group: Hashable, impact: InitiativeImpact, table: CoefficientTable
+    ) -> tuple[float, Moves]:
+        """A group's central value and its moves (see swings.py), remembered in `cache`,
+        which precompute shares between every territory: a group's moves do not depend on
+        the territory summed."""
+        found = self.cache.get((group, self.dimension))
+        if found is None:
             formula = next(f for f in impact.formulas if self._gives(f))
             resolve = partial(table.resolve, chain=impact.place.chain)
-            for result in evaluate(formula, impact.reports, resolve, vary=vary):
-                if result.dimension == self.dimension and result.value is not None:
-                    value = result.value.central
-                    break
-        self.cache[(key, self.dimension, vary)] = value
-        return value
-
-    def _used(self, impact: InitiativeImpact) -> set[str]:
-        return {
-            c.key
-            for result in impact.results
-            if result.dimension == self.dimension
-            for c in result.coefficients
-        }
+            found = swings(formula, self.dimension, impact.reports, resolve) or (0.0, {})
+            self.cache[(group, self.dimension)] = found
+        return found
 
     def _gives(self, formula: Formula) -> bool:
         return any(d.dimension == self.dimension for d in formula.dimensions)
@@ -396,7 +381,7 @@ class Sums:
     initiatives: int = 0
     without_basis: dict[str, int] = field(default_factory=dict)  # category (or "") → count
     totals: dict[str, Total] = field(default_factory=dict)
-    cache: dict[tuple[Hashable, str, Vary], float] = field(default_factory=dict)
+    cache: dict[tuple[Hashable, str], tuple[float, Moves]] = field(default_factory=dict)
 
     def add(
         self,

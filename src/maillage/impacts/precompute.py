@@ -31,9 +31,10 @@ from .compute import (
     places,
     signature,
 )
-from .engine import DimensionResult, Vary
+from .engine import DimensionResult
 from .formulas import FormulaSet, project_formulas
 from .models import ImpactRun, TerritoryImpactFigures
+from .swings import Moves
 
 Progress = Callable[[str], None]
 COUNTRY = "fr"
@@ -61,7 +62,7 @@ def every_territory(
         group[1] += 1
     # One cache of the sensitivity's evaluations for all: a group's value is the same in
     # every territory that holds it.
-    cache: dict[tuple[Hashable, str, Vary], float] = {}
+    cache: dict[tuple[Hashable, str], tuple[float, Moves]] = {}
     sums: dict[str, Sums] = {COUNTRY: Sums(cache=cache)}
     for (chain, number), (impact, count) in groups.items():
         for territory_id in (*chain, COUNTRY):
