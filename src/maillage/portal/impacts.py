@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from maillage.catalog.models import Category
 from maillage.core.formats import format_decimal
 from maillage.core.weblinks import http_url
 from maillage.impacts.selectors import ImpactsNotComputed, stored_figure, stored_impacts
@@ -67,7 +68,8 @@ class FigureView:
 
 def figure_view(figure: dict[str, Any]) -> FigureView:
     low, central, high = figure["low"], figure["central"], figure["high"]
-    start = percent(low, high)
+    width = max(100.0 - percent(low, high), 0.5)  # a single value still shows
+    start = min(percent(low, high), 100.0 - width)
     return FigureView(
         indicator=figure["indicator"],
         label=figure["label"],
@@ -80,8 +82,8 @@ def figure_view(figure: dict[str, Any]) -> FigureView:
         estimated=figure["estimated_initiatives"],
         sensitivity_text=figure.get("sensitivity_text", ""),
         bar_start=start,
-        bar_width=max(percent(high, high) - start, 0.5),  # a point still shows
-        bar_central=percent(central, high),
+        bar_width=width,
+        bar_central=min(percent(central, high), 99.0),  # the mark stays inside
     )
 
 
@@ -96,6 +98,13 @@ class ImpactsSection:
     message: str = ""
 
 
+def category_labels(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The categories without basis with their label in the active language."""
+    codes = [e["category"] for e in entries if e["category"]]
+    names = {c.pk: c.label for c in Category.objects.filter(pk__in=codes)}
+    return [{**e, "label": names.get(e["category"], e["category"])} for e in entries]
+
+
 def impacts_section(territory: Territory) -> ImpactsSection:
     """The section of the territory page; before any computation it says so (no error)."""
     try:
@@ -108,7 +117,7 @@ def impacts_section(territory: Territory) -> ImpactsSection:
         computed_at=document["computed_at"],
         initiatives=document["initiatives"],
         figures=[figure_view(f) for f in document["figures"]],
-        without_basis=document.get("categories_without_basis", []),
+        without_basis=category_labels(document.get("categories_without_basis", [])),
         message=document["without_basis_message"],
     )
 

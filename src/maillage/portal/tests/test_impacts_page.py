@@ -46,6 +46,7 @@ def test_the_territory_page_shows_each_impact_with_its_range(client, stored):
     assert "Base : mixte" in html
     assert "activité déclarée : 1 sur 2 initiatives (50 %)" in html
     assert "impact non estimé : pas de référence sourcée" in html
+    assert "Coworking (1 initiative)" in html
     assert 'class="impact-range"' in html
 
 
