@@ -15,6 +15,8 @@ from maillage.impacts.tests.conftest import (  # noqa: F401
     seeded_coefficients,
 )
 
+from .a11y import accessibility_problems
+
 pytestmark = pytest.mark.django_db
 
 
@@ -94,3 +96,15 @@ def test_the_pages_read_in_english(client, stored, settings):
     assert "Basis: mixed" in html
     page = client.get(f"/territoires/{RENNES_METROPOLE}/impacts/co2e_avoided_t/").content.decode()
     assert "The formula, in words" in page
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_impact_pages_pass_structural_accessibility_checks(client, stored, settings, language):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for url in (
+        f"/territoires/{RENNES_METROPOLE}/",
+        f"/territoires/{RENNES_METROPOLE}/impacts/co2e_avoided_t/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert accessibility_problems(response.content.decode()) == [], url
