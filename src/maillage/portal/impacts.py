@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from maillage.catalog.models import Category
 from maillage.core.formats import format_decimal
 from maillage.core.weblinks import http_url
+from maillage.impacts.dimensions import DIMENSIONS
+from maillage.impacts.presenters import sensitivity_sentence
 from maillage.impacts.selectors import ImpactsNotComputed, stored_figure, stored_impacts
 from maillage.territories.models import Territory
 
@@ -66,21 +68,34 @@ class FigureView:
         return format_decimal(share, 0)
 
 
+def words(figure: dict[str, Any]) -> tuple[str, str, str]:
+    """The figure's label, unit and sensitivity sentence in the active language: the stored
+    document holds them in the language of the computation, their parts let a read redo
+    them (no computation)."""
+    dimension = DIMENSIONS.get(figure["indicator"])
+    if dimension is None:
+        return figure["label"], figure["unit"], figure.get("sensitivity_text", "")
+    unit = str(dimension.unit)
+    sentence = sensitivity_sentence(figure["sensitivity"], unit, bool(figure["coefficients"]))
+    return str(dimension.label), unit, sentence
+
+
 def figure_view(figure: dict[str, Any]) -> FigureView:
     low, central, high = figure["low"], figure["central"], figure["high"]
     width = max(100.0 - percent(low, high), 0.5)  # a single value still shows
     start = min(percent(low, high), 100.0 - width)
+    label, unit, sentence = words(figure)
     return FigureView(
         indicator=figure["indicator"],
-        label=figure["label"],
-        unit=figure["unit"],
+        label=label,
+        unit=unit,
         low=number(low),
         central=number(central),
         high=number(high),
         basis=str(BASIS_LABELS.get(figure["basis"], figure["basis"])),
         reported=figure["reported_initiatives"],
         estimated=figure["estimated_initiatives"],
-        sensitivity_text=figure.get("sensitivity_text", ""),
+        sensitivity_text=sentence,
         bar_start=start,
         bar_width=width,
         bar_central=min(percent(central, high), 99.0),  # the mark stays inside
@@ -172,11 +187,12 @@ def _coefficient(entry: dict[str, Any]) -> dict[str, Any]:
 def explanation(territory: Territory, indicator: str) -> dict[str, Any]:
     """Everything the page of one figure says, as JSON-ready data (its JSON twin)."""
     document, figure = stored_figure(territory, indicator)
+    label, unit, sentence = words(figure)
     return {
         "territory": {"id": territory.id, "name": territory.name},
         "indicator": figure["indicator"],
-        "label": figure["label"],
-        "unit": figure["unit"],
+        "label": label,
+        "unit": unit,
         "low": figure["low"],
         "central": figure["central"],
         "high": figure["high"],
@@ -191,7 +207,7 @@ def explanation(territory: Territory, indicator: str) -> dict[str, Any]:
         "formulas": figure.get("formulas", []),
         "coefficients": [_coefficient(c) for c in figure["coefficients"]],
         "sensitivity": figure["sensitivity"],
-        "sensitivity_text": figure.get("sensitivity_text", ""),
+        "sensitivity_text": sentence,
         "formulas_version": document["formulas_version"],
         "computed_at": document["computed_at"],
         "stale": document["stale"],

@@ -94,6 +94,7 @@ def test_the_pages_read_in_english(client, stored, settings):
     html = client.get(f"/territoires/{RENNES_METROPOLE}/").content.decode()
     assert "How is this figure computed?" in html
     assert "Basis: mixed" in html
+    assert "emissions avoided" in html  # the stored French label, said again in English
     page = client.get(f"/territoires/{RENNES_METROPOLE}/impacts/co2e_avoided_t/").content.decode()
     assert "The formula, in words" in page
 
