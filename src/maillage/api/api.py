@@ -2,6 +2,7 @@ from ninja import NinjaAPI
 
 from .errors import register_error_handlers
 from .footprints import router as footprints_router
+from .impacts import router as impacts_router
 from .indicators import router as indicators_router
 from .registers import router as registers_router
 from .territories import router as territories_router
@@ -23,4 +24,5 @@ register_error_handlers(api)
 api.add_router("", territories_router)
 api.add_router("", indicators_router)
 api.add_router("", footprints_router)
+api.add_router("", impacts_router)
 api.add_router("", registers_router)

@@ -94,3 +94,9 @@ class CoefficientOverrideAdmin(HttpsByDefault, SimpleHistoryAdmin):
         self, request: HttpRequest, obj: CoefficientOverride, form: Any, change: bool
     ) -> None:
         services.save_override(obj, request.user)
+
+    def delete_model(self, request: HttpRequest, obj: CoefficientOverride) -> None:
+        services.delete_overrides([obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        services.delete_overrides(list(queryset))

@@ -17,7 +17,7 @@ are the ones a local measurement would narrow best.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -31,10 +31,11 @@ from maillage.territories.models import Level, Territory
 
 from .coefficients import CoefficientTable, CoefficientValue
 from .dimensions import DIMENSIONS, NO_BASIS
-from .engine import ESTIMATED, MIXED, REPORTED, DimensionResult, Report, Vary, evaluate
+from .engine import ESTIMATED, MIXED, REPORTED, DimensionResult, Report, evaluate
 from .formulas import Formula, FormulaSet, project_formulas
 from .presenters import sensitivity_sentence
 from .ranges import ZERO, Range
+from .swings import Moves, swings
 
 TOP_SENSITIVITY = 3
 
@@ -213,7 +214,11 @@ class Total:
     missing: int = 0
     coefficients: dict[str, CoefficientValue] = field(default_factory=dict)
     overrides: dict[tuple[str, str], CoefficientValue] = field(default_factory=dict)
-    contributions: list[InitiativeImpact] = field(default_factory=list)
+    # Initiatives alike (one signature) counted once with how many they are: the sensitivity
+    # evaluates each group once, not each initiative (France holds every initiative).
+    groups: dict[Hashable, tuple[InitiativeImpact, int]] = field(default_factory=dict)
+    # (group, dimension) → its central value and moves: see `_moves`.
+    cache: dict[tuple[Hashable, str], tuple[float, Moves]] = field(default_factory=dict)
 
     @property
     def basis(self) -> str:
@@ -222,44 +227,55 @@ class Total:
         return REPORTED if self.reported else ESTIMATED
 
     def add(
-        self, impact: InitiativeImpact, result: DimensionResult, table: CoefficientTable
+        self,
+        impact: InitiativeImpact,
+        result: DimensionResult,
+        table: CoefficientTable,
+        key: Hashable | None = None,
+        count: int = 1,
     ) -> None:
+        """Add `count` initiatives alike (`key`: their signature, or any id standing for it)."""
         if result.value is None:
-            self.missing += 1
+            self.missing += count
             return
-        self.value = self.value + result.value
+        value = result.value if count == 1 else result.value * Range.point(float(count))
+        self.value = self.value + value
         if result.basis == REPORTED:
-            self.reported += 1
+            self.reported += count
         else:
-            self.estimated += 1
+            self.estimated += count
         for used in result.coefficients:
             self.coefficients.setdefault(used.key, table.national[used.key])
             if used.override_territory:
                 self.overrides[(used.key, used.override_territory)] = used
-        self.contributions.append(impact)
+        key = key if key is not None else signature(impact.place, impact.reports, table)
+        first, before = self.groups.get(key, (impact, 0))
+        self.groups[key] = (first, before + count)
 
     def swing(self, key: str, table: CoefficientTable) -> tuple[float, float]:
         """The total with `key` at its low end, then at its high end, every other coefficient
         at its central value."""
-        return self._total_at((key, "low"), table), self._total_at((key, "high"), table)
+        low = high = 0.0
+        for group, (impact, count) in self.groups.items():
+            central, moves = self._moves(group, impact, table)
+            at_low, at_high = moves.get(key, (central, central))
+            low += at_low * count
+            high += at_high * count
+        return low, high
 
-    def _total_at(self, vary: Vary, table: CoefficientTable) -> float:
-        total = 0.0
-        seen: dict[Signature, float] = {}
-        for impact in self.contributions:
-            key = signature(impact.place, impact.reports, table)
-            if key not in seen:
-                seen[key] = self._central(impact, vary, table)
-            total += seen[key]
-        return total
-
-    def _central(self, impact: InitiativeImpact, vary: Vary, table: CoefficientTable) -> float:
-        formula = next(f for f in impact.formulas if self._gives(f))
-        resolve = partial(table.resolve, chain=impact.place.chain)
-        for result in evaluate(formula, impact.reports, resolve, vary=vary):
-            if result.dimension == self.dimension and result.value is not None:
-                return result.value.central
-        return 0.0
+    def _moves(
+        self, group: Hashable, impact: InitiativeImpact, table: CoefficientTable
+    ) -> tuple[float, Moves]:
+        """A group's central value and its moves (see swings.py), remembered in `cache`,
+        which precompute shares between every territory: a group's moves do not depend on
+        the territory summed."""
+        found = self.cache.get((group, self.dimension))
+        if found is None:
+            formula = next(f for f in impact.formulas if self._gives(f))
+            resolve = partial(table.resolve, chain=impact.place.chain)
+            found = swings(formula, self.dimension, impact.reports, resolve) or (0.0, {})
+            self.cache[(group, self.dimension)] = found
+        return found
 
     def _gives(self, formula: Formula) -> bool:
         return any(d.dimension == self.dimension for d in formula.dimensions)
@@ -283,6 +299,52 @@ class Total:
         moves.sort(key=lambda m: (-m["swing"], m["key"]))
         return moves[:TOP_SENSITIVITY]
 
+    def explained(self) -> list[dict[str, Any]]:
+        """The formulas behind the figure, in words, with each input's origin: how many
+        initiatives reported it (and of which years) and how many took its default. Read from
+        the groups of alike initiatives, so it costs nothing per initiative."""
+        formulas: dict[str, dict[str, Any]] = {}
+        for impact, count in self.groups.values():
+            for result in impact.results:
+                if result.dimension != self.dimension or result.value is None:
+                    continue
+                entry = formulas.setdefault(
+                    result.formula,
+                    {
+                        "formula": result.formula,
+                        "description": result.description,
+                        "initiatives": 0,
+                        "inputs": {},
+                    },
+                )
+                entry["initiatives"] += count
+                for used in result.inputs:
+                    spec = used.spec
+                    line = entry["inputs"].setdefault(
+                        spec.name,
+                        {
+                            "name": spec.name,
+                            "label": spec.label,
+                            "unit": spec.unit,
+                            "metric": spec.metric,
+                            "default": spec.default_label,
+                            "reported": 0,
+                            "defaulted": 0,
+                            "years": [],
+                        },
+                    )
+                    if used.origin == "default":
+                        line["defaulted"] += count
+                    else:
+                        line["reported"] += count
+                        if used.year is not None and used.year not in line["years"]:
+                            line["years"].append(used.year)
+        for entry in formulas.values():
+            entry["inputs"] = list(entry["inputs"].values())
+            for line in entry["inputs"]:
+                line["years"].sort()
+        return [formulas[code] for code in sorted(formulas)]
+
     def as_dict(self, table: CoefficientTable) -> dict[str, Any]:
         dimension = DIMENSIONS[self.dimension]
         sensitivity = self.sensitivity(table)
@@ -303,6 +365,7 @@ class Total:
             "estimated_initiatives": self.estimated,
             "missing_data_initiatives": self.missing,
             "coefficients": coefficients,
+            "formulas": self.explained(),
             "sensitivity": sensitivity,
             "sensitivity_text": sensitivity_sentence(
                 sensitivity, str(dimension.unit), bool(coefficients)
@@ -311,13 +374,54 @@ class Total:
 
 
 @dataclass
+class Sums:
+    """A territory's initiatives added one at a time: how many, those without a sourced basis
+    (by category), and each dimension's total."""
+
+    initiatives: int = 0
+    without_basis: dict[str, int] = field(default_factory=dict)  # category (or "") → count
+    totals: dict[str, Total] = field(default_factory=dict)
+    cache: dict[tuple[Hashable, str], tuple[float, Moves]] = field(default_factory=dict)
+
+    def add(
+        self,
+        impact: InitiativeImpact,
+        table: CoefficientTable,
+        key: Hashable | None = None,
+        count: int = 1,
+    ) -> None:
+        self.initiatives += count
+        if not impact.has_basis:
+            category = impact.place.category_id or ""
+            self.without_basis[category] = self.without_basis.get(category, 0) + count
+        for result in impact.results:
+            total = self.totals.get(result.dimension)
+            if total is None:
+                total = self.totals[result.dimension] = Total(result.dimension, cache=self.cache)
+            total.add(impact, result, table, key, count)
+
+    def ordered(self) -> dict[str, Total]:
+        return {code: self.totals[code] for code in DIMENSIONS if code in self.totals}
+
+
+@dataclass
 class TerritoryImpacts:
     territory: Territory
-    initiatives: int
-    without_basis: int
-    totals: dict[str, Total]
+    sums: Sums
     table: CoefficientTable
     version: str
+
+    @property
+    def initiatives(self) -> int:
+        return self.sums.initiatives
+
+    @property
+    def without_basis(self) -> int:
+        return sum(self.sums.without_basis.values())
+
+    @property
+    def totals(self) -> dict[str, Total]:
+        return self.sums.ordered()
 
     def estimated(self) -> list[Total]:
         return [t for t in self.totals.values() if t.reported or t.estimated]
@@ -330,6 +434,11 @@ class TerritoryImpacts:
             "initiatives": self.initiatives,
             "initiatives_without_basis": self.without_basis,
             "without_basis_message": str(NO_BASIS),
+            # The categories no sourced formula covers: said, never given a number.
+            "categories_without_basis": [
+                {"category": category or None, "initiatives": count, "message": str(NO_BASIS)}
+                for category, count in sorted(self.sums.without_basis.items())
+            ],
             "figures": [t.as_dict(self.table) for t in self.estimated()],
             "not_estimated": [
                 {
@@ -342,21 +451,12 @@ class TerritoryImpacts:
         }
 
 
-def aggregate(
-    impacts: Iterable[InitiativeImpact], table: CoefficientTable
-) -> tuple[int, int, dict[str, Total]]:
-    """Sum initiatives' figures per dimension; returns (initiatives, without basis, totals)."""
-    totals: dict[str, Total] = {}
-    count = without_basis = 0
+def aggregate(impacts: Iterable[InitiativeImpact], table: CoefficientTable) -> Sums:
+    """Sum initiatives' figures per dimension."""
+    sums = Sums()
     for impact in impacts:
-        count += 1
-        if not impact.has_basis:
-            without_basis += 1
-        for result in impact.results:
-            total = totals.setdefault(result.dimension, Total(result.dimension))
-            total.add(impact, result, table)
-    ordered = {code: totals[code] for code in DIMENSIONS if code in totals}
-    return count, without_basis, ordered
+        sums.add(impact, table)
+    return sums
 
 
 def territory_impacts(
@@ -373,5 +473,4 @@ def territory_impacts(
         estimate(place, reports.get(place.initiative_id, {}), table, formulas, memo)
         for place in places(initiatives)
     )
-    count, without_basis, totals = aggregate(impacts, table)
-    return TerritoryImpacts(territory, count, without_basis, totals, table, formulas.version)
+    return TerritoryImpacts(territory, aggregate(impacts, table), table, formulas.version)

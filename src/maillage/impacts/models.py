@@ -214,3 +214,47 @@ class CoefficientOverride(RangeFields):
                     )
                 }
             )
+
+
+class ImpactRun(models.Model):
+    """One computation of every territory's impacts (see precompute.recompute)."""
+
+    computed_at = models.DateTimeField(_("calculé le"))
+    seconds = models.FloatField(_("durée (s)"), default=0)
+    initiatives = models.PositiveIntegerField(_("initiatives comptées"), default=0)
+    territories = models.PositiveIntegerField(_("territoires"), default=0)
+    formulas_version = models.CharField(_("version des formules"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("calcul des impacts")
+        verbose_name_plural = _("calculs des impacts")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class TerritoryImpactFigures(models.Model):
+    """Every impact figure of one territory as one JSON document (`TerritoryImpacts.as_dict`).
+
+    One document per territory rather than one row per dimension: every reader (portrait,
+    API, explanation page) wants all the dimensions of one territory at once, so one
+    primary-key lookup answers it, and the writer inserts a few thousand rows, not ten times
+    more."""
+
+    territory = models.OneToOneField(
+        "territories.Territory",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="impact_figures",
+        verbose_name=_("territoire"),
+    )
+    run = models.ForeignKey(ImpactRun, on_delete=models.CASCADE, related_name="+")
+    document = models.JSONField(_("chiffres"))
+
+    class Meta:
+        verbose_name = _("impacts d'un territoire")
+        verbose_name_plural = _("impacts des territoires")
+
+    def __str__(self) -> str:
+        return str(self.territory_id)

@@ -13,6 +13,7 @@ from maillage.core import fastwrite
 
 from . import compute, inputs
 from .models import DataChange, IndicatorRun, TerritoryFigures
+from .signals import figures_refreshed
 
 Progress = Callable[[str], None]
 
@@ -66,6 +67,8 @@ def recompute(today: datetime.date | None = None, progress: Progress | None = No
     run.seconds = round(time.perf_counter() - started, 3)
     run.save(update_fields=["seconds"])
     IndicatorRun.objects.exclude(pk=run.pk).delete()
+    # After `seconds`: the indicators' own time stays theirs, the figures above time their own.
+    figures_refreshed.send(sender=IndicatorRun, run=run, progress=say)
     return run
 
 

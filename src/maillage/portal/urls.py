@@ -11,6 +11,11 @@ urlpatterns = [
     # Territory ids contain a colon (com:42218): the str converter accepts it as is.
     path("territoires/<str:territory_id>/", views.territory_detail, name="territory"),
     path(
+        "territoires/<str:territory_id>/impacts/<slug:indicator>/",
+        views.territory_impact,
+        name="impact",
+    ),
+    path(
         "territoires/<str:territory_id>/contour.geojson",
         views.territory_outline,
         name="outline",

@@ -37,6 +37,7 @@ from maillage.territories.selectors import (
 )
 
 from . import geo
+from .impacts import explanation, impacts_section
 from .presenters import TerritoryPage, search_results
 
 
@@ -128,9 +129,27 @@ def territory_detail(request: HttpRequest, territory_id: str) -> HttpResponse:
             "children_page": paginator.get_page(request.GET.get("page")),
             "tile_url": getattr(settings, "MAILLAGE_TILE_URL", ""),
             "tile_attribution": getattr(settings, "MAILLAGE_TILE_ATTRIBUTION", ""),
+            "impacts": impacts_section(territory),
         }
 
     return render_page(request, "portal/territory.html", context, page.as_json)
+
+
+@require_safe
+def territory_impact(request: HttpRequest, territory_id: str, indicator: str) -> HttpResponse:
+    """« Comment ce chiffre est-il calculé ? » for one impact figure, and its JSON twin."""
+    try:
+        resolved = resolve_territory(territory_id)
+    except TerritoryNotFound as error:
+        return _not_found(request, error, territory_id, as_json=wants_json(request))
+    if resolved.alias is not None:
+        url = reverse(
+            "portal:impact", kwargs={"territory_id": resolved.territory.id, "indicator": indicator}
+        )
+        return HttpResponsePermanentRedirect(url)
+    data = explanation(resolved.territory, indicator)
+    context = {"territory": resolved.territory, "figure": data}
+    return render_page(request, "portal/impact.html", context, data)
 
 
 def _geojson_response(

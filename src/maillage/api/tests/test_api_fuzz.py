@@ -34,6 +34,7 @@ OPERATIONS = [
     "GET /api/v1/territories/{territory_id}/children",
     "GET /api/v1/territories/{territory_id}/indicators",
     "GET /api/v1/territories/{territory_id}/footprints",
+    "GET /api/v1/territories/{territory_id}/impacts",
     "GET /api/v1/territories/{territory_id}/registers",
     "GET /api/v1/locate",
 ]
@@ -69,7 +70,7 @@ def test_the_list_covers_every_operation_of_the_schema(api_schema):
 
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_no_generated_request_gets_a_server_error(api_schema, label, tmp_path):
-    if label.endswith(("/indicators", "/footprints")):
+    if label.endswith(("/indicators", "/footprints", "/impacts")):
         recompute(today=datetime.date(2026, 11, 26))
     if label.endswith("/registers"):  # some register data, for territories to describe
         periods = tmp_path / "periodes.csv"

@@ -47,6 +47,7 @@ def test_public_and_staff_pages_write_nothing_even_when_figures_are_stale(
         "/territoires/com:35238/portrait/?format=json",
         "/territoires/comparer/?t=dep:35,dep:29",
         "/api/v1/territories/dep:35/indicators",
+        "/api/v1/territories/dep:35/impacts",
         "/api/v1/territories?q=Rennes",
         "/imports/",
         f"/imports/{job.pk}/",

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from maillage.catalog.models import Initiative
 from maillage.core.errors import MaillageError
-from maillage.impacts import compute
+from maillage.impacts import compute, precompute
 from maillage.impacts.coefficients import COEFFICIENTS_FILE, sync_coefficients
 from maillage.territories.selectors import TerritoryNotFound, resolve_territory
 
@@ -36,6 +36,12 @@ class Command(BaseCommand):
             help="Charge le fichier des coefficients du projet (ou celui donné).",
         )
         parser.add_argument(
+            "--recompute",
+            action="store_true",
+            help="Recalcule et enregistre les impacts de tous les territoires (ceux que lisent "
+            "le portrait et l'API).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Avec --load-coefficients : remplace aussi les coefficients modifiés dans "
@@ -52,6 +58,15 @@ class Command(BaseCommand):
     def _run(self, options: dict[str, Any]) -> Any:
         if options["load_coefficients"]:
             return sync_coefficients(path=options["load_coefficients"], force=options["force"])
+        if options["recompute"]:
+            run = precompute.recompute(progress=lambda m: self.stderr.write(m))
+            return {
+                "computed_at": run.computed_at.isoformat(),
+                "seconds": run.seconds,
+                "initiatives": run.initiatives,
+                "territories": run.territories,
+                "formulas_version": run.formulas_version,
+            }
         if options["initiative"] is not None:
             initiative = Initiative.objects.filter(pk=options["initiative"]).first()
             if initiative is None:
@@ -61,7 +76,8 @@ class Command(BaseCommand):
             return compute.initiative_impacts(initiative).as_dict()
         if not options["territory"]:
             raise CommandError(
-                "Donnez un territoire (ex. dep:35), --initiative ID ou --load-coefficients.",
+                "Donnez un territoire (ex. dep:35), --initiative ID, --recompute ou "
+                "--load-coefficients.",
                 returncode=2,
             )
         territory = resolve_territory(options["territory"]).territory
