@@ -110,6 +110,9 @@ class ImpactsSection:
     initiatives: int = 0
     figures: list[FigureView] = field(default_factory=list)
     without_basis: list[dict[str, Any]] = field(default_factory=list)
+    # Dimensions some initiatives could not be estimated for: no activity reported and no
+    # sourced default (a figure left out is said, not shown as 0).
+    missing_data: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
 
 
@@ -133,8 +136,20 @@ def impacts_section(territory: Territory) -> ImpactsSection:
         initiatives=document["initiatives"],
         figures=[figure_view(f) for f in document["figures"]],
         without_basis=category_labels(document.get("categories_without_basis", [])),
+        missing_data=[
+            {
+                "label": _dimension_label(e["indicator"]),
+                "initiatives": e["missing_data_initiatives"],
+            }
+            for e in document.get("not_estimated", [])
+        ],
         message=document["without_basis_message"],
     )
+
+
+def _dimension_label(indicator: str) -> str:
+    dimension = DIMENSIONS.get(indicator)
+    return str(dimension.label) if dimension is not None else indicator
 
 
 # --- « Comment ce chiffre est-il calculé ? » ---------------------------------------------
