@@ -109,3 +109,16 @@ def test_the_impact_pages_pass_structural_accessibility_checks(client, stored, s
         response = client.get(url)
         assert response.status_code == 200
         assert accessibility_problems(response.content.decode()) == [], url
+
+
+def test_initiatives_without_the_data_a_figure_needs_are_said_not_counted_as_zero(
+    client,
+    make_initiative,  # noqa: F811
+):
+    # A carpooling area without reported kilometres: no sourced default, so no CO₂e figure.
+    make_initiative("covoiturage", RENNES)
+    precompute.recompute()
+    html = client.get(f"/territoires/{RENNES_METROPOLE}/").content.decode()
+    assert "Aucun impact estimé pour ce territoire." in html
+    assert "Non estimés faute de données" in html
+    assert "émissions évitées : 1 initiative sans les données nécessaires" in html
