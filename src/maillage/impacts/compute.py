@@ -16,6 +16,7 @@ low to its high end (every other at its central value); the three that move the 
 are the ones a local measurement would narrow best.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -29,13 +30,15 @@ from maillage.catalog.models import Initiative
 from maillage.catalog.vocabularies import Status
 from maillage.territories.models import Level, Territory
 
-from .coefficients import CoefficientTable, CoefficientValue
+from .coefficients import CoefficientTable, CoefficientValue, UnknownCoefficient
 from .dimensions import DIMENSIONS, NO_BASIS
 from .engine import ESTIMATED, MIXED, REPORTED, DimensionResult, Report, evaluate
 from .formulas import Formula, FormulaSet, project_formulas
 from .presenters import sensitivity_sentence
 from .ranges import ZERO, Range
 from .swings import Moves, swings
+
+logger = logging.getLogger(__name__)
 
 TOP_SENSITIVITY = 3
 
@@ -177,8 +180,14 @@ def estimate(
     if memo is not None and key in memo:
         return InitiativeImpact(place, reports, applying, memo[key])
     results: list[DimensionResult] = []
-    for formula in applying:
-        results.extend(evaluate(formula, reports, partial(table.resolve, chain=place.chain)))
+    for formula in list(applying):
+        try:
+            results.extend(evaluate(formula, reports, partial(table.resolve, chain=place.chain)))
+        except UnknownCoefficient as error:
+            # A coefficient deleted, or not loaded (a flushed database): this formula
+            # estimates nothing, and every other figure of every territory is still computed.
+            logger.warning("formule %s ignorée : %s", formula.code, error.message)
+            applying.remove(formula)
     if memo is not None and key is not None:
         memo[key] = results
     return InitiativeImpact(place, reports, applying, results)

@@ -145,3 +145,17 @@ def test_a_coefficient_or_local_value_change_makes_the_stored_impacts_stale(inve
     precompute.recompute()
     services.delete_overrides([override])
     assert selectors.stored_impacts(territory)["stale"] is True
+
+
+@pytest.mark.django_db
+def test_a_missing_coefficient_leaves_out_its_formula_and_nothing_else(inventory):
+    from maillage.impacts.models import Coefficient
+
+    Coefficient.objects.filter(key="repair.successful_repairs_per_session").delete()
+    precompute.recompute()  # an indicators refresh must never fail on it
+    stored = dict(TerritoryImpactFigures.objects.values_list("territory_id", "document"))
+    # Cesson's repair cafés needed that coefficient for their default: no figure from them.
+    assert stored[CESSON]["figures"] == []
+    # Saint-Malo's carpooling and Brest's anti-waste do not use it: still computed.
+    assert {f["indicator"] for f in stored[SAINT_MALO]["figures"]} >= {"co2e_avoided_t"}
+    assert {f["indicator"] for f in stored[BREST]["figures"]} >= {"waste_avoided_t"}
